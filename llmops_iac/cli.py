@@ -1,0 +1,171 @@
+"""The `llmops-iac` command: parse options, call the library, render, choose the exit code."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from typing import Any, Callable
+
+import click
+
+from llmops_iac import __version__
+from llmops_iac.errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, LlmopsError
+
+EXIT_CODES_HELP = """\b
+Exit codes:
+  0  clean
+  1  findings at or above --fail-level
+  2  usage or input error (bad spec, bad flag, missing file)
+  3  internal or engine failure (never a pass)"""
+
+
+class OutputSpec(click.ParamType):
+    """``--output [FORMAT=]PATH``: where to write a report, and in which format."""
+
+    name = "[FORMAT=]PATH"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> tuple[str | None, str]:
+        from llmops_iac.report import FORMATS
+
+        if isinstance(value, tuple):
+            return value
+        fmt, sep, path = value.partition("=")
+        if not sep:
+            return (None, value)
+        if fmt not in FORMATS:
+            self.fail(f"unknown format {fmt!r} in {value!r}; formats: {', '.join(FORMATS)}", param, ctx)
+        if not path:
+            self.fail(f"{value!r} names no file after '='", param, ctx)
+        return (fmt, path)
+
+
+def report_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The options every reporting command shares: --format, --output, --stack, --stacks-dir."""
+    from llmops_iac.report import FORMATS
+
+    decorators = [
+        click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+                     help="Format printed on standard output."),
+        click.option("--output", "outputs", type=OutputSpec(), multiple=True,
+                     help="Also write the report to PATH (atomically), in FORMAT if given as FORMAT=PATH. Repeatable."),
+        click.option("--stack", default=None, metavar="STACK",
+                     help="Stack whose environment overrides apply: reads stacks/Pulumi.STACK.yaml."),
+        click.option("--stacks-dir", default=None, metavar="DIR", type=click.Path(file_okay=False),
+                     help="Directory of Pulumi.<stack>.yaml files (default: Pulumi.yaml's stackConfigDir)."),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
+def _emit(result: Any, fmt: str, outputs: tuple[tuple[str | None, str], ...]) -> None:
+    from llmops_iac.report import renderers, write_atomic
+
+    render = renderers()
+    for out_fmt, path in outputs:
+        write_atomic(path, render[out_fmt or fmt](result))
+    click.echo(render[fmt](result), nl=False)
+
+
+def _guard(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Map project errors to their exit codes; an unexpected exception is exit 3, never a pass."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except LlmopsError as exc:
+            click.echo(f"llmops-iac: error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the whole point: fail closed with a message
+            if os.environ.get("LLMOPS_IAC_DEBUG"):
+                raise
+            click.echo(f"llmops-iac: internal error: {type(exc).__name__}: {exc}\n"
+                       "  this is a bug; rerun with LLMOPS_IAC_DEBUG=1 for the traceback and report it", err=True)
+            sys.exit(EXIT_INTERNAL)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+             epilog=EXIT_CODES_HELP)
+@click.version_option(__version__, prog_name="llmops-iac")
+def cli() -> None:
+    """llmops-iac: one YAML spec for an LLM application on AWS, checked before it is deployed.
+
+    \b
+    Example:
+      llmops-iac check examples/
+    """
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=True))
+@report_options
+@_guard
+def validate(files: tuple[str, ...], fmt: str, outputs: tuple, stack: str | None, stacks_dir: str | None) -> None:
+    """Validate spec FILES against the schema; report every error with file:line.
+
+    \b
+    Example:
+      llmops-iac validate examples/support-assistant.yaml --stack prod
+    """
+    from llmops_iac.pipeline import run
+
+    result = run("validate", files, stack=stack, stacks_dir=stacks_dir)
+    _emit(result, fmt, outputs)
+    sys.exit(EXIT_OK if result.ok else EXIT_INPUT)
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.argument("paths", nargs=-1, type=click.Path(dir_okay=True))
+@report_options
+@_guard
+def check(paths: tuple[str, ...], fmt: str, outputs: tuple, stack: str | None, stacks_dir: str | None) -> None:
+    """Run every stage over spec files and directories (default: the current directory).
+
+    Directories are searched for .yaml/.yml/.json files declaring
+    `kind: LLMApplication`; other YAML files there are listed as skipped.
+
+    \b
+    Example:
+      llmops-iac check examples/ --stack prod --output json=report.json
+    """
+    from llmops_iac.pipeline import run
+
+    result = run("check", paths or (".",), stack=stack, stacks_dir=stacks_dir)
+    _emit(result, fmt, outputs)
+    sys.exit(EXIT_OK if result.ok else EXIT_INPUT)
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.option("--output", "output", default=None, metavar="PATH", help="Write the schema to PATH instead of standard output.")
+@_guard
+def schema(output: str | None) -> None:
+    """Print the spec's JSON Schema (2020-12), for editors and other tools.
+
+    \b
+    Example:
+      llmops-iac schema --output llmapp.schema.json
+    """
+    from llmops_iac.report import write_atomic
+    from llmops_iac.spec.validate import schema as spec_schema
+
+    text = json.dumps(spec_schema(), indent=2) + "\n"
+    if output:
+        write_atomic(output, text)
+    else:
+        click.echo(text, nl=False)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        cli(prog_name="llmops-iac")
+    except KeyboardInterrupt:
+        click.echo("llmops-iac: interrupted", err=True)
+        sys.exit(130)

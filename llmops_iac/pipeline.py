@@ -1,0 +1,117 @@
+"""Run the stages over spec files and collect one result per file (the CLI only renders these)."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+from llmops_iac.errors import Diagnostic, SpecError, UsageError
+from llmops_iac.spec.validate import LoadedSpec, display_path, load_spec
+
+SPEC_SUFFIXES = (".yaml", ".yml", ".json")
+_SPEC_MARK = re.compile(rb"(?m)^\s*[\"']?(?:kind[\"']?\s*:\s*[\"']?LLMApplication|apiVersion[\"']?\s*:\s*[\"']?llmops-iac/)")
+_SKIP_DIRS = {".git", ".venv", "node_modules", "__pycache__", ".pulumi", "stacks"}
+
+STAGES = ("load", "validate")
+"""The stages `check` runs, in order; later issues add compile, policy, cost and maturity."""
+
+
+@dataclass
+class FileResult:
+    """What the stages found for one spec file."""
+
+    path: str
+    environment: str | None = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    loaded: LoadedSpec | None = None
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass
+class RunResult:
+    """All files of one run, plus the stages that ran and what was skipped."""
+
+    command: str
+    stages: tuple[str, ...]
+    files: list[FileResult]
+    stack: str | None = None
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(f.ok for f in self.files)
+
+    @property
+    def error_count(self) -> int:
+        return sum(len(f.errors) for f in self.files)
+
+    @property
+    def warning_count(self) -> int:
+        return sum(len(f.diagnostics) - len(f.errors) for f in self.files)
+
+
+def expand(paths: Iterable[str]) -> tuple[list[str], list[str]]:
+    """Return (spec files, skipped files) for ``paths``: files as given, directories searched.
+
+    A directory contributes every .yaml/.yml/.json file below it that declares
+    ``kind: LLMApplication`` or ``apiVersion: llmops-iac/…``; the others are
+    returned as skipped so the caller can say so.
+    """
+    files: list[str] = []
+    skipped: list[str] = []
+    for path in paths:
+        if not os.path.isdir(path):
+            files.append(path)
+            continue
+        found = []
+        for root, dirs, names in os.walk(path):
+            dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
+            for name in sorted(names):
+                if not name.endswith(SPEC_SUFFIXES):
+                    continue
+                full = os.path.join(root, name)
+                if _looks_like_spec(full):
+                    found.append(full)
+                else:
+                    skipped.append(full)
+        if not found:
+            raise UsageError(f"no LLMApplication specs in {path}: expected .yaml files with `kind: LLMApplication`")
+        files.extend(found)
+    return files, skipped
+
+
+def _looks_like_spec(path: str) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(64 * 1024)
+    except OSError:
+        return True  # let the loader report why it can't be read
+    return bool(_SPEC_MARK.search(head)) or Path(path).name.startswith("llmapp")
+
+
+def run(command: str, paths: Iterable[str], *, stack: str | None = None, stacks_dir: str | None = None) -> RunResult:
+    """Run the stages of ``command`` over ``paths``; never raise for a bad spec (it is a result)."""
+    files, skipped = expand(paths) if command == "check" else (list(paths), [])
+    results = []
+    for path in files:
+        result = FileResult(path=display_path(path))
+        try:
+            loaded = load_spec(path, stack=stack, stacks_directory=stacks_dir)
+        except SpecError as exc:
+            result.diagnostics.extend(exc.diagnostics)
+        else:
+            result.loaded = loaded
+            result.environment = loaded.environment
+            result.diagnostics.extend(loaded.warnings)
+        results.append(result)
+    return RunResult(command=command, stages=STAGES, files=results, stack=stack, skipped=skipped)

@@ -1,0 +1,56 @@
+"""Renderers: one module per output format, each ``render(result) -> str``."""
+
+from __future__ import annotations
+
+import errno
+import os
+import tempfile
+from typing import Callable
+
+from llmops_iac.errors import InternalError, UsageError
+from llmops_iac.pipeline import RunResult
+
+
+def renderers() -> dict[str, Callable[[RunResult], str]]:
+    """Return the available formats and their render functions."""
+    from llmops_iac.report import json as json_report
+    from llmops_iac.report import text
+
+    return {"text": text.render, "json": json_report.render}
+
+
+FORMATS = ("text", "json")
+
+
+def write_atomic(path: str, content: str) -> None:
+    """Write ``content`` to ``path`` all at once: a reader sees the old file or the new, never half.
+
+    Raises UsageError for a path that can't be written (exit 2) and InternalError
+    for a failing disk (exit 3); the partial temporary file is always removed.
+    """
+    directory = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise UsageError(f"--output {path}: is a directory; name a file")
+    if not os.path.isdir(directory):
+        raise UsageError(f"--output {path}: directory {directory} does not exist; create it first")
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".llmops-iac-", suffix=".tmp", dir=directory)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(content)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+        tmp = None
+    except PermissionError as exc:
+        raise UsageError(f"--output {path}: permission denied ({exc.strerror}); choose a writable location") from None
+    except OSError as exc:
+        if exc.errno in (errno.EROFS, errno.EACCES):
+            raise UsageError(f"--output {path}: cannot write there ({exc.strerror}); choose a writable location") from None
+        raise InternalError(f"--output {path}: writing failed ({exc.strerror or exc}); no partial file was left") from None
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass

@@ -1,0 +1,501 @@
+"""Strict YAML/JSON loading: plain data plus a source map, or every reason it can't be.
+
+The loader reads libyaml's event stream and builds the data itself, so it can
+see what a normal YAML loader hides: duplicate keys, where an alias is used,
+how deep the nesting goes and whether a scalar was quoted. Scalars are read
+with the YAML 1.2 core schema (``no`` is the string "no"); plain scalars that
+a YAML 1.1 tool would read differently are remembered as *traps* so that
+validation can reject them where the schema expects a string.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import re
+import stat
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from llmops_iac.errors import Diagnostic, SpecError
+
+MAX_BYTES = 1024 * 1024
+"""Largest spec file accepted (1 MiB): a spec is a few kilobytes."""
+MAX_DEPTH = 64
+"""Deepest nesting of mappings and sequences accepted."""
+MAX_ALIAS_NODES = 10_000
+"""Most values that alias expansion may add in one file (billion-laughs guard)."""
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+# YAML 1.2 core schema (https://yaml.org/spec/1.2.2/#1032-tag-resolution).
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_INT10 = re.compile(r"^[-+]?[0-9]+$")
+_INT8 = re.compile(r"^0o[0-7]+$")
+_INT16 = re.compile(r"^0x[0-9a-fA-F]+$")
+_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
+_INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
+_NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
+
+# Plain scalars that YAML 1.1 tools (PyYAML, many CI systems) read differently.
+_TRAPS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$"), "a boolean"),
+    (re.compile(r"^[-+]?0[0-9_]+$"), "an octal number"),
+    (re.compile(r"^[-+]?0b[01_]+$"), "a binary number"),
+    (re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$"), "a base-60 number"),
+    (re.compile(r"^[-+]?(?:[0-9][0-9_]*)?\.?[0-9_]*[eE][-+]?[0-9]+$"), "a string (no exponent floats in YAML 1.1)"),
+    (re.compile(r"^[-+]?[0-9][0-9_]*_[0-9_]*(?:\.[0-9_]*)?$"), "a number with _ separators"),
+    (re.compile(r"^=$"), "the YAML 1.1 value key"),
+]
+
+_STD = "tag:yaml.org,2002:"
+
+
+@dataclass(frozen=True)
+class Trap:
+    """A plain scalar whose meaning differs between YAML 1.1 and 1.2."""
+
+    text: str
+    yaml11: str  # what a YAML 1.1 reader makes of it, in words
+
+
+@dataclass
+class SourceMap:
+    """Where each value of a document came from.
+
+    ``values`` maps a JSON pointer to the (line, col) of its value, ``keys`` to
+    the (line, col) of the mapping key naming it; both 1-based.
+    """
+
+    file: str
+    values: dict[str, tuple[int, int]] = field(default_factory=dict)
+    keys: dict[str, tuple[int, int]] = field(default_factory=dict)
+    traps: dict[str, Trap] = field(default_factory=dict)
+    plain: set[str] = field(default_factory=set)
+
+    def locate(self, pointer: str, *, key: bool = False) -> tuple[str, int, int]:
+        """Return (file, line, col) of ``pointer``, or of its nearest located ancestor."""
+        p = pointer
+        while True:
+            if key and p in self.keys:
+                return (self.file, *self.keys[p])
+            if p in self.values:
+                return (self.file, *self.values[p])
+            if p in self.keys:
+                return (self.file, *self.keys[p])
+            if not p:
+                return (self.file, 1, 1)
+            p = p.rsplit("/", 1)[0]
+
+
+
+class OverlaySourceMap(SourceMap):
+    """A source map for merged data: pointers under ``into`` whose value came from
+    the override at ``origin`` are located there, the rest in ``base``."""
+
+    def __init__(self, base: SourceMap, origin: str, into: str, overridden: set[str]):
+        super().__init__(file=base.file, values=base.values, keys=base.keys)
+        self.base, self.origin, self.into, self.overridden = base, origin, into, overridden
+        for ptr, trap in base.traps.items():
+            self.traps.setdefault(ptr, trap)
+        for ptr in base.plain:
+            self.plain.add(ptr)
+        for ptr in overridden:
+            src = origin + ptr[len(into):]
+            self.traps.pop(ptr, None)
+            self.plain.discard(ptr)
+            if src in base.traps:
+                self.traps[ptr] = base.traps[src]
+            if src in base.plain:
+                self.plain.add(ptr)
+
+    def locate(self, pointer: str, *, key: bool = False) -> tuple[str, int, int]:
+        p = pointer
+        while p and p not in self.overridden:
+            if p in self.base.values or p in self.base.keys:
+                return self.base.locate(p, key=key and p == pointer)
+            p = p.rsplit("/", 1)[0]
+        if p:
+            return self.base.locate(self.origin + pointer[len(self.into):], key=key)
+        return self.base.locate(pointer, key=key)
+
+
+@dataclass
+class Document:
+    """A loaded file: its data, its source map, and the sha256 of its bytes."""
+
+    path: str
+    data: Any
+    source: SourceMap
+    sha256: str
+
+
+def escape(token: str) -> str:
+    """Escape one JSON pointer reference token (RFC 6901)."""
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def _diag(file: str, line: int, col: int, code: str, message: str, hint: str, pointer: str = "") -> Diagnostic:
+    return Diagnostic(file=file, line=line, col=col, code=code, message=message, hint=hint, pointer=pointer)
+
+
+def read_text(path: str, *, display: str | None = None, max_bytes: int = MAX_BYTES) -> tuple[str, bytes]:
+    """Return the UTF-8 text and raw bytes of ``path``, or raise SpecError saying why not."""
+    name = display or path
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise SpecError([_diag(name, 0, 0, "file-not-found", "file not found", "check the path; it is relative to the current directory")])
+    except OSError as exc:
+        raise SpecError([_diag(name, 0, 0, "file-unreadable", f"cannot read the file: {exc.strerror}", "check the path and its permissions")])
+    if stat.S_ISDIR(st.st_mode):
+        raise SpecError([_diag(name, 0, 0, "is-a-directory", "is a directory, not a spec file",
+                               "name a .yaml file, or use `llmops-iac check DIR` to check every spec in a directory")])
+    if not stat.S_ISREG(st.st_mode):
+        raise SpecError([_diag(name, 0, 0, "not-a-file", "is not a regular file", "name a .yaml or .json spec file")])
+    if st.st_size > max_bytes:
+        raise SpecError([_diag(name, 1, 1, "file-too-large", f"file is {st.st_size:,} bytes; the limit is {max_bytes:,}",
+                               "a spec is a few kilobytes: split prompts and datasets into their own files and reference them")])
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise SpecError([_diag(name, 0, 0, "file-unreadable", f"cannot read the file: {exc.strerror}", "check the file's permissions")])
+    if len(raw) > max_bytes:
+        raise SpecError([_diag(name, 1, 1, "file-too-large", f"file is over {max_bytes:,} bytes", "a spec is a few kilobytes")])
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        line = raw.count(b"\n", 0, nul) + 1
+        col = nul - (raw.rfind(b"\n", 0, nul) + 1) + 1
+        raise SpecError([_diag(name, line, col, "binary-file", "file contains a NUL byte: it is binary, not YAML",
+                               "name the YAML spec, not a binary file")])
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw_text = raw[3:]
+    else:
+        raw_text = raw
+    try:
+        text = raw_text.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw_text.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (raw_text.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise SpecError([_diag(name, line, col, "not-utf8", f"byte 0x{raw_text[exc.start]:02x} is not valid UTF-8",
+                               "save the file as UTF-8")])
+    return text, raw
+
+
+def load(path: str, *, display: str | None = None) -> Document:
+    """Load ``path`` strictly; return a Document or raise SpecError with every problem found."""
+    name = display or path
+    text, raw = read_text(path, display=name)
+    data, source = parse(text, name)
+    return Document(path=path, data=data, source=source, sha256=hashlib.sha256(raw).hexdigest())
+
+
+def parse(text: str, name: str) -> tuple[Any, SourceMap]:
+    """Parse YAML (or JSON) text into plain data and a source map; raise SpecError if it can't."""
+    builder = _Builder(name)
+    try:
+        builder.run(_Loader(text))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        problem = exc.problem or exc.context or "invalid YAML"
+        hint = _syntax_hint(problem)
+        builder.errors.append(_diag(name, line, col, "yaml-syntax", f"invalid YAML: {problem}", hint))
+    except yaml.YAMLError as exc:  # reader errors carry no mark
+        builder.errors.append(_diag(name, 1, 1, "yaml-syntax", f"invalid YAML: {exc}", "fix the YAML syntax"))
+    except _Abort:
+        pass
+    if builder.errors:
+        raise SpecError(builder.errors)
+    return builder.result, builder.source
+
+
+def _syntax_hint(problem: str) -> str:
+    if "tab" in problem:
+        return "indent with spaces, not tabs"
+    if "mapping values are not allowed" in problem:
+        return "a value containing ': ' must be quoted, or the line is indented wrongly"
+    if "could not find expected ':'" in problem:
+        return "each key needs a ':' after it; check the indentation of this line and the one above"
+    if "found character that cannot start any token" in problem:
+        return "quote values that start with @, ` or other reserved characters"
+    return "fix the YAML syntax at this position"
+
+
+class _Abort(Exception):
+    """Stop building: the errors collected say why."""
+
+
+class _Frame:
+    __slots__ = ("kind", "value", "pointer", "key", "key_mark", "anchor", "size", "start", "index", "seen")
+
+    def __init__(self, kind: str, value: Any, pointer: str, anchor: str | None, start: tuple[int, int]):
+        self.kind = kind
+        self.value = value
+        self.pointer = pointer
+        self.key: Any = _NOKEY
+        self.key_mark: tuple[int, int] = (0, 0)
+        self.anchor = anchor
+        self.size = 1
+        self.start = start
+        self.index = 0
+        self.seen: dict[str, tuple[int, int]] = {}
+
+
+_NOKEY = object()
+
+
+class _Builder:
+    """Turns libyaml events into plain data, a source map and diagnostics."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.errors: list[Diagnostic] = []
+        self.source = SourceMap(file=name)
+        self.result: Any = None
+        self.anchors: dict[str, tuple[Any, int, str]] = {}  # name -> (value, size, pointer)
+        self.alias_budget = MAX_ALIAS_NODES
+
+    def error(self, mark: tuple[int, int], code: str, message: str, hint: str, pointer: str = "", fatal: bool = False) -> None:
+        self.errors.append(_diag(self.name, mark[0], mark[1], code, message, hint, pointer))
+        if fatal or len(self.errors) >= 100:
+            raise _Abort()
+
+    def run(self, loader: Any) -> None:
+        stack: list[_Frame] = []
+        documents = 0
+        try:
+            while True:
+                ev = loader.get_event()
+                if ev is None:
+                    break
+                mark = (ev.start_mark.line + 1, ev.start_mark.column + 1)
+                if isinstance(ev, yaml.DocumentStartEvent):
+                    documents += 1
+                    if documents > 1:
+                        self.error(mark, "multiple-documents", "the file holds more than one YAML document",
+                                   "keep one application per file: remove the second '---' document or move it to its own file", fatal=True)
+                    if ev.version is not None and ev.version != (1, 2):
+                        self.error(mark, "yaml-version", f"%YAML {ev.version[0]}.{ev.version[1]} directive",
+                                   "remove the %YAML directive: specs are read as YAML 1.2")
+                    continue
+                if isinstance(ev, (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent)):
+                    continue
+                if isinstance(ev, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                    frame = stack.pop()
+                    self._finish(stack, frame.value, frame.size, frame.anchor, frame.pointer, frame.start)
+                    continue
+                if isinstance(ev, yaml.ScalarEvent) and stack and stack[-1].kind == "map" and stack[-1].key is _NOKEY:
+                    self._key(stack[-1], ev, mark)
+                    continue
+                pointer = self._child_pointer(stack, mark) if stack else ""
+                if pointer is None:  # a bad key: skip this value but keep going
+                    pointer = "/\x00invalid"
+                if isinstance(ev, yaml.AliasEvent):
+                    self._alias(stack, ev.anchor, mark, pointer)
+                    continue
+                anchor = getattr(ev, "anchor", None)
+                tag = getattr(ev, "tag", None)
+                if isinstance(ev, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                    if tag not in (None, "!", _STD + "map", _STD + "seq"):
+                        self.error(mark, "yaml-tag", f"unsupported YAML tag {tag}", "remove the tag: specs are plain YAML", pointer)
+                    if len(stack) >= MAX_DEPTH:
+                        self.error(mark, "too-deep", f"nesting is deeper than {MAX_DEPTH} levels", "flatten the structure", pointer, fatal=True)
+                    self.source.values[pointer] = mark
+                    kind = "map" if isinstance(ev, yaml.MappingStartEvent) else "seq"
+                    stack.append(_Frame(kind, {} if kind == "map" else [], pointer, anchor, mark))
+                    continue
+                # ScalarEvent
+                value = self._scalar(ev, mark, pointer)
+                self.source.values[pointer] = mark
+                self._finish(stack, value, 1, anchor, pointer, mark)
+        finally:
+            loader.dispose()
+        if documents == 0:
+            self._empty((1, 1))
+
+    def _empty(self, mark: tuple[int, int]) -> None:
+        self.error(mark, "empty-file", "the file holds no spec",
+                   "start from examples/minimal.yaml: apiVersion, kind and metadata.name are required")
+
+    # -- keys -----------------------------------------------------------------
+    def _child_pointer(self, stack: list[_Frame], mark: tuple[int, int]) -> str | None:
+        top = stack[-1]
+        if top.kind == "seq":
+            return f"{top.pointer}/{len(top.value)}"
+        if top.key is _NOKEY:  # a mapping or sequence used as a key
+            self.error(mark, "complex-key", "a mapping or list cannot be a key", "keys must be plain names", top.pointer, fatal=True)
+        if top.key is None:
+            return None
+        return f"{top.pointer}/{escape(top.key)}"
+
+    def _key(self, frame: _Frame, ev: Any, mark: tuple[int, int]) -> None:
+        text = ev.value
+        plain = ev.implicit[0] and ev.tag is None
+        frame.key_mark = mark
+        if ev.anchor is not None:
+            self.error(mark, "yaml-anchor-key", "anchors on keys are not supported", "remove the & anchor from the key", frame.pointer)
+        if plain and text == "<<":
+            self.error(mark, "merge-key", "merge keys (<<) are YAML 1.1 only and not supported",
+                       "write the keys out, or use the spec's environments: overrides instead of anchors", frame.pointer)
+            frame.key = None
+            return
+        if plain:
+            value = resolve_plain(text)
+            if not isinstance(value, str):
+                self.error(mark, "non-string-key", f"key {text!r} is read as {_kind(value)}, not a name",
+                           f"quote the key: \"{text}\"", frame.pointer)
+                frame.key = None
+                return
+            trap = _trap(text)
+            if trap:
+                self.error(mark, "yaml11-trap", f"key {text!r} is {trap} in YAML 1.1",
+                           f"quote the key: \"{text}\"", frame.pointer)
+        if text in frame.seen:
+            first = frame.seen[text]
+            pointer = f"{frame.pointer}/{escape(text)}"
+            self.error(mark, "duplicate-key", f"duplicate key {text!r} (first defined at line {first[0]})",
+                       "remove one of the two; YAML would silently keep only the last", pointer)
+            frame.key = None
+            return
+        frame.seen[text] = mark
+        frame.key = text
+        self.source.keys[f"{frame.pointer}/{escape(text)}"] = mark
+
+    # -- values ---------------------------------------------------------------
+    def _scalar(self, ev: Any, mark: tuple[int, int], pointer: str) -> Any:
+        tag = ev.tag
+        text = ev.value
+        if tag is None or tag == "!":
+            if ev.implicit[0] and tag is None:
+                self.source.plain.add(pointer)
+                trap = _trap(text)
+                if trap:
+                    self.source.traps[pointer] = Trap(text, trap)
+                value = resolve_plain(text)
+                if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+                    self.error(mark, "not-a-number", f"{text!r} is not a finite number", "use a finite number", pointer)
+                return value
+            return text
+        if tag == _STD + "str":
+            return text
+        if tag in (_STD + "int", _STD + "float", _STD + "bool", _STD + "null"):
+            value = resolve_plain(text)
+            want = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}[tag[len(_STD):]]
+            if isinstance(value, bool) and want is int or not isinstance(value, want):
+                self.error(mark, "yaml-tag", f"{text!r} is not a valid {tag[len(_STD):]}", "remove the tag or fix the value", pointer)
+            return value
+        self.error(mark, "yaml-tag", f"unsupported YAML tag {tag}",
+                   "remove the tag: specs are plain YAML (no !Ref, !Sub or Python tags)", pointer)
+        return text
+
+    def _alias(self, stack: list[_Frame], anchor: str, mark: tuple[int, int], pointer: str) -> None:
+        if anchor not in self.anchors:
+            self.error(mark, "yaml-alias", f"alias *{anchor} refers to no anchor defined before it (or to itself)",
+                       f"define &{anchor} earlier in the file, outside the value that uses it", pointer, fatal=True)
+        value, size, src = self.anchors[anchor]
+        self.alias_budget -= size
+        if self.alias_budget < 0:
+            self.error(mark, "alias-bomb", f"aliases expand to more than {MAX_ALIAS_NODES:,} values (anchor &{anchor})",
+                       "write the values out, or use fewer nested aliases: this looks like a 'billion laughs' file", pointer, fatal=True)
+        self.source.values[pointer] = mark
+        if isinstance(value, (dict, list)):
+            for ptr, pos in list(self.source.values.items()):
+                if ptr.startswith(src + "/"):
+                    self.source.values.setdefault(pointer + ptr[len(src):], pos)
+            for ptr, pos in list(self.source.keys.items()):
+                if ptr.startswith(src + "/"):
+                    self.source.keys.setdefault(pointer + ptr[len(src):], pos)
+            for ptr, trap in list(self.source.traps.items()):
+                if ptr.startswith(src + "/"):
+                    self.source.traps[pointer + ptr[len(src):]] = trap
+            value = _copy(value)
+        else:
+            if src in self.source.traps:
+                self.source.traps[pointer] = self.source.traps[src]
+            if src in self.source.plain:
+                self.source.plain.add(pointer)
+        self._finish(stack, value, size, None, pointer, mark)
+
+    def _finish(self, stack: list[_Frame], value: Any, size: int, anchor: str | None, pointer: str, mark: tuple[int, int]) -> None:
+        if anchor is not None:
+            self.anchors[anchor] = (value, size, pointer)
+        if not stack:
+            if value is None:
+                self._empty(mark)
+            elif not isinstance(value, dict):
+                self.error(mark, "top-level-not-mapping", f"the top level is {_kind(value)}, not a mapping",
+                           "a spec starts with `apiVersion:`, `kind:` and `metadata:` keys")
+            self.result = value
+            return
+        top = stack[-1]
+        top.size += size
+        if top.kind == "seq":
+            top.value.append(value)
+        else:
+            if top.key is not None and top.key is not _NOKEY:
+                top.value[top.key] = value
+            top.key = _NOKEY
+
+
+def _copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
+
+
+def _trap(text: str) -> str | None:
+    for pattern, meaning in _TRAPS:
+        if pattern.match(text):
+            return meaning
+    return None
+
+
+def resolve_plain(text: str) -> Any:
+    """Resolve a plain scalar with the YAML 1.2 core schema."""
+    if _NULL.match(text):
+        return None
+    if text in _BOOL:
+        return _BOOL[text]
+    if _INT10.match(text):
+        return int(text, 10)
+    if _INT8.match(text):
+        return int(text[2:], 8)
+    if _INT16.match(text):
+        return int(text[2:], 16)
+    if _FLOAT.match(text):
+        return float(text)
+    if _INF.match(text):
+        return float("-inf") if text.startswith("-") else float("inf")
+    if _NAN.match(text):
+        return float("nan")
+    return text
+
+
+def _kind(value: Any) -> str:
+    """Name the JSON type of ``value`` in words."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+kind_of = _kind

@@ -1,0 +1,419 @@
+"""AppSpec: a validated, defaulted spec as frozen dataclasses.
+
+The JSON Schema is the source of truth for the shape and the defaults; these
+classes are typed views of it and hold no defaults of their own (``None`` only
+where the schema has no default and the key is optional). A test walks the
+schema and these classes side by side and fails on any difference.
+"""
+
+from __future__ import annotations
+
+import collections.abc
+import dataclasses
+import re
+import sys
+import types
+import typing
+from dataclasses import dataclass
+from typing import Any, Mapping, Optional, Union
+
+_frozen = dataclass(frozen=True)
+
+
+@_frozen
+class Metadata:
+    name: str
+    owner: str
+    cost_center: str
+    data_classification: str
+    description: Optional[str]
+
+
+@_frozen
+class FilterStrength:
+    input: str
+    output: str
+
+
+@_frozen
+class PromptAttackFilter:
+    input: str
+
+
+@_frozen
+class Autoscaling:
+    min_capacity: int
+    max_capacity: int
+    target_invocations_per_instance: int
+    scale_in_cooldown_seconds: int
+    scale_out_cooldown_seconds: int
+
+
+@_frozen
+class Deployment:
+    strategy: str
+    canary_percent: int
+    bake_seconds: int
+    rollback_alarms: tuple[str, ...]
+
+
+@_frozen
+class Variant:
+    name: str
+    weight: int
+    model_id: Optional[str]
+    revision: Optional[str]
+    instance_type: Optional[str]
+    quantization: Optional[str]
+
+
+@_frozen
+class Container:
+    framework: str
+    version: Optional[str]
+    environment: Optional[Mapping[str, str]]
+
+
+@_frozen
+class DataCapture:
+    enabled: bool
+    sampling_percent: int
+
+
+@_frozen
+class BedrockModel:
+    provider: str
+    model_id: str
+    cross_region_inference: str
+    provisioned_throughput: int
+    description: Optional[str]
+    tasks: Optional[tuple[str, ...]]
+    system_prompt: Optional[str]
+
+
+@_frozen
+class SageMakerModel:
+    provider: str
+    model_id: str
+    revision: Optional[str]
+    model_data_url: Optional[str]
+    parameters_billions: Optional[float]
+    container: Container
+    instance_type: str
+    quantization: str
+    dtype: str
+    max_context_tokens: int
+    max_concurrent_requests: int
+    tensor_parallel_degree: Optional[int]
+    autoscaling: Autoscaling
+    deployment: Deployment
+    variants: Optional[tuple[Variant, ...]]
+    data_capture: DataCapture
+    description: Optional[str]
+    tasks: Optional[tuple[str, ...]]
+    system_prompt: Optional[str]
+
+
+@_frozen
+class BedrockEmbedding:
+    provider: str
+    model_id: str
+    dimensions: int
+    description: Optional[str]
+
+
+@_frozen
+class SageMakerEmbedding:
+    provider: str
+    model_id: str
+    revision: Optional[str]
+    dimensions: int
+    instance_type: str
+    description: Optional[str]
+
+
+@_frozen
+class VectorStore:
+    type: str
+    embedding: str
+    dimensions: Optional[int]
+    metric: str
+    encryption: str
+    public_access: bool
+    vpc_endpoints: Optional[tuple[str, ...]]
+    standby_replicas: bool
+
+
+@_frozen
+class Chunking:
+    strategy: str
+    max_tokens: int
+    overlap_percent: int
+
+
+@_frozen
+class DataSource:
+    type: str
+    bucket: Optional[str]
+    inclusion_prefixes: Optional[tuple[str, ...]]
+    refresh_schedule: str
+
+
+@_frozen
+class KnowledgeBase:
+    embedding: str
+    vector_store: str
+    data_source: DataSource
+    chunking: Chunking
+    models: Optional[tuple[str, ...]]
+    description: Optional[str]
+
+
+@_frozen
+class AppliesTo:
+    models: Optional[tuple[str, ...]]
+    knowledge_bases: Optional[tuple[str, ...]]
+
+
+@_frozen
+class ContentFilters:
+    hate: FilterStrength
+    insults: FilterStrength
+    sexual: FilterStrength
+    violence: FilterStrength
+    misconduct: FilterStrength
+    prompt_attack: PromptAttackFilter
+
+
+@_frozen
+class PiiEntity:
+    type: str
+    action: str
+
+
+@_frozen
+class PiiRegex:
+    name: str
+    pattern: str
+    action: str
+
+
+@_frozen
+class DeniedTopic:
+    name: str
+    definition: str
+    examples: Optional[tuple[str, ...]]
+
+
+@_frozen
+class WordFilters:
+    managed_profanity: bool
+    words: Optional[tuple[str, ...]]
+
+
+@_frozen
+class ContextualGrounding:
+    grounding: float
+    relevance: float
+
+
+@_frozen
+class Guardrail:
+    applies_to: Optional[AppliesTo]
+    content_filters: ContentFilters
+    pii: tuple[PiiEntity, ...]
+    pii_regexes: Optional[tuple[PiiRegex, ...]]
+    denied_topics: Optional[tuple[DeniedTopic, ...]]
+    word_filters: WordFilters
+    contextual_grounding: Optional[ContextualGrounding]
+    blocked_input_message: str
+    blocked_output_message: str
+    description: Optional[str]
+
+
+@_frozen
+class Prompt:
+    file: str
+    version: int
+    model: Optional[str]
+    variables: Optional[tuple[str, ...]]
+    description: Optional[str]
+
+
+@_frozen
+class Dataset:
+    file: str
+    description: Optional[str]
+
+
+@_frozen
+class Gate:
+    metric: str
+    dataset: str
+    min: Optional[float]
+    max: Optional[float]
+    target: Optional[str]
+
+
+@_frozen
+class Evaluation:
+    datasets: Mapping[str, Dataset]
+    gates: tuple[Gate, ...]
+    required_for: tuple[str, ...]
+
+
+@_frozen
+class Notify:
+    emails: Optional[tuple[str, ...]]
+    sns_topic_arns: Optional[tuple[str, ...]]
+
+
+@_frozen
+class ExpectedTraffic:
+    requests_per_day: int
+    input_tokens_per_request: int
+    output_tokens_per_request: int
+    peak_to_average: float
+
+
+@_frozen
+class Budgets:
+    monthly_usd: float
+    alert_thresholds_percent: tuple[float, ...]
+    forecast_alerts: bool
+    notify: Notify
+    expected_traffic: ExpectedTraffic
+
+
+@_frozen
+class InvocationLogging:
+    enabled: bool
+    include_content: bool
+    destinations: tuple[str, ...]
+
+
+@_frozen
+class Alarm:
+    name: str
+    metric: str
+    threshold: float
+    period_seconds: int
+    evaluation_periods: int
+    target: Optional[str]
+    runbook_url: Optional[str]
+
+
+@_frozen
+class Monitoring:
+    invocation_logging: InvocationLogging
+    log_retention_days: int
+    dashboard: bool
+    alarms: tuple[Alarm, ...]
+    notify: Notify
+
+
+@_frozen
+class Maturity:
+    target: int
+
+
+@_frozen
+class Waiver:
+    rule: str
+    reason: str
+    owner: str
+    expires: str
+    resources: Optional[tuple[str, ...]]
+
+
+Model = Union[BedrockModel, SageMakerModel]
+Embedding = Union[BedrockEmbedding, SageMakerEmbedding]
+
+
+@_frozen
+class Spec:
+    region: str
+    models: Mapping[str, Model]
+    embeddings: Mapping[str, Embedding]
+    vector_stores: Mapping[str, VectorStore]
+    knowledge_bases: Mapping[str, KnowledgeBase]
+    guardrails: Mapping[str, Guardrail]
+    prompts: Mapping[str, Prompt]
+    evaluation: Evaluation
+    budgets: Budgets
+    monitoring: Monitoring
+    maturity: Maturity
+    waivers: tuple[Waiver, ...]
+
+
+@_frozen
+class AppSpec:
+    """The whole application after environment merge and defaults."""
+
+    api_version: str
+    kind: str
+    metadata: Metadata
+    spec: Spec
+
+
+# Union members are told apart by the schema's discriminator, ``provider``.
+_DISCRIMINATED: dict[Any, dict[str, type]] = {
+    Model: {"bedrock": BedrockModel, "sagemaker": SageMakerModel},
+    Embedding: {"bedrock": BedrockEmbedding, "sagemaker": SageMakerEmbedding},
+}
+
+
+def camel(name: str) -> str:
+    """snake_case field name → the spec's camelCase key."""
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def snake(name: str) -> str:
+    """camelCase spec key → snake_case field name."""
+    return re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
+
+
+def build(data: dict[str, Any]) -> AppSpec:
+    """Return the AppSpec of validated, defaulted ``data`` (the spec without ``environments``)."""
+    return _convert(AppSpec, data)
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    cached = _HINTS.get(cls)
+    if cached is None:
+        cached = typing.get_type_hints(cls, vars(sys.modules[__name__]))
+        _HINTS[cls] = cached
+    return cached
+
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _convert(tp: Any, value: Any) -> Any:
+    if tp in _DISCRIMINATED:
+        return _convert(_DISCRIMINATED[tp][value["provider"]], value)
+    origin = typing.get_origin(tp)
+    if origin is Union or origin is types.UnionType:
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if value is None:
+            return None
+        return _convert(args[0] if len(args) == 1 else Union[tuple(args)], value)
+    if dataclasses.is_dataclass(tp):
+        hints = _hints(tp)
+        kwargs = {}
+        for f in dataclasses.fields(tp):
+            key = camel(f.name)
+            kwargs[f.name] = _convert(hints[f.name], value[key]) if key in value else None
+        return tp(**kwargs)
+    if origin is tuple:
+        (item, _ellipsis) = typing.get_args(tp)
+        return tuple(_convert(item, v) for v in value)
+    if origin is collections.abc.Mapping:
+        _k, item = typing.get_args(tp)
+        return types.MappingProxyType({k: _convert(item, v) for k, v in value.items()})
+    if tp is float and isinstance(value, int):
+        return float(value)
+    if tp is int and isinstance(value, float):
+        return int(value)
+    return value

@@ -1,0 +1,112 @@
+"""Pulumi stack files (stacks/Pulumi.<stack>.yaml): which environment and region a stack means."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from llmops_iac.errors import Diagnostic, SpecError
+from llmops_iac.spec.jsonschema_lite import did_you_mean
+from llmops_iac.spec.load import load, parse, read_text
+
+PROJECT = "llmops-iac"
+"""The Pulumi project name; stack config keys are namespaced with it."""
+CONFIG_KEYS = {
+    f"{PROJECT}:spec": "path of the spec file, relative to the project directory",
+    f"{PROJECT}:environment": "the environment whose spec.environments overrides apply (default: the stack name)",
+}
+_STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
+_ENV_NAME = re.compile(r"^[a-z][a-z0-9-]{0,15}$")
+
+
+@dataclass(frozen=True)
+class Stack:
+    """One stack: its name, file, environment, region override and spec path."""
+
+    name: str
+    file: str
+    environment: str
+    region: str | None
+    spec: str | None
+
+
+def find_project_dir(start: Path) -> Path | None:
+    """Return the nearest directory at or above ``start`` holding Pulumi.yaml, or None."""
+    for d in [start, *start.parents]:
+        if (d / "Pulumi.yaml").is_file():
+            return d
+    return None
+
+
+def stacks_dir(spec_path: str | None = None, override: str | None = None) -> Path:
+    """Return the directory of stack files: ``override``, else Pulumi.yaml's stackConfigDir."""
+    if override:
+        return Path(override)
+    for start in ([Path(spec_path).resolve().parent] if spec_path else []) + [Path.cwd()]:
+        project = find_project_dir(start)
+        if project is not None:
+            return project / _stack_config_dir(project / "Pulumi.yaml")
+    return Path("stacks")
+
+
+def _stack_config_dir(pulumi_yaml: Path) -> str:
+    try:
+        data, _ = parse(read_text(str(pulumi_yaml))[0], str(pulumi_yaml))
+    except SpecError:
+        return "."
+    value = data.get("stackConfigDir", ".") if isinstance(data, dict) else "."
+    return value if isinstance(value, str) else "."
+
+
+def available(directory: Path) -> list[str]:
+    """Return the stack names that have a file in ``directory``."""
+    if not directory.is_dir():
+        return []
+    return sorted(p.name[len("Pulumi."):-len(".yaml")] for p in directory.glob("Pulumi.*.yaml"))
+
+
+def load_stack(name: str, directory: Path) -> Stack:
+    """Read stack ``name`` from ``directory``; raise SpecError naming the fix if it is missing or wrong."""
+    if not _STACK_NAME.match(name):
+        raise SpecError([Diagnostic(file="--stack", line=0, col=0, code="bad-stack-name", message=f"{name!r} is not a stack name",
+                                    hint="use letters, digits, '-', '_' or '.'")])
+    path = directory / f"Pulumi.{name}.yaml"
+    if not path.is_file():
+        names = available(directory)
+        guess = did_you_mean(name, names) if names else None
+        hint = (f"did you mean {guess!r}? " if guess else "") + (
+            f"stacks in {directory}: {', '.join(names)}" if names else f"create {path} with `config: {{{PROJECT}:environment: {name}}}`")
+        raise SpecError([Diagnostic(file=str(path), line=0, col=0, code="stack-not-found", message=f"stack {name!r} not found", hint=hint)])
+    doc = load(str(path), display=os.path.relpath(path))
+    errors: list[Diagnostic] = []
+
+    def err(pointer: str, code: str, message: str, hint: str, key: bool = False) -> None:
+        file, line, col = doc.source.locate(pointer, key=key)
+        errors.append(Diagnostic(file=file, line=line, col=col, code=code, message=message, hint=hint, pointer=pointer))
+
+    config = doc.data.get("config", {})
+    if not isinstance(config, dict):
+        err("/config", "stack-config", "config must be a mapping of namespaced keys", f"write e.g. `config: {{{PROJECT}:environment: prod}}`")
+        raise SpecError(errors)
+    for key, value in config.items():
+        ptr = "/config/" + key.replace("~", "~0").replace("/", "~1")
+        if key.startswith(PROJECT + ":") and key not in CONFIG_KEYS:
+            guess = did_you_mean(key, list(CONFIG_KEYS))
+            err(ptr, "unknown-key", f"unknown config key {key!r}",
+                f"did you mean {guess!r}?" if guess else "known keys: " + ", ".join(CONFIG_KEYS), key=True)
+        elif key in CONFIG_KEYS or key == "aws:region":
+            if not isinstance(value, str):
+                err(ptr, "type", f"{key} must be a string", "quote the value")
+    env = config.get(f"{PROJECT}:environment", name)
+    if isinstance(env, str) and not _ENV_NAME.match(env):
+        err(f"/config/{PROJECT}:environment", "pattern", f"{env!r} is not an environment name",
+            "use lower-case letters, digits and '-', starting with a letter, at most 16 characters")
+    region = config.get("aws:region")
+    if isinstance(region, str) and not re.match(r"^[a-z]{2}(?:-gov)?-[a-z]+-[0-9]$", region):
+        err("/config/aws:region", "pattern", f"{region!r} is not an AWS region", "write a region such as us-east-1")
+    if errors:
+        raise SpecError(errors)
+    spec = config.get(f"{PROJECT}:spec")
+    return Stack(name=name, file=str(path), environment=env, region=region, spec=spec)

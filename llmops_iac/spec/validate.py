@@ -1,0 +1,217 @@
+"""Load → validate → merge the environment → validate again → cross-check → AppSpec.
+
+Every stage collects all of its problems before giving up, so one run shows
+every error a file has (up to the point where later stages would only repeat
+them).
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from llmops_iac.errors import Diagnostic, SpecError
+from llmops_iac.resources import load_json
+from llmops_iac.spec import references
+from llmops_iac.spec.defaults import apply_defaults
+from llmops_iac.spec.jsonschema_lite import SchemaError, Validator, did_you_mean, dotted
+from llmops_iac.spec.load import Document, OverlaySourceMap, SourceMap, resolve_plain, escape, load
+from llmops_iac.spec.model import AppSpec, build
+from llmops_iac.spec.stacks import Stack, load_stack, stacks_dir
+
+SCHEMA = ("schemas", "llmapp.schema.json")
+_validator: Validator | None = None
+
+
+def schema() -> dict[str, Any]:
+    """Return the spec's JSON Schema (schemas/llmapp.schema.json)."""
+    return load_json(*SCHEMA)
+
+
+def validator() -> Validator:
+    """Return the process-wide validator of the spec schema."""
+    global _validator
+    if _validator is None:
+        _validator = Validator(schema())
+    return _validator
+
+
+@dataclass(frozen=True)
+class LoadedSpec:
+    """A spec ready for the later stages.
+
+    ``data`` is the merged, defaulted plain data; ``source`` locates any of its
+    pointers in the file; ``spec`` is the same content as frozen dataclasses.
+    """
+
+    path: str
+    data: dict[str, Any]
+    source: SourceMap
+    spec: AppSpec
+    sha256: str
+    environment: str | None
+    stack: Stack | None
+    warnings: tuple[Diagnostic, ...] = ()
+
+
+def schema_diagnostics(data: Any, source: SourceMap) -> list[Diagnostic]:
+    """Return a diagnostic for every schema error of ``data``, located through ``source``."""
+    traps = {ptr: t.yaml11 for ptr, t in source.traps.items()}
+    out: list[Diagnostic] = []
+    seen: set[tuple[str, str, str]] = set()
+    for err in validator().errors(data, traps=traps):
+        key = (err.pointer, err.keyword, err.message)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(_to_diagnostic(err, source))
+    return out
+
+
+def _to_diagnostic(err: SchemaError, source: SourceMap) -> Diagnostic:
+    file, line, col = source.locate(err.pointer, key=err.at_key)
+    hint = err.hint
+    if err.keyword == "type" and err.pointer in source.plain and "a string" in err.message.split(",")[0]:
+        text = source.traps[err.pointer].text if err.pointer in source.traps else None
+        shown = text if text is not None else _plain_text(err.value)
+        hint = f"quote it to make it a string: \"{shown}\""
+    elif err.keyword == "type" and "a boolean" in err.message.split(",")[0] and err.pointer in source.traps:
+        hint = "write true or false (yes/no/on/off are strings in YAML 1.2)"
+    elif err.keyword == "type" and isinstance(err.value, str) and err.pointer not in source.plain:
+        unquoted = resolve_plain(err.value.strip())
+        if not isinstance(unquoted, str) and validator().is_valid(unquoted, {"type": err.constraint.split(": ")[1].split("|")}):
+            hint = f"remove the quotes: {err.value.strip()}"
+    code = {"additionalProperties": "unknown-key", "required": "missing-key", "propertyNames": "bad-name",
+            "yaml11": "yaml11-trap"}.get(err.keyword, err.keyword)
+    return Diagnostic(file=file, line=line, col=col, code=code, message=f"{dotted(err.pointer)}: {err.message}", hint=hint,
+                      pointer=err.pointer, value=err.value, constraint=err.constraint)
+
+
+def _plain_text(value: Any) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is None:
+        return "null"
+    return str(value)
+
+
+def merge_patch(target: Any, patch: Any, into: str = "", touched: set[str] | None = None) -> Any:
+    """Apply an RFC 7386 JSON Merge Patch; record every pointer the patch set in ``touched``."""
+    if not isinstance(patch, dict):
+        _touch(patch, into, touched)
+        return copy.deepcopy(patch)
+    result = copy.deepcopy(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        ptr = f"{into}/{escape(key)}"
+        if value is None:
+            result.pop(key, None)
+            if touched is not None:
+                touched.add(ptr)
+        else:
+            if touched is not None:
+                touched.add(ptr)
+            result[key] = merge_patch(result.get(key), value, ptr, touched)
+    return result
+
+
+def _touch(value: Any, ptr: str, touched: set[str] | None) -> None:
+    if touched is None:
+        return
+    touched.add(ptr)
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _touch(v, f"{ptr}/{escape(k)}", touched)
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            _touch(v, f"{ptr}/{i}", touched)
+
+
+def load_spec(path: str, *, stack: str | None = None, stacks_directory: str | None = None,
+              environment: str | None = None) -> LoadedSpec:
+    """Load, validate and resolve the spec at ``path`` for a stack; raise SpecError with every problem.
+
+    ``stack`` names stacks/Pulumi.<stack>.yaml, whose environment's overrides are
+    merged; ``environment`` selects overrides directly (without a stack file).
+    With neither, the base spec is returned and *every* declared environment is
+    merged and checked too, so a broken override never waits for its deploy.
+    """
+    display = display_path(path)
+    doc = load(path, display=display)
+    errors = schema_diagnostics(doc.data, doc.source)
+    if errors:
+        raise SpecError(_sorted(errors))
+    stack_obj = load_stack(stack, stacks_dir(path, stacks_directory)) if stack else None
+    env = stack_obj.environment if stack_obj else environment
+    base_dir = Path(path).resolve().parent
+    loaded, problems = _resolve(doc, env, stack_obj, base_dir)
+    if env is None:
+        declared = (doc.data.get("spec") or {}).get("environments") or {}
+        seen = {(d.file, d.line, d.col, d.code, d.message) for d in problems}
+        for name in declared:
+            _, env_problems = _resolve(doc, name, None, base_dir)
+            for d in env_problems:
+                key = (d.file, d.line, d.col, d.code, d.message)
+                if key not in seen:
+                    seen.add(key)
+                    problems.append(dataclasses.replace(d, message=f"{d.message} (in environment {name!r})"))
+    if problems:
+        raise SpecError(_sorted(problems))
+    assert loaded is not None
+    return loaded
+
+
+def _resolve(doc: Document, env: str | None, stack_obj: Stack | None, base_dir: Path) -> tuple[LoadedSpec | None, list[Diagnostic]]:
+    data, source, warnings = _select_environment(doc, env)
+    if stack_obj and stack_obj.region:
+        data["spec"]["region"] = stack_obj.region
+    if env is not None:
+        errors = schema_diagnostics(data, source)
+        if errors:
+            return None, errors
+    data = apply_defaults(validator(), data)
+    problems = references.check(data, source, base_dir)
+    if problems:
+        return None, problems
+    return LoadedSpec(path=doc.source.file, data=data, source=source, spec=build(data), sha256=doc.sha256,
+                      environment=env, stack=stack_obj, warnings=tuple(warnings)), []
+
+
+def _sorted(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    return sorted(diagnostics, key=lambda d: (d.file, d.line, d.col))
+
+
+def _select_environment(doc: Document, env: str | None) -> tuple[dict[str, Any], SourceMap, list[Diagnostic]]:
+    data = copy.deepcopy(doc.data)
+    spec = data.setdefault("spec", {})
+    overrides = spec.pop("environments", None) or {}
+    warnings: list[Diagnostic] = []
+    if env is None:
+        return data, doc.source, warnings
+    if env not in overrides:
+        guess = did_you_mean(env, list(overrides)) if overrides else None
+        if guess:
+            file, line, col = doc.source.locate(f"/spec/environments/{escape(guess)}", key=True)
+            warnings.append(Diagnostic(file=file, line=line, col=col, code="environment-not-declared", severity="warning",
+                                       message=f"environment {env!r} has no overrides in spec.environments",
+                                       hint=f"did you mean to name the overrides {env!r} instead of {guess!r}?",
+                                       pointer="/spec/environments"))
+        return data, doc.source, warnings
+    touched: set[str] = set()
+    data["spec"] = merge_patch(spec, overrides[env], "/spec", touched)
+    origin = f"/spec/environments/{escape(env)}"
+    return data, OverlaySourceMap(doc.source, origin, "/spec", touched), warnings
+
+
+def display_path(path: str) -> str:
+    """Return ``path`` as shown in messages: relative to the current directory when inside it."""
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel
