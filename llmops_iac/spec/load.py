@@ -204,8 +204,11 @@ def parse(text: str, name: str) -> tuple[Any, SourceMap]:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
         problem = exc.problem or exc.context or "invalid YAML"
-        hint = _syntax_hint(problem)
-        builder.errors.append(_diag(name, line, col, "yaml-syntax", f"invalid YAML: {problem}", hint))
+        if "nesting depth" in problem:
+            builder.errors.append(_diag(name, line, col, "too-deep", f"nesting is deeper than libyaml allows ({problem})",
+                                        "flatten the structure"))
+        else:
+            builder.errors.append(_diag(name, line, col, "yaml-syntax", f"invalid YAML: {problem}", _syntax_hint(problem)))
     except yaml.YAMLError as exc:  # reader errors carry no mark
         builder.errors.append(_diag(name, 1, 1, "yaml-syntax", f"invalid YAML: {exc}", "fix the YAML syntax"))
     except _Abort:

@@ -27,6 +27,7 @@ class Metadata:
     cost_center: str
     data_classification: str
     description: Optional[str]
+    tags: Optional[Mapping[str, str]]
 
 
 @_frozen
@@ -63,6 +64,7 @@ class Variant:
     weight: int
     model_id: Optional[str]
     revision: Optional[str]
+    model_data_url: Optional[str]
     instance_type: Optional[str]
     quantization: Optional[str]
 
@@ -78,6 +80,12 @@ class Container:
 class DataCapture:
     enabled: bool
     sampling_percent: int
+
+
+@_frozen
+class Vpc:
+    subnet_ids: tuple[str, ...]
+    security_group_ids: tuple[str, ...]
 
 
 @_frozen
@@ -97,6 +105,9 @@ class SageMakerModel:
     model_id: str
     revision: Optional[str]
     model_data_url: Optional[str]
+    hub_token_secret_arn: Optional[str]
+    vpc: Optional[Vpc]
+    network_isolation: bool
     parameters_billions: Optional[float]
     container: Container
     instance_type: str
@@ -145,10 +156,25 @@ class VectorStore:
 
 
 @_frozen
+class HierarchicalChunking:
+    parent_max_tokens: int
+    child_max_tokens: int
+    overlap_tokens: int
+
+
+@_frozen
+class SemanticChunking:
+    buffer_size: int
+    breakpoint_percentile_threshold: int
+
+
+@_frozen
 class Chunking:
     strategy: str
     max_tokens: int
     overlap_percent: int
+    hierarchical: Optional[HierarchicalChunking]
+    semantic: Optional[SemanticChunking]
 
 
 @_frozen

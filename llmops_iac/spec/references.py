@@ -63,6 +63,13 @@ def check(data: dict[str, Any], source: SourceMap, base_dir: Path) -> list[Diagn
                     err(f"{base}/variants/{i}/name", "duplicate-name", f"variant name {variant['name']!r} is used twice",
                         "give each variant its own name", variant["name"])
                 names[variant["name"]] = i
+            for i, variant in enumerate(variants):
+                if variant.get("modelId", model["modelId"]) != model["modelId"] and not (variant.get("revision") or variant.get("modelDataUrl")):
+                    err(f"{base}/variants/{i}/modelId", "unpinned", f"variant {variant['name']!r} serves other weights without pinning them",
+                        "give the variant its own revision (or modelDataUrl): the model's revision belongs to other weights", variant["modelId"])
+            if model.get("networkIsolation") and not model.get("modelDataUrl"):
+                err(f"{base}/networkIsolation", "unsupported", "a network-isolated container cannot download weights from the Hub",
+                    "set modelDataUrl to the weights in S3, or turn networkIsolation off")
             if variants and sum(v["weight"] for v in variants) == 0:
                 err(f"{base}/variants", "range", "variant weights add up to 0: no variant would get traffic", "give at least one variant a weight above 0")
             if model.get("tensorParallelDegree") and model.get("container", {}).get("framework") == "tei":

@@ -8,11 +8,12 @@ them).
 from __future__ import annotations
 
 import copy
+import functools
 import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llmops_iac.errors import Diagnostic, SpecError
 from llmops_iac.resources import load_json
@@ -20,8 +21,10 @@ from llmops_iac.spec import references
 from llmops_iac.spec.defaults import apply_defaults
 from llmops_iac.spec.jsonschema_lite import SchemaError, Validator, did_you_mean, dotted
 from llmops_iac.spec.load import Document, OverlaySourceMap, SourceMap, resolve_plain, escape, load
-from llmops_iac.spec.model import AppSpec, build
 from llmops_iac.spec.stacks import Stack, load_stack, stacks_dir
+
+if TYPE_CHECKING:
+    from llmops_iac.spec.model import AppSpec
 
 SCHEMA = ("schemas", "llmapp.schema.json")
 _validator: Validator | None = None
@@ -51,11 +54,17 @@ class LoadedSpec:
     path: str
     data: dict[str, Any]
     source: SourceMap
-    spec: AppSpec
     sha256: str
     environment: str | None
     stack: Stack | None
     warnings: tuple[Diagnostic, ...] = ()
+
+    @functools.cached_property
+    def spec(self) -> "AppSpec":
+        """The spec as frozen dataclasses, built on first use (``validate`` never needs it)."""
+        from llmops_iac.spec.model import build
+
+        return build(self.data)
 
 
 def schema_diagnostics(data: Any, source: SourceMap) -> list[Diagnostic]:
@@ -175,10 +184,11 @@ def _resolve(doc: Document, env: str | None, stack_obj: Stack | None, base_dir: 
         if errors:
             return None, errors
     data = apply_defaults(validator(), data)
+    data["spec"].pop("environments", None)  # resolved above; the later stages see one environment
     problems = references.check(data, source, base_dir)
     if problems:
         return None, problems
-    return LoadedSpec(path=doc.source.file, data=data, source=source, spec=build(data), sha256=doc.sha256,
+    return LoadedSpec(path=doc.source.file, data=data, source=source, sha256=doc.sha256,
                       environment=env, stack=stack_obj, warnings=tuple(warnings)), []
 
 

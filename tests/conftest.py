@@ -1,0 +1,65 @@
+"""Shared test helpers: repository paths, the CLI in-process and as the installed console script."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+MINIMAL = {"apiVersion": "llmops-iac/v1", "kind": "LLMApplication", "metadata": {"name": "demo"}}
+
+
+def example_files() -> list[Path]:
+    """Every example spec in examples/."""
+    return sorted(EXAMPLES.glob("*.yaml"))
+
+
+@pytest.fixture
+def invoke():
+    """Run the CLI in-process: invoke("validate", path, ...) -> click Result."""
+    from llmops_iac.cli import cli
+
+    runner = CliRunner()
+
+    def _invoke(*args: str):
+        return runner.invoke(cli, list(args), catch_exceptions=False)
+
+    return _invoke
+
+
+def console_script() -> Path:
+    """The installed `llmops-iac` console script next to this interpreter."""
+    path = Path(sys.executable).parent / "llmops-iac"
+    assert path.exists(), f"console script not installed at {path}: run `make test`"
+    return path
+
+
+def run_script(*args: str, cwd: Path = ROOT, timeout: float = 30) -> subprocess.CompletedProcess:
+    """Run the installed console script as a real subprocess."""
+    return subprocess.run([str(console_script()), *args], cwd=cwd, capture_output=True, text=True, timeout=timeout)
+
+
+def json_report(output: str) -> dict:
+    return json.loads(output)
+
+
+@pytest.fixture
+def write(tmp_path):
+    """write("name.yaml", text) -> path of a new file in a temporary directory."""
+
+    def _write(name: str, text: str | bytes) -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text, encoding="utf-8")
+        return path
+
+    return _write

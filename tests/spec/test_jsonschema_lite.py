@@ -1,0 +1,151 @@
+"""jsonschema_lite agrees with the reference implementation (the jsonschema package).
+
+The same instances go through both: the examples, the minimal spec with
+defaults, and hypothesis mutations of them. Both must agree on valid/invalid
+and on where the errors are.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from llmops_iac.spec.defaults import apply_defaults
+from llmops_iac.spec.jsonschema_lite import Validator, dotted
+from llmops_iac.spec.validate import schema, validator
+from tests.conftest import MINIMAL, example_files
+
+SCHEMA = schema()
+REFERENCE = jsonschema.Draft202012Validator(SCHEMA, format_checker=jsonschema.FormatChecker())
+_AT_PARENT = {"additionalProperties", "propertyNames", "uniqueItems"}
+
+
+def reference_locations(instance) -> set[str]:
+    out = set()
+    for err in REFERENCE.iter_errors(instance):
+        stack = [err]
+        while stack:  # if/then errors can nest in context for some keywords
+            e = stack.pop()
+            out.add("/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in e.absolute_path) if e.absolute_path else "")
+    return out
+
+
+def lite_locations(instance) -> set[str]:
+    out = set()
+    for err in validator().errors(instance):
+        ptr = err.pointer
+        if err.keyword in _AT_PARENT:
+            ptr = ptr.rsplit("/", 1)[0]
+        out.add(ptr)
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def _base_instances() -> tuple[dict, ...]:
+    out = [copy.deepcopy(MINIMAL), apply_defaults(validator(), MINIMAL)]
+    for path in example_files():
+        with open(path, encoding="utf-8") as fh:
+            data = yaml.safe_load(fh)
+        out.append(data)
+        out.append(apply_defaults(validator(), data) if validator().is_valid(data) else data)
+    return tuple(out)
+
+
+def base_instances() -> list[dict]:
+    """Fresh copies of the instances every test starts from."""
+    return copy.deepcopy(list(_base_instances()))
+
+
+@pytest.mark.parametrize("index", range(len(base_instances())))
+def test_agrees_on_examples(index):
+    instance = base_instances()[index]
+    assert lite_locations(instance) == reference_locations(instance)
+
+
+def test_refuses_keywords_it_does_not_implement():
+    with pytest.raises(ValueError, match="not supported"):
+        Validator({"type": "object", "oneOf": [{"type": "string"}]})
+    with pytest.raises(ValueError, match="local"):
+        Validator({"$ref": "https://example.com/other.json"})
+
+
+def test_dotted_paths():
+    assert dotted("/spec/models/chat/variants/0/weight") == "spec.models.chat.variants[0].weight"
+    assert dotted("/a~1b/c~0d") == "a/b.c~d"
+    assert dotted("") == "(top level)"
+
+
+def _paths(value, prefix=()):
+    yield prefix
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _paths(v, prefix + (k,))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _paths(v, prefix + (i,))
+
+
+def _enum_strings() -> list[str]:
+    out = set()
+
+    def visit(node):
+        if isinstance(node, dict):
+            for e in node.get("enum", []):
+                if isinstance(e, str):
+                    out.add(e)
+            for v in node.values():
+                visit(v)
+        elif isinstance(node, list):
+            for v in node:
+                visit(v)
+
+    visit(SCHEMA)
+    return sorted(out)
+
+
+json_scalars = st.one_of(st.none(), st.booleans(), st.integers(-5, 200_000), st.floats(-10, 1e6, allow_nan=False),
+                         st.sampled_from(_enum_strings()), st.text(max_size=12),
+                         st.sampled_from(["2026-02-30", "2027-01-01", "ml.g5.2xlarge", "a@b.co", "x@1", "vpce-0123456789abcdef0"]))
+json_values = st.recursive(json_scalars, lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                                 st.dictionaries(st.sampled_from(["provider", "modelId", "name", "x", "weight", "type"]), inner, max_size=3)),
+                           max_leaves=6)
+
+
+@st.composite
+def mutated(draw):
+    instance = copy.deepcopy(draw(st.sampled_from(base_instances())))
+    for _ in range(draw(st.integers(1, 3))):
+        paths = [p for p in _paths(instance) if p]
+        if not paths:
+            break
+        path = draw(st.sampled_from(paths))
+        parent = instance
+        for part in path[:-1]:
+            parent = parent[part]
+        action = draw(st.sampled_from(["replace", "delete", "add"]))
+        if action == "replace":
+            parent[path[-1]] = draw(json_values)
+        elif action == "delete":
+            del parent[path[-1]]
+        elif isinstance(parent, dict):
+            parent[draw(st.sampled_from(["extra", "modelID", "provider", "description"]))] = draw(json_values)
+        else:
+            parent.append(draw(json_values))
+    return instance
+
+
+@settings(max_examples=250, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated())
+def test_agrees_on_mutations(instance):
+    assert lite_locations(instance) == reference_locations(instance)
+
+
+def test_examples_are_present():
+    assert any(Path(p).name == "minimal.yaml" for p in example_files())

@@ -1,0 +1,148 @@
+"""The strict loader: what it reads, what it refuses, and where it says the problem is."""
+
+from __future__ import annotations
+
+import pytest
+
+from llmops_iac.errors import SpecError
+from llmops_iac.spec import load as loader
+from llmops_iac.spec.load import parse, resolve_plain
+
+
+def errors_of(text: str) -> list[tuple[str, int, int]]:
+    with pytest.raises(SpecError) as info:
+        parse(text, "spec.yaml")
+    return [(d.code, d.line, d.col) for d in info.value.diagnostics]
+
+
+def test_reads_yaml_with_source_map():
+    data, source = parse("a: 1\nb:\n  - x\n  - {c: true}\n", "f.yaml")
+    assert data == {"a": 1, "b": ["x", {"c": True}]}
+    assert source.values["/a"] == (1, 4)
+    assert source.keys["/b"] == (2, 1)
+    assert source.values["/b/1/c"] == (4, 9)
+    assert source.locate("/b/1/c/missing") == ("f.yaml", 4, 9)
+
+
+def test_reads_json_through_the_same_path():
+    data, source = parse('{\n  "a": [1, 2.5, null],\n  "b": "x"\n}\n', "f.json")
+    assert data == {"a": [1, 2.5, None], "b": "x"}
+    assert source.values["/b"] == (3, 8)
+
+
+@pytest.mark.parametrize("text,value", [
+    ("true", True), ("False", False), ("~", None), ("null", None), ("", None),
+    ("12", 12), ("-3", -3), ("0o17", 15), ("0x1F", 31), ("1.5", 1.5), ("1e3", 1000.0), (".5", 0.5),
+    ("no", "no"), ("on", "on"), ("yes", "yes"), ("0755", 755), ("1_000", "1_000"), ("12:30", "12:30"),
+    ("2026-01-31", "2026-01-31"),
+])
+def test_plain_scalars_follow_yaml_1_2_core(text, value):
+    got = resolve_plain(text)
+    assert got == value and type(got) is type(value)
+
+
+@pytest.mark.parametrize("text", ["no", "On", "YES", "off", "y", "0755", "0b101", "12:30", "1e3", "1_000", "="])
+def test_yaml_1_1_traps_are_remembered(text):
+    _, source = parse(f"k: {text}\n", "f.yaml")
+    assert "/k" in source.traps and source.traps["/k"].text == text
+
+
+def test_quoted_scalars_are_never_traps():
+    data, source = parse('k: "no"\nmode: \'0755\'\n', "f.yaml")
+    assert data == {"k": "no", "mode": "0755"} and not source.traps
+
+
+def test_duplicate_keys_are_rejected_at_the_second_occurrence():
+    assert errors_of("a: 1\nb:\n  c: 1\n  c: 2\na: 3\n") == [("duplicate-key", 4, 3), ("duplicate-key", 5, 1)]
+
+
+def test_multiple_documents_are_rejected():
+    assert errors_of("a: 1\n---\nb: 2\n") == [("multiple-documents", 2, 1)]
+
+
+def test_a_leading_document_marker_is_fine():
+    assert parse("---\na: 1\n", "f.yaml")[0] == {"a": 1}
+
+
+@pytest.mark.parametrize("text,code", [
+    ("", "empty-file"), ("# only a comment\n", "empty-file"), ("---\n", "empty-file"),
+    ("- a\n- b\n", "top-level-not-mapping"), ("just text\n", "top-level-not-mapping"),
+])
+def test_top_level_must_be_a_mapping(text, code):
+    assert errors_of(text)[0][0] == code
+
+
+def test_billion_laughs_is_stopped_by_the_alias_budget():
+    lines = ['a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(1, 10):
+        refs = ",".join([f"*a{i - 1}"] * 10)
+        lines.append(f"a{i}: &a{i} [{refs}]")
+    codes = errors_of("\n".join(lines) + "\n")
+    assert codes[0][0] == "alias-bomb"
+    assert codes[0][1] <= 5  # stopped early, at the line of the alias that crossed the budget
+
+
+def test_small_aliases_expand_and_keep_source_lines():
+    data, source = parse("base: &b {x: 1}\ncopy: *b\n", "f.yaml")
+    assert data == {"base": {"x": 1}, "copy": {"x": 1}}
+    data["copy"]["x"] = 2
+    assert data["base"]["x"] == 1  # expanded, not shared
+    assert source.values["/copy/x"] == (1, 14)
+
+
+def test_recursive_and_undefined_aliases_are_rejected():
+    assert errors_of("a: &a [1, *a]\n")[0][0] == "yaml-alias"
+    assert errors_of("a: *nope\n")[0][0] == "yaml-alias"
+
+
+@pytest.mark.parametrize("depth", [100, 5000, 200_000])
+def test_deep_nesting_is_rejected_without_recursion(depth):
+    text = "a: " + "[" * depth + "]" * depth + "\n"
+    code, line, _ = errors_of(text)[0]
+    assert (code, line) == ("too-deep", 1)  # ours up to 1000 levels, libyaml's own cap beyond
+
+
+@pytest.mark.parametrize("text,code", [
+    ("<<: {a: 1}\n", "merge-key"),
+    ("a: !Ref x\n", "yaml-tag"),
+    ("a: !!python/object:os.system x\n", "yaml-tag"),
+    ("? [a, b]\n: 1\n", "complex-key"),
+    ("1: x\n", "non-string-key"),
+    ("on: x\n", "yaml11-trap"),
+    ("a: .nan\n", "not-a-number"),
+    ("a:\n\tb: 1\n", "yaml-syntax"),
+    ("a: 'unclosed\n", "yaml-syntax"),
+    ("%YAML 1.1\n---\na: 1\n", "yaml-version"),
+])
+def test_rejections(text, code):
+    assert code in [c for c, _, _ in errors_of(text)]
+
+
+def test_standard_tags_are_honoured():
+    assert parse("a: !!str 12\nb: !!int '7'\n", "f.yaml")[0] == {"a": "12", "b": 7}
+    assert errors_of("a: !!int abc\n")[0][0] == "yaml-tag"
+
+
+def test_many_errors_are_reported_together():
+    codes = [c for c, _, _ in errors_of("a: 1\na: 2\nb: !Ref x\n<<: {}\n")]
+    assert codes == ["duplicate-key", "yaml-tag", "merge-key"]
+
+
+def test_file_checks(tmp_path):
+    big = tmp_path / "big.yaml"
+    big.write_bytes(b"a: " + b"x" * (loader.MAX_BYTES + 1))
+    binary = tmp_path / "bin.yaml"
+    binary.write_bytes(b"a: 1\nb: \x00\x01\n")
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes(b"a: 1\nowner: Jos\xe9\n")
+    bom = tmp_path / "bom.yaml"
+    bom.write_bytes(b"\xef\xbb\xbfa: 1\n")
+    cases = {big: ("file-too-large", 1), binary: ("binary-file", 2), latin: ("not-utf8", 2),
+             tmp_path: ("is-a-directory", 0), tmp_path / "missing.yaml": ("file-not-found", 0)}
+    for path, (code, line) in cases.items():
+        with pytest.raises(SpecError) as info:
+            loader.load(str(path))
+        d = info.value.diagnostics[0]
+        assert (d.code, d.line) == (code, line), path
+        assert d.hint
+    assert loader.load(str(bom)).data == {"a": 1}
