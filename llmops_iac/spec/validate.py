@@ -55,6 +55,7 @@ class LoadedSpec:
     data: dict[str, Any]
     source: SourceMap
     sha256: str
+    source_path: str
     environment: str | None
     stack: Stack | None
     warnings: tuple[Diagnostic, ...] = ()
@@ -188,7 +189,7 @@ def _resolve(doc: Document, env: str | None, stack_obj: Stack | None, base_dir: 
     problems = references.check(data, source, base_dir)
     if problems:
         return None, problems
-    return LoadedSpec(path=doc.source.file, data=data, source=source, sha256=doc.sha256,
+    return LoadedSpec(path=doc.source.file, data=data, source=source, sha256=doc.sha256, source_path=doc.path,
                       environment=env, stack=stack_obj, warnings=tuple(warnings)), []
 
 

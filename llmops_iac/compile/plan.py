@@ -1,0 +1,145 @@
+"""The Plan: every AWS resource of an application as plain data (schemas/plan.schema.json).
+
+A resource is ``{name, type, inputs, dependsOn, source, meta}``:
+
+- ``name``: the stable logical name (the Pulumi resource name; never depends on order);
+- ``type``: the Pulumi type token, e.g. ``aws:sagemaker/endpoint:Endpoint``;
+- ``inputs``: the engine's camelCase property names. Values are plain JSON, or
+  one of four expression forms the deploy adapter turns into Pulumi Outputs:
+  ``{"ref": NAME, "attr": ATTR}`` another resource's output attribute,
+  ``{"context": "accountId"|"callerArn"}`` a fact of the deploying account,
+  ``{"fn::join": [SEP, [PART, ...]]}`` string concatenation,
+  ``{"fn::toJSON": VALUE}`` a JSON document (IAM and OpenSearch policies) kept
+  as data in the Plan so policies can read it without parsing strings;
+- ``source``: the spec JSON pointer the resource comes from (findings point there);
+- ``meta``: facts for policy, cost and maturity that are not AWS inputs.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+PLAN_VERSION = 1
+CONTEXT_KEYS = ("accountId", "callerArn")
+_LOGICAL = re.compile(r"^[a-z][a-z0-9-]{0,127}$")
+
+
+def ref(name: str, attr: str) -> dict[str, str]:
+    """Return a reference to output ``attr`` of resource ``name``."""
+    return {"ref": name, "attr": attr}
+
+
+def context(key: str) -> dict[str, str]:
+    """Return a reference to a fact of the deploying account (``accountId``, ``callerArn``)."""
+    if key not in CONTEXT_KEYS:
+        raise ValueError(f"unknown context key {key}")
+    return {"context": key}
+
+
+def join(*parts: Any, sep: str = "") -> Any:
+    """Return the concatenation of ``parts``; plain strings are joined now, expressions later."""
+    flat: list[Any] = []
+    for part in parts:
+        if isinstance(part, str) and flat and isinstance(flat[-1], str) and not sep:
+            flat[-1] += part
+        else:
+            flat.append(part)
+    if all(isinstance(p, str) for p in flat):
+        return sep.join(flat)
+    return {"fn::join": [sep, flat]}
+
+
+def to_json(value: Any) -> dict[str, Any]:
+    """Return a JSON-document expression (serialized by the adapter once refs resolve)."""
+    return {"fn::toJSON": value}
+
+
+def is_expression(value: Any) -> bool:
+    """Whether ``value`` is one of the Plan's expression forms."""
+    return isinstance(value, dict) and len(value) in (1, 2) and (
+        set(value) == {"ref", "attr"} or set(value) == {"context"} or set(value) in ({"fn::join"}, {"fn::toJSON"}))
+
+
+def refs_in(value: Any) -> Iterator[dict[str, str]]:
+    """Yield every ``{"ref", "attr"}`` expression inside ``value``."""
+    if isinstance(value, dict):
+        if set(value) == {"ref", "attr"}:
+            yield value
+            return
+        for v in value.values():
+            yield from refs_in(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from refs_in(v)
+
+
+@dataclass
+class Resource:
+    """One planned AWS resource."""
+
+    name: str
+    type: str
+    inputs: dict[str, Any]
+    source: str
+    depends_on: list[str] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_data(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "type": self.type, "source": self.source, "inputs": self.inputs}
+        if self.depends_on:
+            out["dependsOn"] = sorted(self.depends_on)
+        if self.meta:
+            out["meta"] = self.meta
+        return out
+
+
+@dataclass
+class Plan:
+    """All resources and stack outputs of one application in one environment."""
+
+    app: str
+    environment: str
+    region: str
+    spec_file: str
+    spec_hash: str
+    tags: dict[str, str]
+    resources: dict[str, Resource] = field(default_factory=dict)
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, name: str, type: str, inputs: dict[str, Any], source: str, *, depends_on: list[str] | tuple[str, ...] = (),
+            meta: dict[str, Any] | None = None) -> str:
+        """Add a resource and return its logical name; tags are added for taggable types."""
+        if not _LOGICAL.match(name):
+            raise ValueError(f"logical name {name!r} is not lower-case kebab-case")
+        if name in self.resources:
+            raise ValueError(f"duplicate logical name {name!r}")
+        from llmops_iac.compile.tokens import TAGGABLE
+
+        inputs = {k: v for k, v in inputs.items() if v is not None}
+        if type in TAGGABLE:
+            inputs["tags"] = dict(sorted({**self.tags, **inputs.get("tags", {})}.items()))
+        self.resources[name] = Resource(name, type, inputs, source, list(depends_on), dict(meta or {}))
+        return name
+
+    def get(self, name: str) -> Resource:
+        return self.resources[name]
+
+    def by_type(self, type: str) -> list[Resource]:
+        return [r for r in self.resources.values() if r.type == type]
+
+    def to_data(self) -> dict[str, Any]:
+        """Return the Plan as JSON-ready data (schemas/plan.schema.json), in a stable order."""
+        return {
+            "planVersion": PLAN_VERSION,
+            "app": self.app,
+            "environment": self.environment,
+            "region": self.region,
+            "specFile": self.spec_file,
+            "specHash": self.spec_hash,
+            "tags": dict(self.tags),
+            "resources": [copy.deepcopy(self.resources[n].to_data()) for n in sorted(self.resources)],
+            "outputs": dict(sorted(self.outputs.items())),
+        }
