@@ -143,6 +143,50 @@ def check(paths: tuple[str, ...], fmt: str, outputs: tuple, stack: str | None, s
 
 
 @cli.command(epilog=EXIT_CODES_HELP)
+@click.argument("file", type=click.Path(dir_okay=True))
+@click.option("--stack", default=None, metavar="STACK", help="Stack whose environment overrides apply: reads stacks/Pulumi.STACK.yaml.")
+@click.option("--stacks-dir", default=None, metavar="DIR", type=click.Path(file_okay=False),
+              help="Directory of Pulumi.<stack>.yaml files (default: Pulumi.yaml's stackConfigDir).")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True,
+              help="text: the resource table; json: the Plan itself on standard output.")
+@click.option("--out", "out", default=None, metavar="PATH",
+              help="Where to write the Plan JSON (default: <app>.<environment>.plan.json in the current directory; '-' to skip).")
+@_guard
+def plan(file: str, stack: str | None, stacks_dir: str | None, fmt: str, out: str | None) -> None:
+    """Compile a spec into its Plan of AWS resources: print a table and write the Plan as JSON.
+
+    The Plan is what `pulumi up` deploys (see the README), and what policies,
+    cost and maturity read. Nothing here talks to AWS.
+
+    \b
+    Example:
+      llmops-iac plan examples/self-hosted-llama.yaml --stack prod
+    """
+    from llmops_iac.pipeline import run
+    from llmops_iac.report import text as text_report
+    from llmops_iac.report import write_atomic
+
+    result = run("plan", (file,), stack=stack, stacks_dir=stacks_dir)
+    f = result.files[0]
+    if not f.ok:
+        click.echo(text_report.render(result), nl=False, err=fmt == "json")
+        sys.exit(EXIT_INPUT)
+    data = json.dumps(f.plan.to_data(), indent=2) + "\n"
+    path = out or f"{f.plan.app}.{f.plan.environment}.plan.json"
+    if path != "-":
+        write_atomic(path, data)
+    if fmt == "json":
+        click.echo(data, nl=False)
+    else:
+        from llmops_iac.report.plan_table import render
+
+        click.echo(render(f.plan, f.loaded.source), nl=False)
+        if path != "-":
+            click.echo(f"wrote {path}")
+    sys.exit(EXIT_OK)
+
+
+@cli.command(epilog=EXIT_CODES_HELP)
 @click.option("--output", "output", default=None, metavar="PATH", help="Write the schema to PATH instead of standard output.")
 @_guard
 def schema(output: str | None) -> None:

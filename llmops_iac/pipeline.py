@@ -6,7 +6,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 from llmops_iac.errors import Diagnostic, SpecError, UsageError
 from llmops_iac.spec.validate import LoadedSpec, display_path, load_spec
@@ -15,8 +15,8 @@ SPEC_SUFFIXES = (".yaml", ".yml", ".json")
 _SPEC_MARK = re.compile(rb"(?m)^\s*[\"']?(?:kind[\"']?\s*:\s*[\"']?LLMApplication|apiVersion[\"']?\s*:\s*[\"']?llmops-iac/)")
 _SKIP_DIRS = {".git", ".venv", "node_modules", "__pycache__", ".pulumi", "stacks"}
 
-STAGES = ("load", "validate")
-"""The stages `check` runs, in order; later issues add compile, policy, cost and maturity."""
+STAGES = ("load", "validate", "compile")
+"""The stages `check` runs, in order; later issues add policy, cost and maturity."""
 
 
 @dataclass
@@ -27,6 +27,7 @@ class FileResult:
     environment: str | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
     loaded: LoadedSpec | None = None
+    plan: Any = None  # llmops_iac.compile.plan.Plan once compiled
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -101,6 +102,7 @@ def _looks_like_spec(path: str) -> bool:
 
 def run(command: str, paths: Iterable[str], *, stack: str | None = None, stacks_dir: str | None = None) -> RunResult:
     """Run the stages of ``command`` over ``paths``; never raise for a bad spec (it is a result)."""
+    stages = {"validate": ("load", "validate"), "plan": ("load", "validate", "compile")}.get(command, STAGES)
     files, skipped = expand(paths) if command == "check" else (list(paths), [])
     results = []
     for path in files:
@@ -113,5 +115,12 @@ def run(command: str, paths: Iterable[str], *, stack: str | None = None, stacks_
             result.loaded = loaded
             result.environment = loaded.environment
             result.diagnostics.extend(loaded.warnings)
+            if "compile" in stages:
+                from llmops_iac.compile import compile_spec
+
+                try:
+                    result.plan = compile_spec(loaded)
+                except SpecError as exc:
+                    result.diagnostics.extend(exc.diagnostics)
         results.append(result)
-    return RunResult(command=command, stages=STAGES, files=results, stack=stack, skipped=skipped)
+    return RunResult(command=command, stages=stages, files=results, stack=stack, skipped=skipped)

@@ -63,3 +63,27 @@ def write(tmp_path):
         return path
 
     return _write
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="rewrite golden files (tests/golden/) from the current output instead of comparing")
+
+
+@pytest.fixture
+def golden(request):
+    """golden(relative_path, text): compare text with tests/golden/<path>, or rewrite it with --update-golden."""
+    update = request.config.getoption("--update-golden")
+
+    def _golden(rel: str, text: str) -> None:
+        path = ROOT / "tests" / "golden" / rel
+        if update or not path.exists():
+            if not update:
+                pytest.fail(f"golden file {path} is missing: run `pytest --update-golden` and review it")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            return
+        expected = path.read_text(encoding="utf-8")
+        assert text == expected, f"{rel} differs from its golden file: review the change, then `pytest --update-golden`"
+
+    return _golden

@@ -35,7 +35,7 @@ def _sid(prefix: str, name: str) -> str:
 
 def compile_models(ctx: Ctx) -> None:
     """Add an application inference profile per Bedrock model and its invoke statement."""
-    for name, model in ctx.app.spec.models.items():
+    for name, model in sorted(ctx.app.spec.models.items()):
         if not isinstance(model, BedrockModel):
             continue
         source = f"/spec/models/{escape(name)}"

@@ -31,7 +31,7 @@ def version_identifier(name: str) -> dict:
 def compile_guardrails(ctx: Ctx) -> None:
     """Add a guardrail and a published version for every spec.guardrails entry."""
     spec = ctx.app.spec
-    for name, g in spec.guardrails.items():
+    for name, g in sorted(spec.guardrails.items()):
         source = f"/spec/guardrails/{escape(name)}"
         filters = [{"type": t, "inputStrength": getattr(g.content_filters, attr).input,
                     "outputStrength": getattr(g.content_filters, attr).output} for attr, t in _CATEGORIES]
@@ -66,9 +66,9 @@ def compile_guardrails(ctx: Ctx) -> None:
                 {"type": "GROUNDING", "threshold": g.contextual_grounding.grounding},
                 {"type": "RELEVANCE", "threshold": g.contextual_grounding.relevance}]}
         models = list(g.applies_to.models) if g.applies_to and g.applies_to.models is not None else (
-            list(spec.models) if not g.applies_to or g.applies_to.knowledge_bases is None else [])
+            sorted(spec.models) if not g.applies_to or g.applies_to.knowledge_bases is None else [])
         kbs = list(g.applies_to.knowledge_bases) if g.applies_to and g.applies_to.knowledge_bases is not None else (
-            list(spec.knowledge_bases) if not g.applies_to or g.applies_to.models is None else [])
+            sorted(spec.knowledge_bases) if not g.applies_to or g.applies_to.models is None else [])
         ctx.plan.add(logical(name), T.GUARDRAIL, inputs, source,
                      meta={"guards": {"models": models, "knowledgeBases": kbs}})
         # A version is immutable: its description carries a hash of the configuration,

@@ -17,7 +17,7 @@ def role_name(kb: str) -> str:
 def compile_knowledge_bases(ctx: Ctx) -> None:
     """Add every knowledge base; the app's invoke role gets Retrieve/RetrieveAndGenerate on each."""
     spec = ctx.app.spec
-    for name, kb in spec.knowledge_bases.items():
+    for name, kb in sorted(spec.knowledge_bases.items()):
         source = f"/spec/knowledgeBases/{escape(name)}"
         store = spec.vector_stores[kb.vector_store]
         embedding = spec.embeddings[kb.embedding]

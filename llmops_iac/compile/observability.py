@@ -50,7 +50,7 @@ def compile_alarms(ctx: Ctx, errors: CompileErrors) -> None:
     spec = ctx.app.spec
     for i, alarm in enumerate(spec.monitoring.alarms):
         pointer = f"/spec/monitoring/alarms/{i}"
-        targets = [alarm.target] if alarm.target else list(spec.models)
+        targets = [alarm.target] if alarm.target else sorted(spec.models)
         for target in targets:
             model = spec.models[target]
             description = f"{ctx.name}: {alarm.name} ({alarm.metric} on {target})"
@@ -107,7 +107,7 @@ def compile_dashboard(ctx: Ctx) -> None:
         return
     widgets: list[dict[str, Any]] = []
     y = 0
-    for name, model in ctx.app.spec.models.items():
+    for name, model in sorted(ctx.app.spec.models.items()):
         if isinstance(model, BedrockModel):
             dim = ["ModelId", ref(f"model-{name}-profile", "arn")]
             rows = [("Invocations", "Sum"), ("InvocationLatency", "p99"), ("InvocationServerErrors", "Sum"),
@@ -120,7 +120,7 @@ def compile_dashboard(ctx: Ctx) -> None:
         widgets.append({"type": "metric", "x": 0, "y": y, "width": 24, "height": 6,
                         "properties": {"title": f"model {name}", "region": ctx.region, "view": "timeSeries", "metrics": metrics}})
         y += 6
-    for name in ctx.app.spec.guardrails:
+    for name in sorted(ctx.app.spec.guardrails):
         widgets.append({"type": "metric", "x": 0, "y": y, "width": 24, "height": 6, "properties": {
             "title": f"guardrail {name}", "region": ctx.region, "view": "timeSeries",
             "metrics": [["AWS/Bedrock/Guardrails", "InvocationsIntervened", "GuardrailArn", ref(guardrails.logical(name), "guardrailArn"),

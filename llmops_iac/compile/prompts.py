@@ -24,7 +24,7 @@ _VARIABLE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 def compile_prompts(ctx: Ctx, errors: CompileErrors) -> None:
     """Add a prompt and its current version for each spec.prompts entry."""
-    for name, prompt in ctx.app.spec.prompts.items():
+    for name, prompt in sorted(ctx.app.spec.prompts.items()):
         source = f"/spec/prompts/{escape(name)}"
         path = os.path.join(ctx.base_dir, prompt.file)
         try:

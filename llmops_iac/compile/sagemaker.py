@@ -49,8 +49,8 @@ def _digest(value: Any) -> str:
 def compile_sagemaker(ctx: Ctx, errors: CompileErrors) -> None:
     """Add an endpoint for every SageMaker model and SageMaker embedding model."""
     spec = ctx.app.spec
-    hosted = [(n, m, f"/spec/models/{escape(n)}") for n, m in spec.models.items() if isinstance(m, SageMakerModel)]
-    embedders = [(n, e, f"/spec/embeddings/{escape(n)}") for n, e in spec.embeddings.items() if isinstance(e, SageMakerEmbedding)]
+    hosted = [(n, m, f"/spec/models/{escape(n)}") for n, m in sorted(spec.models.items()) if isinstance(m, SageMakerModel)]
+    embedders = [(n, e, f"/spec/embeddings/{escape(n)}") for n, e in sorted(spec.embeddings.items()) if isinstance(e, SageMakerEmbedding)]
     if not hosted and not embedders:
         return
     statements: list[dict[str, Any]] = []
@@ -167,6 +167,7 @@ def _endpoint(ctx: Ctx, errors: CompileErrors, name: str, model: SageMakerModel,
               statements: list[dict[str, Any]], repositories: set[str]) -> None:
     endpoint_name = ctx.physical("sagemaker", name)
     production: list[dict[str, Any]] = []
+    model_names: dict[str, str] = {}
     scaling = model.autoscaling
     variants = _variants(model)
     for v in variants:
@@ -200,6 +201,7 @@ def _endpoint(ctx: Ctx, errors: CompileErrors, name: str, model: SageMakerModel,
         model_logical = f"endpoint-{name}-model-{v['name']}"
         inputs["name"] = ctx.physical("sagemaker", name, v["name"], _digest([image.uri, env, inputs["enableNetworkIsolation"],
                                                                                inputs.get("vpcConfig"), container.get("modelDataSource")]))
+        model_names[v["name"]] = inputs["name"]
         ctx.plan.add(model_logical, T.SM_MODEL, inputs, pointer, depends_on=[f"{EXECUTION_ROLE}-policy"], meta={
             "image": {"framework": model.container.framework, "frameworkKey": image.framework_key, "version": image.version,
                       "uri": image.uri},
@@ -229,7 +231,9 @@ def _endpoint(ctx: Ctx, errors: CompileErrors, name: str, model: SageMakerModel,
             "captureOptions": [{"captureMode": "Input"}, {"captureMode": "Output"}],
             "captureContentTypeHeader": {"jsonContentTypes": ["application/json"]},
         }
-    digest = _digest([{k: (v if k != "modelName" else p["variantName"]) for k, v in p.items()} for p in production]
+    # The config's name covers its models' names (which cover their containers): a change to any model
+    # yields a new config, and only a new config makes the endpoint deploy it.
+    digest = _digest([{k: (v if k != "modelName" else model_names[p["variantName"]]) for k, v in p.items()} for p in production]
                      + [model.data_capture.enabled, model.data_capture.sampling_percent])
     config_logical = f"endpoint-{name}-config"
     ctx.plan.add(config_logical, T.SM_ENDPOINT_CONFIG, dict(config, name=ctx.physical("sagemaker", name, "cfg", digest)), source,

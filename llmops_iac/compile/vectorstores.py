@@ -35,7 +35,7 @@ def dimensions(ctx: Ctx, store_name: str) -> int:
 
 def compile_vector_stores(ctx: Ctx, errors: CompileErrors) -> None:
     """Add every vector store; KB roles that use a store are granted in knowledge.py."""
-    for name, store in ctx.app.spec.vector_stores.items():
+    for name, store in sorted(ctx.app.spec.vector_stores.items()):
         source = f"/spec/vectorStores/{escape(name)}"
         if store.type == "s3-vectors":
             if store.public_access:
