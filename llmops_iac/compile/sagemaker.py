@@ -115,7 +115,7 @@ def _environment(image, framework: str, model: SageMakerModel, variant: dict[str
         env = {"HF_MODEL_ID": model_id, "OPTION_TENSOR_PARALLEL_DEGREE": str(tp),
                "OPTION_MAX_MODEL_LEN": str(model.max_context_tokens),
                "OPTION_MAX_ROLLING_BATCH_SIZE": str(model.max_concurrent_requests),
-               "OPTION_ROLLING_BATCH": "vllm" if framework == "vllm" else "auto"}
+               "OPTION_ROLLING_BATCH": "auto"}
         if quant != "none":
             env["OPTION_QUANTIZE"] = _QUANTIZE_LMI[quant]
         else:

@@ -67,7 +67,7 @@ def words(value: Any) -> str:
     if isinstance(value, int):
         return "an integer"
     if isinstance(value, float):
-        return "an integer" if value.is_integer() else "a number"
+        return "a number"
     if isinstance(value, str):
         return "a string"
     if isinstance(value, list):
@@ -84,13 +84,16 @@ def show(value: Any, limit: int = 60) -> str:
     elif isinstance(value, bool):
         text = "true" if value else "false"
     elif value is None:
-        text = "null"
+        text = ""
     elif isinstance(value, dict):
         text = "{…}" if value else "{}"
     elif isinstance(value, list):
         text = "[…]" if value else "[]"
     else:
-        text = repr(value)
+        try:
+            text = repr(value)
+        except ValueError:  # an integer too long to print
+            text = "(a number too long to show)"
     return text
 
 
@@ -214,7 +217,7 @@ class Validator:
                 hint = f"write {want} here"
                 if "enum" in s and all(isinstance(e, str) for e in s["enum"]):
                     hint = "use one of: " + ", ".join(s["enum"][:8]) + (" …" if len(s["enum"]) > 8 else "")
-                yield SchemaError(ptr, "type", f"expected {want}, got {words(v)} {show(v)}", hint, f"type: {'|'.join(types)}", v)
+                yield SchemaError(ptr, "type", f"expected {want}, got {(words(v) + ' ' + show(v)).strip()}", hint, f"type: {'|'.join(types)}", v)
                 return  # further checks on a value of the wrong type only add noise
             if "string" in types and ptr in self._traps and isinstance(v, str):
                 yield SchemaError(ptr, "yaml11", f"unquoted {v} is {self._traps[ptr]} to YAML 1.1 tools, a string here",
@@ -337,8 +340,11 @@ def _describe(schema: dict[str, Any], fallback: str) -> str:
     desc = schema.get("description")
     if not desc:
         return fallback
-    first = re.split(r"(?<=[.!?])\s", desc, maxsplit=1)[0]
+    first = _SENTENCE_END.split(desc, maxsplit=1)[0]
     return f"expected: {first}"
+
+
+_SENTENCE_END = re.compile(r"(?<!e\.g\.)(?<!i\.e\.)(?<=[.!?])\s+(?=[A-Z])")
 
 
 def _is_date(text: str) -> bool:

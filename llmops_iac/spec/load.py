@@ -28,6 +28,9 @@ MAX_DEPTH = 64
 """Deepest nesting of mappings and sequences accepted."""
 MAX_ALIAS_NODES = 10_000
 """Most values that alias expansion may add in one file (billion-laughs guard)."""
+MAX_NUMBER_CHARS = 40
+"""Longest numeric scalar accepted (Python refuses to print integers over 4,300 digits)."""
+_NUMERIC = re.compile(r"^[-+]?(?:0x[0-9a-fA-F]+|0o[0-7]+|[0-9._]+(?:[eE][-+]?[0-9]+)?)$")
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -195,21 +198,60 @@ def load(path: str, *, display: str | None = None) -> Document:
     return Document(path=path, data=data, source=source, sha256=hashlib.sha256(raw).hexdigest())
 
 
+_SURROGATES = re.compile(r"(?<!\\)((?:\\\\)*)\\u(d[89ab][0-9a-f]{2})\\u(d[c-f][0-9a-f]{2})", re.IGNORECASE)
+
+
+def _join_surrogates(text: str) -> str:
+    """Turn JSON-style surrogate-pair escapes (\\ud83d\\ude00) into the character: libyaml rejects them."""
+    def repl(m: re.Match[str]) -> str:
+        return m.group(1) + chr(0x10000 + ((int(m.group(2), 16) - 0xD800) << 10) + (int(m.group(3), 16) - 0xDC00))
+
+    return _SURROGATES.sub(repl, text)
+
+
+def _position(text: str, index: int) -> tuple[int, int]:
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
 def parse(text: str, name: str) -> tuple[Any, SourceMap]:
     """Parse YAML (or JSON) text into plain data and a source map; raise SpecError if it can't."""
     builder = _Builder(name)
+    lines = max(1, text.count("\n") + (0 if text.endswith("\n") else 1))
+    builder.last_line = lines
+    if name.endswith(".json"):
+        import json
+
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise SpecError([_diag(name, exc.lineno, exc.colno, "json-syntax", f"invalid JSON: {exc.msg}",
+                                   "fix the JSON syntax (no trailing commas, comments or single quotes)")]) from None
+    if "\\u" in text or "\\U" in text:
+        text = _join_surrogates(text)
     try:
         builder.run(_Loader(text))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        if exc.context_mark is not None and (mark is None or mark.line + 1 > lines):
+            mark = exc.context_mark  # an unclosed quote or bracket: point where it opens, not past the end
+        line, col = (min(mark.line + 1, lines), mark.column + 1) if mark else (1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
         if "nesting depth" in problem:
             builder.errors.append(_diag(name, line, col, "too-deep", f"nesting is deeper than libyaml allows ({problem})",
                                         "flatten the structure"))
         else:
-            builder.errors.append(_diag(name, line, col, "yaml-syntax", f"invalid YAML: {problem}", _syntax_hint(problem)))
-    except yaml.YAMLError as exc:  # reader errors carry no mark
+            hint = _syntax_hint(problem)
+            if mark is not None and "\t" in text[max(0, mark.index - mark.column): mark.index + 1]:
+                hint = "indent with spaces, not tabs: YAML does not allow tabs for indentation"
+            builder.errors.append(_diag(name, line, col, "yaml-syntax", f"invalid YAML: {problem}", hint))
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow: no mark, but a position
+        line, col = _position(text, exc.position)
+        ch = exc.character
+        shown = f"U+{ch:04X}" if isinstance(ch, int) else f"U+{ord(ch):04X}" if isinstance(ch, str) and len(ch) == 1 else repr(ch)
+        builder.errors.append(_diag(name, line, col, "bad-character", f"control character {shown} is not allowed in YAML",
+                                    "remove the control character (or write it as an escape inside a double-quoted string)"))
+    except yaml.YAMLError as exc:
         builder.errors.append(_diag(name, 1, 1, "yaml-syntax", f"invalid YAML: {exc}", "fix the YAML syntax"))
     except _Abort:
         pass
@@ -219,7 +261,7 @@ def parse(text: str, name: str) -> tuple[Any, SourceMap]:
 
 
 def _syntax_hint(problem: str) -> str:
-    if "tab" in problem:
+    if "tab" in problem or "'\\t'" in problem:
         return "indent with spaces, not tabs"
     if "mapping values are not allowed" in problem:
         return "a value containing ': ' must be quoted, or the line is indented wrongly"
@@ -235,7 +277,7 @@ class _Abort(Exception):
 
 
 class _Frame:
-    __slots__ = ("kind", "value", "pointer", "key", "key_mark", "anchor", "size", "start", "index", "seen")
+    __slots__ = ("kind", "value", "pointer", "key", "key_mark", "anchor", "size", "start", "index", "seen", "log_start")
 
     def __init__(self, kind: str, value: Any, pointer: str, anchor: str | None, start: tuple[int, int]):
         self.kind = kind
@@ -248,6 +290,7 @@ class _Frame:
         self.start = start
         self.index = 0
         self.seen: dict[str, tuple[int, int]] = {}
+        self.log_start = 0
 
 
 _NOKEY = object()
@@ -261,11 +304,22 @@ class _Builder:
         self.errors: list[Diagnostic] = []
         self.source = SourceMap(file=name)
         self.result: Any = None
-        self.anchors: dict[str, tuple[Any, int, str]] = {}  # name -> (value, size, pointer)
+        self.anchors: dict[str, tuple[Any, int, str, int, int]] = {}  # name -> (value, size, pointer, log start, log end)
         self.alias_budget = MAX_ALIAS_NODES
+        self.last_line = 1 << 30
+        # Every source-map entry in the order written, so an anchor's entries are a slice of it.
+        self.log: list[tuple[str, str, Any]] = []
+
+    def record(self, kind: str, pointer: str, value: Any) -> None:
+        """Write one source-map entry (kind: values, keys, traps, plain) and log it."""
+        if kind == "plain":
+            self.source.plain.add(pointer)
+        else:
+            getattr(self.source, kind)[pointer] = value
+        self.log.append((kind, pointer, value))
 
     def error(self, mark: tuple[int, int], code: str, message: str, hint: str, pointer: str = "", fatal: bool = False) -> None:
-        self.errors.append(_diag(self.name, mark[0], mark[1], code, message, hint, pointer))
+        self.errors.append(_diag(self.name, min(mark[0], self.last_line), mark[1], code, message, hint, pointer))
         if fatal or len(self.errors) >= 100:
             raise _Abort()
 
@@ -291,7 +345,7 @@ class _Builder:
                     continue
                 if isinstance(ev, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                     frame = stack.pop()
-                    self._finish(stack, frame.value, frame.size, frame.anchor, frame.pointer, frame.start)
+                    self._finish(stack, frame.value, frame.size, frame.anchor, frame.pointer, frame.start, frame.log_start)
                     continue
                 if isinstance(ev, yaml.ScalarEvent) and stack and stack[-1].kind == "map" and stack[-1].key is _NOKEY:
                     self._key(stack[-1], ev, mark)
@@ -309,14 +363,18 @@ class _Builder:
                         self.error(mark, "yaml-tag", f"unsupported YAML tag {tag}", "remove the tag: specs are plain YAML", pointer)
                     if len(stack) >= MAX_DEPTH:
                         self.error(mark, "too-deep", f"nesting is deeper than {MAX_DEPTH} levels", "flatten the structure", pointer, fatal=True)
-                    self.source.values[pointer] = mark
+                    log_start = len(self.log)
+                    self.record("values", pointer, mark)
                     kind = "map" if isinstance(ev, yaml.MappingStartEvent) else "seq"
-                    stack.append(_Frame(kind, {} if kind == "map" else [], pointer, anchor, mark))
+                    frame = _Frame(kind, {} if kind == "map" else [], pointer, anchor, mark)
+                    frame.log_start = log_start
+                    stack.append(frame)
                     continue
                 # ScalarEvent
+                log_start = len(self.log)
                 value = self._scalar(ev, mark, pointer)
-                self.source.values[pointer] = mark
-                self._finish(stack, value, 1, anchor, pointer, mark)
+                self.record("values", pointer, mark)
+                self._finish(stack, value, 1, anchor, pointer, mark, log_start)
         finally:
             loader.dispose()
         if documents == 0:
@@ -341,6 +399,11 @@ class _Builder:
         text = ev.value
         plain = ev.implicit[0] and ev.tag is None
         frame.key_mark = mark
+        if ev.tag not in (None, "!", _STD + "str"):
+            self.error(mark, "yaml-tag", f"unsupported YAML tag {ev.tag} on key {text!r}", "remove the tag: keys are plain names",
+                       frame.pointer)
+            frame.key = None
+            return
         if ev.anchor is not None:
             self.error(mark, "yaml-anchor-key", "anchors on keys are not supported", "remove the & anchor from the key", frame.pointer)
         if plain and text == "<<":
@@ -349,7 +412,7 @@ class _Builder:
             frame.key = None
             return
         if plain:
-            value = resolve_plain(text)
+            value = self._resolve(text, mark, frame.pointer)
             if not isinstance(value, str):
                 self.error(mark, "non-string-key", f"key {text!r} is read as {_kind(value)}, not a name",
                            f"quote the key: \"{text}\"", frame.pointer)
@@ -368,7 +431,7 @@ class _Builder:
             return
         frame.seen[text] = mark
         frame.key = text
-        self.source.keys[f"{frame.pointer}/{escape(text)}"] = mark
+        self.record("keys", f"{frame.pointer}/{escape(text)}", mark)
 
     # -- values ---------------------------------------------------------------
     def _scalar(self, ev: Any, mark: tuple[int, int], pointer: str) -> Any:
@@ -376,58 +439,61 @@ class _Builder:
         text = ev.value
         if tag is None or tag == "!":
             if ev.implicit[0] and tag is None:
-                self.source.plain.add(pointer)
+                self.record("plain", pointer, None)
                 trap = _trap(text)
                 if trap:
-                    self.source.traps[pointer] = Trap(text, trap)
-                value = resolve_plain(text)
-                if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-                    self.error(mark, "not-a-number", f"{text!r} is not a finite number", "use a finite number", pointer)
-                return value
+                    self.record("traps", pointer, Trap(text, trap))
+                return self._finite(self._resolve(text, mark, pointer), text, mark, pointer)
             return text
         if tag == _STD + "str":
             return text
         if tag in (_STD + "int", _STD + "float", _STD + "bool", _STD + "null"):
-            value = resolve_plain(text)
+            value = self._resolve(text, mark, pointer)
             want = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}[tag[len(_STD):]]
             if isinstance(value, bool) and want is int or not isinstance(value, want):
                 self.error(mark, "yaml-tag", f"{text!r} is not a valid {tag[len(_STD):]}", "remove the tag or fix the value", pointer)
-            return value
+            return self._finite(value, text, mark, pointer)
         self.error(mark, "yaml-tag", f"unsupported YAML tag {tag}",
                    "remove the tag: specs are plain YAML (no !Ref, !Sub or Python tags)", pointer)
         return text
+
+    def _resolve(self, text: str, mark: tuple[int, int], pointer: str) -> Any:
+        if len(text) > MAX_NUMBER_CHARS and _NUMERIC.match(text):
+            self.error(mark, "number-too-large", f"a number of {len(text):,} characters", "no spec value needs more than 30 digits",
+                       pointer)
+            return 0
+        return resolve_plain(text)
+
+    def _finite(self, value: Any, text: str, mark: tuple[int, int], pointer: str) -> Any:
+        if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+            self.error(mark, "not-a-number", f"{text!r} is not a finite number", "use a finite number", pointer)
+            return 0.0
+        return value
 
     def _alias(self, stack: list[_Frame], anchor: str, mark: tuple[int, int], pointer: str) -> None:
         if anchor not in self.anchors:
             self.error(mark, "yaml-alias", f"alias *{anchor} refers to no anchor defined before it (or to itself)",
                        f"define &{anchor} earlier in the file, outside the value that uses it", pointer, fatal=True)
-        value, size, src = self.anchors[anchor]
+        value, size, src, start, end = self.anchors[anchor]
         self.alias_budget -= size
         if self.alias_budget < 0:
             self.error(mark, "alias-bomb", f"aliases expand to more than {MAX_ALIAS_NODES:,} values (anchor &{anchor})",
                        "write the values out, or use fewer nested aliases: this looks like a 'billion laughs' file", pointer, fatal=True)
-        self.source.values[pointer] = mark
+        log_start = len(self.log)
+        self.record("values", pointer, mark)
+        for kind, ptr, entry in self.log[start:end]:  # the anchor's own entries, re-rooted here
+            if kind == "values" and ptr == src:
+                continue
+            if ptr == src or ptr.startswith(src + "/"):
+                self.record(kind, pointer + ptr[len(src):], entry)
         if isinstance(value, (dict, list)):
-            for ptr, pos in list(self.source.values.items()):
-                if ptr.startswith(src + "/"):
-                    self.source.values.setdefault(pointer + ptr[len(src):], pos)
-            for ptr, pos in list(self.source.keys.items()):
-                if ptr.startswith(src + "/"):
-                    self.source.keys.setdefault(pointer + ptr[len(src):], pos)
-            for ptr, trap in list(self.source.traps.items()):
-                if ptr.startswith(src + "/"):
-                    self.source.traps[pointer + ptr[len(src):]] = trap
             value = _copy(value)
-        else:
-            if src in self.source.traps:
-                self.source.traps[pointer] = self.source.traps[src]
-            if src in self.source.plain:
-                self.source.plain.add(pointer)
-        self._finish(stack, value, size, None, pointer, mark)
+        self._finish(stack, value, size, None, pointer, mark, log_start)
 
-    def _finish(self, stack: list[_Frame], value: Any, size: int, anchor: str | None, pointer: str, mark: tuple[int, int]) -> None:
+    def _finish(self, stack: list[_Frame], value: Any, size: int, anchor: str | None, pointer: str, mark: tuple[int, int],
+                log_start: int) -> None:
         if anchor is not None:
-            self.anchors[anchor] = (value, size, pointer)
+            self.anchors[anchor] = (value, size, pointer, log_start, len(self.log))
         if not stack:
             if value is None:
                 self._empty(mark)

@@ -1,27 +1,27 @@
-"""AppSpec: a validated, defaulted spec as frozen dataclasses.
+"""AppSpec: a validated, defaulted spec as immutable typed records (NamedTuples).
 
 The JSON Schema is the source of truth for the shape and the defaults; these
 classes are typed views of it and hold no defaults of their own (``None`` only
 where the schema has no default and the key is optional). A test walks the
 schema and these classes side by side and fails on any difference.
+
+NamedTuple rather than frozen dataclasses: creating 50 frozen dataclasses at
+import costs ~70 ms of the 0.5 s `plan` budget; NamedTuples cost ~15 ms and are
+just as immutable.
 """
 
 from __future__ import annotations
 
 import collections.abc
-import dataclasses
 import re
 import sys
 import types
 import typing
-from dataclasses import dataclass
-from typing import Any, Mapping, Optional, Union
-
-_frozen = dataclass(frozen=True)
+from typing import Any, Mapping, NamedTuple, Optional, Union
 
 
-@_frozen
-class Metadata:
+
+class Metadata(NamedTuple):
     name: str
     owner: str
     cost_center: str
@@ -30,19 +30,16 @@ class Metadata:
     tags: Optional[Mapping[str, str]]
 
 
-@_frozen
-class FilterStrength:
+class FilterStrength(NamedTuple):
     input: str
     output: str
 
 
-@_frozen
-class PromptAttackFilter:
+class PromptAttackFilter(NamedTuple):
     input: str
 
 
-@_frozen
-class Autoscaling:
+class Autoscaling(NamedTuple):
     min_capacity: int
     max_capacity: int
     target_invocations_per_instance: int
@@ -50,16 +47,14 @@ class Autoscaling:
     scale_out_cooldown_seconds: int
 
 
-@_frozen
-class Deployment:
+class Deployment(NamedTuple):
     strategy: str
     canary_percent: int
     bake_seconds: int
     rollback_alarms: tuple[str, ...]
 
 
-@_frozen
-class Variant:
+class Variant(NamedTuple):
     name: str
     weight: int
     model_id: Optional[str]
@@ -69,27 +64,23 @@ class Variant:
     quantization: Optional[str]
 
 
-@_frozen
-class Container:
+class Container(NamedTuple):
     framework: str
     version: Optional[str]
     environment: Optional[Mapping[str, str]]
 
 
-@_frozen
-class DataCapture:
+class DataCapture(NamedTuple):
     enabled: bool
     sampling_percent: int
 
 
-@_frozen
-class Vpc:
+class Vpc(NamedTuple):
     subnet_ids: tuple[str, ...]
     security_group_ids: tuple[str, ...]
 
 
-@_frozen
-class BedrockModel:
+class BedrockModel(NamedTuple):
     provider: str
     model_id: str
     cross_region_inference: str
@@ -99,13 +90,11 @@ class BedrockModel:
     system_prompt: Optional[str]
 
 
-@_frozen
-class SageMakerModel:
+class SageMakerModel(NamedTuple):
     provider: str
     model_id: str
     revision: Optional[str]
     model_data_url: Optional[str]
-    hub_token_secret_arn: Optional[str]
     vpc: Optional[Vpc]
     network_isolation: bool
     parameters_billions: Optional[float]
@@ -125,16 +114,14 @@ class SageMakerModel:
     system_prompt: Optional[str]
 
 
-@_frozen
-class BedrockEmbedding:
+class BedrockEmbedding(NamedTuple):
     provider: str
     model_id: str
     dimensions: int
     description: Optional[str]
 
 
-@_frozen
-class SageMakerEmbedding:
+class SageMakerEmbedding(NamedTuple):
     provider: str
     model_id: str
     revision: Optional[str]
@@ -143,8 +130,7 @@ class SageMakerEmbedding:
     description: Optional[str]
 
 
-@_frozen
-class VectorStore:
+class VectorStore(NamedTuple):
     type: str
     embedding: str
     dimensions: Optional[int]
@@ -155,21 +141,18 @@ class VectorStore:
     standby_replicas: bool
 
 
-@_frozen
-class HierarchicalChunking:
+class HierarchicalChunking(NamedTuple):
     parent_max_tokens: int
     child_max_tokens: int
     overlap_tokens: int
 
 
-@_frozen
-class SemanticChunking:
+class SemanticChunking(NamedTuple):
     buffer_size: int
     breakpoint_percentile_threshold: int
 
 
-@_frozen
-class Chunking:
+class Chunking(NamedTuple):
     strategy: str
     max_tokens: int
     overlap_percent: int
@@ -177,16 +160,14 @@ class Chunking:
     semantic: Optional[SemanticChunking]
 
 
-@_frozen
-class DataSource:
+class DataSource(NamedTuple):
     type: str
     bucket: Optional[str]
     inclusion_prefixes: Optional[tuple[str, ...]]
     refresh_schedule: str
 
 
-@_frozen
-class KnowledgeBase:
+class KnowledgeBase(NamedTuple):
     embedding: str
     vector_store: str
     data_source: DataSource
@@ -195,14 +176,12 @@ class KnowledgeBase:
     description: Optional[str]
 
 
-@_frozen
-class AppliesTo:
+class AppliesTo(NamedTuple):
     models: Optional[tuple[str, ...]]
     knowledge_bases: Optional[tuple[str, ...]]
 
 
-@_frozen
-class ContentFilters:
+class ContentFilters(NamedTuple):
     hate: FilterStrength
     insults: FilterStrength
     sexual: FilterStrength
@@ -211,40 +190,34 @@ class ContentFilters:
     prompt_attack: PromptAttackFilter
 
 
-@_frozen
-class PiiEntity:
+class PiiEntity(NamedTuple):
     type: str
     action: str
 
 
-@_frozen
-class PiiRegex:
+class PiiRegex(NamedTuple):
     name: str
     pattern: str
     action: str
 
 
-@_frozen
-class DeniedTopic:
+class DeniedTopic(NamedTuple):
     name: str
     definition: str
     examples: Optional[tuple[str, ...]]
 
 
-@_frozen
-class WordFilters:
+class WordFilters(NamedTuple):
     managed_profanity: bool
     words: Optional[tuple[str, ...]]
 
 
-@_frozen
-class ContextualGrounding:
+class ContextualGrounding(NamedTuple):
     grounding: float
     relevance: float
 
 
-@_frozen
-class Guardrail:
+class Guardrail(NamedTuple):
     applies_to: Optional[AppliesTo]
     content_filters: ContentFilters
     pii: tuple[PiiEntity, ...]
@@ -257,8 +230,7 @@ class Guardrail:
     description: Optional[str]
 
 
-@_frozen
-class Prompt:
+class Prompt(NamedTuple):
     file: str
     version: int
     model: Optional[str]
@@ -266,14 +238,12 @@ class Prompt:
     description: Optional[str]
 
 
-@_frozen
-class Dataset:
+class Dataset(NamedTuple):
     file: str
     description: Optional[str]
 
 
-@_frozen
-class Gate:
+class Gate(NamedTuple):
     metric: str
     dataset: str
     min: Optional[float]
@@ -281,29 +251,25 @@ class Gate:
     target: Optional[str]
 
 
-@_frozen
-class Evaluation:
+class Evaluation(NamedTuple):
     datasets: Mapping[str, Dataset]
     gates: tuple[Gate, ...]
     required_for: tuple[str, ...]
 
 
-@_frozen
-class Notify:
+class Notify(NamedTuple):
     emails: Optional[tuple[str, ...]]
     sns_topic_arns: Optional[tuple[str, ...]]
 
 
-@_frozen
-class ExpectedTraffic:
+class ExpectedTraffic(NamedTuple):
     requests_per_day: int
     input_tokens_per_request: int
     output_tokens_per_request: int
     peak_to_average: float
 
 
-@_frozen
-class Budgets:
+class Budgets(NamedTuple):
     monthly_usd: float
     alert_thresholds_percent: tuple[float, ...]
     forecast_alerts: bool
@@ -311,15 +277,13 @@ class Budgets:
     expected_traffic: ExpectedTraffic
 
 
-@_frozen
-class InvocationLogging:
+class InvocationLogging(NamedTuple):
     enabled: bool
     include_content: bool
     destinations: tuple[str, ...]
 
 
-@_frozen
-class Alarm:
+class Alarm(NamedTuple):
     name: str
     metric: str
     threshold: float
@@ -329,8 +293,7 @@ class Alarm:
     runbook_url: Optional[str]
 
 
-@_frozen
-class Monitoring:
+class Monitoring(NamedTuple):
     invocation_logging: InvocationLogging
     log_retention_days: int
     dashboard: bool
@@ -338,13 +301,11 @@ class Monitoring:
     notify: Notify
 
 
-@_frozen
-class Maturity:
+class Maturity(NamedTuple):
     target: int
 
 
-@_frozen
-class Waiver:
+class Waiver(NamedTuple):
     rule: str
     reason: str
     owner: str
@@ -356,8 +317,7 @@ Model = Union[BedrockModel, SageMakerModel]
 Embedding = Union[BedrockEmbedding, SageMakerEmbedding]
 
 
-@_frozen
-class Spec:
+class Spec(NamedTuple):
     region: str
     models: Mapping[str, Model]
     embeddings: Mapping[str, Embedding]
@@ -372,8 +332,7 @@ class Spec:
     waivers: tuple[Waiver, ...]
 
 
-@_frozen
-class AppSpec:
+class AppSpec(NamedTuple):
     """The whole application after environment merge and defaults."""
 
     api_version: str
@@ -387,6 +346,11 @@ _DISCRIMINATED: dict[Any, dict[str, type]] = {
     Model: {"bedrock": BedrockModel, "sagemaker": SageMakerModel},
     Embedding: {"bedrock": BedrockEmbedding, "sagemaker": SageMakerEmbedding},
 }
+
+
+def is_record(tp: Any) -> bool:
+    """Whether ``tp`` is one of this module's record classes."""
+    return isinstance(tp, type) and issubclass(tp, tuple) and hasattr(tp, "_fields")
 
 
 def camel(name: str) -> str:
@@ -425,12 +389,12 @@ def _convert(tp: Any, value: Any) -> Any:
         if value is None:
             return None
         return _convert(args[0] if len(args) == 1 else Union[tuple(args)], value)
-    if dataclasses.is_dataclass(tp):
+    if is_record(tp):
         hints = _hints(tp)
         kwargs = {}
-        for f in dataclasses.fields(tp):
-            key = camel(f.name)
-            kwargs[f.name] = _convert(hints[f.name], value[key]) if key in value else None
+        for name in tp._fields:
+            key = camel(name)
+            kwargs[name] = _convert(hints[name], value[key]) if key in value else None
         return tp(**kwargs)
     if origin is tuple:
         (item, _ellipsis) = typing.get_args(tp)
