@@ -73,13 +73,25 @@ def schema_diagnostics(data: Any, source: SourceMap) -> list[Diagnostic]:
     traps = {ptr: t.yaml11 for ptr, t in source.traps.items()}
     out: list[Diagnostic] = []
     seen: set[tuple[str, str, str]] = set()
+    total = 0
     for err in validator().errors(data, traps=traps):
         key = (err.pointer, err.keyword, err.message)
         if key in seen:
             continue
         seen.add(key)
-        out.append(_to_diagnostic(err, source))
+        total += 1
+        if len(out) < MAX_DIAGNOSTICS:
+            out.append(_to_diagnostic(err, source))
+    if total > MAX_DIAGNOSTICS:
+        file, line, col = source.locate("")
+        out.append(Diagnostic(file=file, line=line, col=col, code="too-many-errors",
+                              message=f"{total - MAX_DIAGNOSTICS:,} more schema errors not shown",
+                              hint="fix the errors above first; is this the right file?"))
     return out
+
+
+MAX_DIAGNOSTICS = 200
+"""Schema errors reported per file; the rest are counted."""
 
 
 def _to_diagnostic(err: SchemaError, source: SourceMap) -> Diagnostic:
