@@ -78,7 +78,7 @@ def compile_guardrails(ctx: Ctx) -> None:
             "guardrailArn": ref(logical(name), "guardrailArn"),
             "description": f"{name} configuration {digest}",
             "skipDestroy": True,
-        }, source, meta={"replaceOnChanges": ["description"]})
+        }, source, options={"replaceOnChanges": ["description"]})
         for m in models:
             ctx.guardrails_of.setdefault(f"model:{m}", []).append(name)
         for k in kbs:

@@ -12,7 +12,14 @@ A resource is ``{name, type, inputs, dependsOn, source, meta}``:
   ``{"fn::toJSON": VALUE}`` a JSON document (IAM and OpenSearch policies) kept
   as data in the Plan so policies can read it without parsing strings;
 - ``source``: the spec JSON pointer the resource comes from (findings point there);
+- ``options``: Pulumi resource options (``deleteBeforeReplace``, ``replaceOnChanges``,
+  ``ignoreChanges``, ``retainOnDelete``, ``protect``);
 - ``meta``: facts for policy, cost and maturity that are not AWS inputs.
+
+``fn::toJSON`` documents are serialized compactly (``","`` and ``":"``
+separators) with keys in Plan order. A literal map shaped like an expression
+(exactly ``{ref, attr}`` or ``{context}``, or a key starting with ``fn::``)
+cannot be written as plain data; the compiler never emits one.
 """
 
 from __future__ import annotations
@@ -86,11 +93,14 @@ class Resource:
     source: str
     depends_on: list[str] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict)
 
     def to_data(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "type": self.type, "source": self.source, "inputs": self.inputs}
         if self.depends_on:
             out["dependsOn"] = sorted(self.depends_on)
+        if self.options:
+            out["options"] = self.options
         if self.meta:
             out["meta"] = self.meta
         return out
@@ -110,7 +120,7 @@ class Plan:
     outputs: dict[str, Any] = field(default_factory=dict)
 
     def add(self, name: str, type: str, inputs: dict[str, Any], source: str, *, depends_on: list[str] | tuple[str, ...] = (),
-            meta: dict[str, Any] | None = None) -> str:
+            meta: dict[str, Any] | None = None, options: dict[str, Any] | None = None) -> str:
         """Add a resource and return its logical name; tags are added for taggable types."""
         if not _LOGICAL.match(name):
             raise ValueError(f"logical name {name!r} is not lower-case kebab-case")
@@ -121,7 +131,7 @@ class Plan:
         inputs = {k: v for k, v in inputs.items() if v is not None}
         if type in TAGGABLE:
             inputs["tags"] = dict(sorted({**self.tags, **inputs.get("tags", {})}.items()))
-        self.resources[name] = Resource(name, type, inputs, source, list(depends_on), dict(meta or {}))
+        self.resources[name] = Resource(name, type, inputs, source, list(depends_on), dict(meta or {}), dict(options or {}))
         return name
 
     def get(self, name: str) -> Resource:

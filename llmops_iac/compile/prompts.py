@@ -69,7 +69,7 @@ def compile_prompts(ctx: Ctx, errors: CompileErrors) -> None:
         ctx.plan.add(version, T.PROMPT_VERSION, {
             "promptArn": ref(logical, "arn"),
             "description": f"{name}@{prompt.version} sha256:{digest[:12]}",
-        }, source, meta={"retainOnDelete": True, "replaceOnChanges": ["description"]})
+        }, source, options={"retainOnDelete": True, "replaceOnChanges": ["description"]})
         ctx.invoke_statements.append({"Sid": f"GetPrompt{''.join(p.capitalize() for p in name.split('-'))}", "Effect": "Allow",
                                       "Action": "bedrock:GetPrompt", "Resource": ref(logical, "arn")})
         ctx.plan.outputs[f"prompt.{name}.arn"] = ref(logical, "arn")

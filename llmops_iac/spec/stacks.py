@@ -18,7 +18,8 @@ CONFIG_KEYS = {
     f"{PROJECT}:environment": "the environment whose spec.environments overrides apply (default: the stack name)",
 }
 _STACK_NAME = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
-_ENV_NAME = re.compile(r"^[a-z][a-z0-9-]{0,15}$")
+ENV_NAME = re.compile(r"^[a-z][a-z0-9-]{0,15}$")
+"""What an environment name must look like (the schema's environments keys)."""
 
 
 @dataclass(frozen=True)
@@ -96,16 +97,20 @@ def load_stack(name: str, directory: Path) -> Stack:
             guess = did_you_mean(key, list(CONFIG_KEYS))
             err(ptr, "unknown-key", f"unknown config key {key!r}",
                 f"did you mean {guess!r}?" if guess else "known keys: " + ", ".join(CONFIG_KEYS), key=True)
-        elif key in CONFIG_KEYS or key == "aws:region":
+        elif key in CONFIG_KEYS or key in ("aws:region", "aws-native:region"):
             if not isinstance(value, str):
                 err(ptr, "type", f"{key} must be a string", "quote the value")
     env = config.get(f"{PROJECT}:environment", name)
-    if isinstance(env, str) and not _ENV_NAME.match(env):
+    if isinstance(env, str) and not ENV_NAME.match(env):
         err(f"/config/{PROJECT}:environment", "pattern", f"{env!r} is not an environment name",
             "use lower-case letters, digits and '-', starting with a letter, at most 16 characters")
     region = config.get("aws:region")
     if isinstance(region, str) and not re.match(r"^[a-z]{2}(?:-gov)?-[a-z]+-[0-9]$", region):
         err("/config/aws:region", "pattern", f"{region!r} is not an AWS region", "write a region such as us-east-1")
+    native = config.get("aws-native:region")
+    if native is not None and native != region:
+        err("/config/aws-native:region", "region-mismatch", f"aws-native:region {native!r} differs from aws:region {region!r}",
+            f"set aws-native:region to {region}: prompt versions and vector indexes must land beside everything else")
     if errors:
         raise SpecError(errors)
     spec = config.get(f"{PROJECT}:spec")

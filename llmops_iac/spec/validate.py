@@ -155,11 +155,13 @@ def _touch(value: Any, ptr: str, touched: set[str] | None) -> None:
 
 
 def load_spec(path: str, *, stack: str | None = None, stacks_directory: str | None = None,
-              environment: str | None = None) -> LoadedSpec:
+              environment: str | None = None, region: str | None = None) -> LoadedSpec:
     """Load, validate and resolve the spec at ``path`` for a stack; raise SpecError with every problem.
 
     ``stack`` names stacks/Pulumi.<stack>.yaml, whose environment's overrides are
-    merged; ``environment`` selects overrides directly (without a stack file).
+    merged; ``environment`` selects overrides directly (without a stack file), and
+    ``region`` overrides spec.region as a stack's aws:region does (the Pulumi
+    program passes both, since the engine has already read the stack file).
     With neither, the base spec is returned and *every* declared environment is
     merged and checked too, so a broken override never waits for its deploy.
     """
@@ -171,12 +173,13 @@ def load_spec(path: str, *, stack: str | None = None, stacks_directory: str | No
     stack_obj = load_stack(stack, stacks_dir(path, stacks_directory)) if stack else None
     env = stack_obj.environment if stack_obj else environment
     base_dir = Path(path).resolve().parent
-    loaded, problems = _resolve(doc, env, stack_obj, base_dir)
+    region = stack_obj.region if stack_obj and stack_obj.region else region
+    loaded, problems = _resolve(doc, env, region, stack_obj, base_dir)
     if env is None:
         declared = (doc.data.get("spec") or {}).get("environments") or {}
         seen = {(d.file, d.line, d.col, d.code, d.message) for d in problems}
         for name in declared:
-            _, env_problems = _resolve(doc, name, None, base_dir)
+            _, env_problems = _resolve(doc, name, region, None, base_dir)
             for d in env_problems:
                 key = (d.file, d.line, d.col, d.code, d.message)
                 if key not in seen:
@@ -188,10 +191,11 @@ def load_spec(path: str, *, stack: str | None = None, stacks_directory: str | No
     return loaded
 
 
-def _resolve(doc: Document, env: str | None, stack_obj: Stack | None, base_dir: Path) -> tuple[LoadedSpec | None, list[Diagnostic]]:
+def _resolve(doc: Document, env: str | None, region: str | None, stack_obj: Stack | None,
+             base_dir: Path) -> tuple[LoadedSpec | None, list[Diagnostic]]:
     data, source, warnings = _select_environment(doc, env)
-    if stack_obj and stack_obj.region:
-        data["spec"]["region"] = stack_obj.region
+    if region:
+        data["spec"]["region"] = region
     if env is not None:
         errors = schema_diagnostics(data, source)
         if errors:

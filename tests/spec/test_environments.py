@@ -124,6 +124,7 @@ def test_missing_stack_names_the_available_ones(project):
     ("config:\n  aws:region: mars-1\n", "pattern"),
     ("config: [1]\n", "stack-config"),
     ("config:\n  a: 1\n  a: 2\n", "duplicate-key"),
+    ("config:\n  aws:region: us-east-1\n  aws-native:region: eu-west-1\n", "region-mismatch"),
 ])
 def test_bad_stack_files(project, text, code):
     (project / "stacks" / "Pulumi.bad.yaml").write_text(text)
@@ -131,3 +132,8 @@ def test_bad_stack_files(project, text, code):
         load_spec(str(project / "app.yaml"), stack="bad")
     d = info.value.diagnostics[0]
     assert d.code == code and d.file.endswith("Pulumi.bad.yaml") and d.line >= 1 and d.hint
+
+
+def test_region_argument_overrides_the_spec_like_a_stack(project):
+    loaded = load_spec(str(project / "app.yaml"), environment="prod", region="eu-west-1")
+    assert loaded.spec.spec.region == "eu-west-1" and loaded.environment == "prod"

@@ -1,0 +1,1 @@
+"""The deploy adapter and Pulumi program under pulumi.runtime.set_mocks (the only tests that import pulumi)."""

@@ -1,0 +1,166 @@
+"""The Pulumi program under mocks: stack config → spec → Plan → every resource, and clean errors for bad input."""
+
+from __future__ import annotations
+
+import ast
+import json
+import time
+
+import pulumi
+import pytest
+
+from llmops_iac.compile import compile_spec
+from llmops_iac.deploy import program
+from llmops_iac.spec.validate import load_spec
+from tests.conftest import EXAMPLES, ROOT, example_files
+from tests.deploy.conftest import RecordingMocks, assert_plan_deployed, install_mocks, run_program
+
+
+def _environments(path) -> list[str]:
+    import yaml
+
+    declared = list(((yaml.safe_load(path.read_text()) or {}).get("spec") or {}).get("environments") or {})
+    return declared or ["dev"]
+
+
+CASES = [pytest.param(p, env, id=f"{p.stem}-{env}") for p in example_files() for env in _environments(p)]
+
+
+def _config(spec: str, environment: str | None, region: str, native: bool = True) -> dict[str, str]:
+    config = {"llmops-iac:spec": spec, "aws:region": region}
+    if environment:
+        config["llmops-iac:environment"] = environment
+    if native:
+        config["aws-native:region"] = region
+    return config
+
+
+def _expected_plan(path, environment: str) -> dict:
+    return compile_spec(load_spec(str(path), environment=environment)).to_data()
+
+
+@pytest.mark.parametrize("path,environment", CASES)
+def test_every_example_deploys_every_plan_resource(path, environment):
+    plan = _expected_plan(path, environment)
+    mocks = install_mocks(stack="ci", config=_config(str(path.relative_to(ROOT)), environment, plan["region"]))
+
+    exports = run_program(lambda: program.main(project_dir=ROOT))
+
+    assert_plan_deployed(plan, mocks, exports)
+    assert exports, "the example exports its outputs"
+
+
+def test_largest_example_timing(record_property):
+    """The biggest Plan under mocks (recorded, and bounded loosely so a regression to per-resource imports shows)."""
+    path = max(example_files(), key=lambda p: len(_expected_plan(p, _environments(p)[-1])["resources"]))
+    environment = _environments(path)[-1]
+    plan = _expected_plan(path, environment)
+    install_mocks(stack="ci", config=_config(str(path.relative_to(ROOT)), environment, plan["region"]))
+    start = time.perf_counter()
+    run_program(lambda: program.main(project_dir=ROOT))
+    elapsed = time.perf_counter() - start
+    record_property("seconds", round(elapsed, 3))
+    record_property("resources", len(plan["resources"]))
+    assert elapsed < 30
+
+
+def test_environment_defaults_to_the_stack_name():
+    path = EXAMPLES / "support-assistant.yaml"
+    plan = _expected_plan(path, "prod")
+    mocks = install_mocks(stack="prod", config=_config("examples/support-assistant.yaml", None, plan["region"]))
+    exports = run_program(lambda: program.main(project_dir=ROOT))
+    assert_plan_deployed(plan, mocks, exports)
+    assert plan["environment"] == "prod"
+
+
+def test_aws_region_overrides_the_spec_region():
+    mocks = install_mocks(config=_config("examples/minimal.yaml", "dev", "eu-west-1"))
+    run_program(lambda: program.main(project_dir=ROOT))
+    text = json.dumps([a.inputs for a in mocks.created])
+    assert "eu-west-1" in text and "us-east-1" not in text
+
+
+# --- errors: each is a RunError (no traceback in `pulumi up`) and registers nothing ---------------------------------
+
+def _fails(mocks: RecordingMocks, *fragments: str) -> str:
+    with pytest.raises(pulumi.RunError) as info:
+        run_program(lambda: program.main(project_dir=ROOT))
+    message = str(info.value)
+    for fragment in fragments:
+        assert fragment in message, f"{fragment!r} not in:\n{message}"
+    assert mocks.created == []
+    return message
+
+
+def test_spec_config_is_required():
+    mocks = install_mocks(config={"aws:region": "us-east-1"})
+    _fails(mocks, "llmops-iac:spec is not set", "pulumi config set llmops-iac:spec")
+
+
+def test_unknown_project_config_key_is_an_error():
+    mocks = install_mocks(config={**_config("examples/minimal.yaml", None, "us-east-1"), "llmops-iac:enviroment": "prod"})
+    _fails(mocks, "unknown config key 'llmops-iac:enviroment'", "did you mean 'llmops-iac:environment'")
+
+
+def test_aws_region_is_required():
+    mocks = install_mocks(config={"llmops-iac:spec": "examples/minimal.yaml"})
+    _fails(mocks, "aws:region is not set", "pulumi config set aws:region")
+
+
+def test_stack_name_that_is_not_an_environment_name():
+    mocks = install_mocks(stack="Prod_EU", config=_config("examples/minimal.yaml", None, "us-east-1"))
+    _fails(mocks, "'Prod_EU' (from the stack name 'Prod_EU') is not an environment name")
+
+
+def test_missing_spec_file():
+    mocks = install_mocks(config=_config("examples/nope.yaml", "dev", "us-east-1"))
+    _fails(mocks, "llmops-iac:spec names 'examples/nope.yaml', which is not a file")
+
+
+def test_invalid_spec_lists_every_diagnostic_at_its_line(tmp_path):
+    spec = tmp_path / "bad.yaml"
+    spec.write_text("apiVersion: llmops-iac/v1\nkind: LLMApplication\nmetadata:\n  name: bad\n"
+                    "spec:\n  regoin: us-east-1\n  budgets:\n    monthlyUsd: -5\n")
+    mocks = install_mocks(config=_config(str(spec), "dev", "us-east-1"))
+    message = _fails(mocks, "is not a valid llmops-iac spec for environment 'dev'", "bad.yaml:6:3: error[unknown-key]",
+                     "did you mean 'region'", "bad.yaml:8:17: error[", "llmops-iac validate")
+    assert "Traceback" not in message
+
+
+def test_region_override_is_checked_against_the_spec(tmp_path):
+    # support-assistant routes through the "us" cross-region profile; deploying it to eu-west-1 must fail at that line.
+    mocks = install_mocks(config=_config("examples/support-assistant.yaml", "prod", "eu-west-1"))
+    _fails(mocks, "region eu-west-1", "support-assistant.yaml:30:", "error[region-mismatch]",
+           "does not serve region eu-west-1")
+
+
+def test_aws_native_region_must_match_when_the_plan_needs_it():
+    mocks = install_mocks(config=_config("examples/support-assistant.yaml", "prod", "us-east-1", native=False))
+    _fails(mocks, "aws-native:region is not set", "aws-native:bedrock:PromptVersion",
+           "pulumi config set aws-native:region us-east-1")
+    mocks = install_mocks(config={**_config("examples/support-assistant.yaml", "prod", "us-east-1"),
+                                  "aws-native:region": "us-west-2"})
+    _fails(mocks, "aws-native:region is 'us-west-2'")
+
+
+def test_a_plan_without_aws_native_resources_needs_no_aws_native_region():
+    mocks = install_mocks(config=_config("examples/minimal.yaml", "dev", "us-east-1", native=False))
+    run_program(lambda: program.main(project_dir=ROOT))
+    assert mocks.created
+
+
+def test_main_module_only_runs_the_program():
+    tree = ast.parse((ROOT / "__main__.py").read_text())
+    body = [n for n in tree.body if not (isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant))]
+    assert ast.unparse(ast.Module(body=body, type_ignores=[])) == "from llmops_iac.deploy.program import main\nmain()"
+
+
+def test_spec_warnings_reach_the_pulumi_log(caplog):
+    # stack "prd" has no overrides, but "prod" does: the loader's warning is logged through the engine, not dropped.
+    path = EXAMPLES / "support-assistant.yaml"
+    plan = _expected_plan(path, "prd")
+    install_mocks(stack="prd", config=_config("examples/support-assistant.yaml", None, plan["region"]))
+    with caplog.at_level("WARNING"):
+        run_program(lambda: program.main(project_dir=ROOT))
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any("warning[environment-not-declared]" in w and "did you mean" in w for w in warnings), warnings
