@@ -233,12 +233,16 @@ def _endpoint(ctx: Ctx, errors: CompileErrors, name: str, model: SageMakerModel,
         }
     # The config's name covers its models' names (which cover their containers): a change to any model
     # yields a new config, and only a new config makes the endpoint deploy it.
-    digest = _digest([{k: (v if k != "modelName" else model_names[p["variantName"]]) for k, v in p.items()} for p in production]
+    # initialInstanceCount is left out: it only sizes a new configuration (see capacity carry-over), so a change
+    # of the autoscaling minimum must not roll a deployment.
+    digest = _digest([{k: (v if k != "modelName" else model_names[p["variantName"]]) for k, v in p.items()
+                       if k != "initialInstanceCount"} for p in production]
                      + [model.data_capture.enabled, model.data_capture.sampling_percent])
     config_logical = f"endpoint-{name}-config"
     ctx.plan.add(config_logical, T.SM_ENDPOINT_CONFIG, dict(config, name=ctx.physical("sagemaker", name, "cfg", digest)), source,
                  depends_on=[CAPTURE_BUCKET + "-policy"] if model.data_capture.enabled else [],
-                 meta={"capacityCarryOver": True, "autoscaling": {"min": scaling.min_capacity, "max": scaling.max_capacity}})
+                 meta={"capacityCarryOver": True, "autoscaling": {"min": scaling.min_capacity, "max": scaling.max_capacity}},
+                 options={"ignoreChanges": ["productionVariants[*].initialInstanceCount"]})
     log_group = f"endpoint-{name}-logs"
     ctx.plan.add(log_group, T.LOG_GROUP, {
         "name": f"/aws/sagemaker/Endpoints/{endpoint_name}",

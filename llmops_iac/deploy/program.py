@@ -31,11 +31,12 @@ from llmops_iac.spec.stacks import CONFIG_KEYS, ENV_NAME, PROJECT
 
 
 
-def main(project_dir: str | os.PathLike[str] | None = None) -> dict[str, pulumi.Resource]:
+def main(project_dir: str | os.PathLike[str] | None = None, *, describe: Any = None) -> dict[str, pulumi.Resource]:
     """Run the program for the current stack; return the created resources by logical name.
 
     ``project_dir`` (default: Pulumi's root directory, else the working
-    directory) is where ``llmops-iac:spec`` is resolved from.
+    directory) is where ``llmops-iac:spec`` is resolved from. ``describe``
+    replaces SageMaker's DescribeEndpoint for capacity carry-over (tests).
     """
     from llmops_iac.deploy.adapter import PlanError, deploy_plan
 
@@ -48,6 +49,12 @@ def main(project_dir: str | os.PathLike[str] | None = None) -> dict[str, pulumi.
     except SpecError as e:
         raise pulumi.RunError(format_spec_error(e, settings)) from None
     _check_native_region(plan, settings)
+    if any(r.get("meta", {}).get("capacityCarryOver") for r in plan["resources"]):
+        from llmops_iac.deploy.capacity import boto3_describe, carry_over
+
+        plan, notes = carry_over(plan, describe or boto3_describe(settings.region))
+        for note in notes:
+            pulumi.log.info(note)
     try:
         return deploy_plan(plan)
     except PlanError as e:
