@@ -10,6 +10,8 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	# The real OPA engine in-process (the reference engine): it declares Requires-Python >= 3.14 but runs on 3.11.
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --ignore-requires-python opa-golib-python-bindings==0.4.4
 	@rm -f $(VENV)/.installed-* && touch $(STAMP)
 
 install: $(STAMP)

@@ -11,7 +11,7 @@ from typing import Any, Callable
 import click
 
 from llmops_iac import __version__
-from llmops_iac.errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, LlmopsError
+from llmops_iac.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, LlmopsError
 
 EXIT_CODES_HELP = """\b
 Exit codes:
@@ -58,6 +58,38 @@ def report_options(func: Callable[..., Any]) -> Callable[..., Any]:
     for decorator in reversed(decorators):
         func = decorator(func)
     return func
+
+
+def policy_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Options of every command that runs the policy stage."""
+    decorators = [
+        click.option("--fail-level", type=click.Choice(("error", "warning", "note")), default="error", show_default=True,
+                     help="Exit 1 when an unwaived finding is at this severity or above."),
+        click.option("--policy-dir", "policy_dirs", multiple=True, type=click.Path(file_okay=False),
+                     help="Extra directory of Rego policies, merged with the built-ins. Repeatable."),
+        click.option("--engine", type=click.Choice(("regopy", "opa")), default=None,
+                     help="In-process Rego engine: regopy (default, embedded rego-cpp) or opa (the real OPA engine)."),
+        click.option("--opa-url", default=None, metavar="URL",
+                     help="Evaluate on an OPA server instead (also $OPA_URL), e.g. http://127.0.0.1:8181."),
+        click.option("--profile", default=None, metavar="NAME",
+                     help="Policy profile to apply (default: the one whose environments list the stack's environment)."),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
+def _options(policy_dirs, engine, opa_url, profile, fail_level):
+    from llmops_iac.pipeline import PolicyOptions
+
+    return PolicyOptions(policy_dirs=tuple(policy_dirs), engine=engine, opa_url=opa_url, profile=profile, fail_level=fail_level)
+
+
+def _exit_for(result: Any) -> None:
+    """Exit 2 for input errors, 1 for findings at or above the fail level, else 0."""
+    if not result.ok:
+        sys.exit(EXIT_INPUT)
+    sys.exit(EXIT_FINDINGS if result.findings_fail else EXIT_OK)
 
 
 def _emit(result: Any, fmt: str, outputs: tuple[tuple[str | None, str], ...]) -> None:
@@ -124,8 +156,10 @@ def validate(files: tuple[str, ...], fmt: str, outputs: tuple, stack: str | None
 @cli.command(epilog=EXIT_CODES_HELP)
 @click.argument("paths", nargs=-1, type=click.Path(dir_okay=True))
 @report_options
+@policy_options
 @_guard
-def check(paths: tuple[str, ...], fmt: str, outputs: tuple, stack: str | None, stacks_dir: str | None) -> None:
+def check(paths: tuple[str, ...], fmt: str, outputs: tuple, stack: str | None, stacks_dir: str | None,
+          fail_level: str, policy_dirs: tuple[str, ...], engine: str | None, opa_url: str | None, profile: str | None) -> None:
     """Run every stage over spec files and directories (default: the current directory).
 
     Directories are searched for .yaml/.yml/.json files declaring
@@ -137,9 +171,10 @@ def check(paths: tuple[str, ...], fmt: str, outputs: tuple, stack: str | None, s
     """
     from llmops_iac.pipeline import run
 
-    result = run("check", paths or (".",), stack=stack, stacks_dir=stacks_dir)
+    result = run("check", paths or (".",), stack=stack, stacks_dir=stacks_dir,
+                 policy=_options(policy_dirs, engine, opa_url, profile, fail_level))
     _emit(result, fmt, outputs)
-    sys.exit(EXIT_OK if result.ok else EXIT_INPUT)
+    _exit_for(result)
 
 
 @cli.command(epilog=EXIT_CODES_HELP)

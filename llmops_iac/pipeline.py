@@ -15,8 +15,20 @@ SPEC_SUFFIXES = (".yaml", ".yml", ".json")
 _SPEC_MARK = re.compile(rb"(?m)^\s*[\"']?(?:kind[\"']?\s*:\s*[\"']?LLMApplication|apiVersion[\"']?\s*:\s*[\"']?llmops-iac/)")
 _SKIP_DIRS = {".git", ".venv", "node_modules", "__pycache__", ".pulumi", "stacks"}
 
-STAGES = ("load", "validate", "compile")
-"""The stages `check` runs, in order; later issues add policy, cost and maturity."""
+STAGES = ("load", "validate", "compile", "policy")
+"""The stages `check` runs, in order; later issues add cost and maturity."""
+
+
+@dataclass(frozen=True)
+class PolicyOptions:
+    """How the policy stage runs: extra policy directories, engine, server, profile, failure threshold."""
+
+    policy_dirs: tuple[str, ...] = ()
+    engine: str | None = None
+    opa_url: str | None = None
+    profile: str | None = None
+    fail_level: str = "error"
+    today: Any = None  # datetime.date; None = today
 
 
 @dataclass
@@ -28,6 +40,7 @@ class FileResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     loaded: LoadedSpec | None = None
     plan: Any = None  # llmops_iac.compile.plan.Plan once compiled
+    policy: Any = None  # llmops_iac.policy.evaluate.PolicyResult once judged
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -47,10 +60,18 @@ class RunResult:
     files: list[FileResult]
     stack: str | None = None
     skipped: list[str] = field(default_factory=list)
+    policy_options: PolicyOptions | None = None
+    engine: str | None = None
 
     @property
     def ok(self) -> bool:
         return all(f.ok for f in self.files)
+
+    @property
+    def findings_fail(self) -> bool:
+        """Whether any unwaived policy finding is at or above the fail level."""
+        level = self.policy_options.fail_level if self.policy_options else "error"
+        return any(f.policy is not None and f.policy.fails_at(level) for f in self.files)
 
     @property
     def error_count(self) -> int:
@@ -100,10 +121,17 @@ def _looks_like_spec(path: str) -> bool:
     return bool(_SPEC_MARK.search(head)) or Path(path).name.startswith("llmapp")
 
 
-def run(command: str, paths: Iterable[str], *, stack: str | None = None, stacks_dir: str | None = None) -> RunResult:
-    """Run the stages of ``command`` over ``paths``; never raise for a bad spec (it is a result)."""
+def run(command: str, paths: Iterable[str], *, stack: str | None = None, stacks_dir: str | None = None,
+        policy: PolicyOptions | None = None) -> RunResult:
+    """Run the stages of ``command`` over ``paths``; never raise for a bad spec (it is a result).
+
+    Raises EngineError (exit 3) when the policy engine cannot give a verdict.
+    """
     stages = {"validate": ("load", "validate"), "plan": ("load", "validate", "compile")}.get(command, STAGES)
-    files, skipped = expand(paths) if command == "check" else (list(paths), [])
+    files, skipped = expand(paths) if command in ("check", "policy") else (list(paths), [])
+    judge = None
+    if "policy" in stages:
+        judge = _policy_judge(policy or PolicyOptions(), stack)
     results = []
     for path in files:
         result = FileResult(path=display_path(path))
@@ -122,5 +150,25 @@ def run(command: str, paths: Iterable[str], *, stack: str | None = None, stacks_
                     result.plan = compile_spec(loaded)
                 except SpecError as exc:
                     result.diagnostics.extend(exc.diagnostics)
+            if judge is not None and result.plan is not None:
+                result.policy = judge(loaded, result.plan)
         results.append(result)
-    return RunResult(command=command, stages=stages, files=results, stack=stack, skipped=skipped)
+    return RunResult(command=command, stages=stages, files=results, stack=stack, skipped=skipped,
+                     policy_options=policy or PolicyOptions() if judge else None,
+                     engine=getattr(judge, "engine_name", None))
+
+
+def _policy_judge(options: PolicyOptions, stack: str | None):
+    """Load the catalogue and the engine once; return judge(loaded, plan) -> PolicyResult."""
+    from llmops_iac.policy import catalog, engine, evaluate, profiles
+
+    cat = catalog.load(list(options.policy_dirs))
+    profiles.load_all(cat)  # a broken profile fails before any spec is judged
+    eng = engine.create(options.engine, opa_url=options.opa_url)
+    eng.load(cat.modules, {})
+
+    def judge(loaded: LoadedSpec, plan: Any):
+        return evaluate.judge(eng, cat, loaded, plan, stack=stack, today=options.today, profile_name=options.profile)
+
+    judge.engine_name = eng.name  # type: ignore[attr-defined]
+    return judge

@@ -18,7 +18,7 @@ def to_data(result: RunResult) -> dict:
         "command": result.command,
         "stack": result.stack,
         "stages": list(result.stages),
-        "ok": result.ok,
+        "ok": result.ok and not result.findings_fail,
         "summary": {
             "specs": len(result.files),
             "valid": sum(1 for f in result.files if f.ok),
@@ -33,6 +33,8 @@ def to_data(result: RunResult) -> dict:
                 "ok": f.ok,
                 "sha256": f.loaded.sha256 if f.loaded else None,
                 "diagnostics": [d.to_dict() for d in f.diagnostics],
+                **({"policy": {"engine": f.policy.engine, "profile": f.policy.profile, "outcomes": f.policy.outcomes,
+                               "findings": [x.to_dict() for x in f.policy.findings]}} if f.policy is not None else {}),
             }
             for f in result.files
         ],

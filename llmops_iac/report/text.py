@@ -25,11 +25,26 @@ def render(result: RunResult) -> str:
             out.append(f"FAIL  {f.path}{env}")
         for d in f.diagnostics:
             out.extend("  " + line for line in diagnostic_lines(d))
+        if f.policy is not None:
+            for finding in f.policy.findings:
+                tag = "waived " if finding.waived else ""
+                where = f"{finding.file}:{finding.line}:{finding.col}"
+                out.append(f"  {where}: {tag}{finding.severity}[{finding.rule_id}]: {finding.message}")
+                if finding.waived:
+                    w = finding.waived_by
+                    out.append(f"      waived until {w['expires']} by {w['owner']}: {w['reason']}")
+                else:
+                    out.append(f"      fix: {finding.remediation}")
     if result.skipped:
         out.append(f"skipped {len(result.skipped)} YAML/JSON file(s) that are not LLMApplication specs: "
                    + ", ".join(result.skipped[:5]) + (" …" if len(result.skipped) > 5 else ""))
     valid = sum(1 for f in result.files if f.ok)
     invalid = len(result.files) - valid
     summary = f"{len(result.files)} spec(s): {valid} valid, {invalid} invalid; {result.error_count} error(s), {result.warning_count} warning(s)"
+    judged = [f.policy for f in result.files if f.policy is not None]
+    if judged:
+        active = sum(len(p.active()) for p in judged)
+        waived = sum(len(p.waived()) for p in judged)
+        summary += f"; {active} finding(s), {waived} waived"
     out.append(summary + f"  (stages: {', '.join(result.stages)})")
     return "\n".join(out) + "\n"

@@ -1,0 +1,189 @@
+"""The rule catalogue: every rule's METADATA, read from the Rego files (its only source).
+
+A rule's METADATA block (OPA's annotation format: YAML in ``# `` comments right
+above the rule) holds its title, description, related resources and, under
+``custom``, the stable ID, default severity, remediation, framework references
+and the resource types (or ``spec:<section>``) it applies to. llmops-iac joins
+a rule's results with its metadata by package and rule name, so no rule types
+its own ID or builds its own finding.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from llmops_iac.errors import InternalError
+from llmops_iac.resources import data_path
+
+SEVERITIES = ("error", "warning", "note")
+RULE_ID = re.compile(r"^LLM-[A-Z]{2,5}-[0-9]{3}$")
+OWASP = {f"LLM{n:02d}" for n in range(1, 11)}
+FRAMEWORKS = {
+    "owasp": "OWASP Top 10 for LLM Applications 2025",
+    "nist": "NIST AI RMF 1.0 / AI 600-1",
+    "euAiAct": "EU AI Act",
+    "awsGenAiLens": "AWS Well-Architected Generative AI Lens",
+}
+_PACKAGE = re.compile(r"^package\s+([\w.]+)\s*$", re.M)
+_HEAD = re.compile(r"^([a-z][a-z0-9_]*)\s*(?:contains|if|:=|=|\[|\{|\()")
+
+_METADATA_SCHEMA = {
+    "title": {"type": "string", "required": True, "empty": False},
+    "description": {"type": "string", "required": True, "empty": False},
+    "related_resources": {"type": "list", "schema": {"type": "dict", "schema": {
+        "ref": {"type": "string", "required": True, "regex": r"^https://\S+$"},
+        "description": {"type": "string"}}}},
+    "custom": {"type": "dict", "required": True, "schema": {
+        "id": {"type": "string", "required": True, "regex": RULE_ID.pattern},
+        "severity": {"type": "string", "required": True, "allowed": list(SEVERITIES)},
+        "remediation": {"type": "string", "required": True, "empty": False},
+        "frameworks": {"type": "dict", "required": True, "keysrules": {"allowed": list(FRAMEWORKS)},
+                       "valuesrules": {"type": "list", "minlength": 1, "schema": {"type": "string", "empty": False}}},
+        "applies_to": {"type": "list", "required": True, "minlength": 1, "schema": {"type": "string",
+                                                                                    "regex": r"^(aws|aws-native):\S+$|^spec:[a-zA-Z]+$"}},
+    }},
+    "scope": {"type": "string", "allowed": ["rule"]},
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule of the catalogue."""
+
+    id: str
+    package: str
+    name: str
+    title: str
+    description: str
+    severity: str
+    remediation: str
+    frameworks: dict[str, list[str]]
+    applies_to: tuple[str, ...]
+    related: tuple[str, ...]
+    file: str
+    line: int
+
+    @property
+    def area(self) -> str:
+        return self.package.rsplit(".", 1)[-1]
+
+    def references(self) -> list[str]:
+        """Framework references as ``OWASP LLM01`` style strings."""
+        labels = {"owasp": "OWASP", "nist": "NIST", "euAiAct": "EU AI Act", "awsGenAiLens": "AWS GenAI Lens"}
+        return [f"{labels[k]} {v}" for k in FRAMEWORKS for v in self.frameworks.get(k, [])]
+
+
+@dataclass
+class Catalogue:
+    """All rules of the policy directories, by ID; plus every Rego file's path and text."""
+
+    rules: dict[str, Rule] = field(default_factory=dict)
+    modules: dict[str, str] = field(default_factory=dict)  # module path → source
+    tests: dict[str, str] = field(default_factory=dict)  # _test.rego files
+    directories: tuple[str, ...] = ()
+
+    def by_rule(self) -> dict[tuple[str, str], Rule]:
+        return {(r.package, r.name): r for r in self.rules.values()}
+
+    def packages(self) -> list[str]:
+        return sorted({r.package for r in self.rules.values()})
+
+
+def builtin_dir() -> Path:
+    """The built-in policies/ directory."""
+    return data_path("policies")
+
+
+def load(directories: list[str] | None = None) -> Catalogue:
+    """Read the built-in policies plus ``directories``; raise InternalError for any bad rule or file."""
+    dirs = [builtin_dir()] + [Path(d) for d in (directories or [])]
+    cat = Catalogue(directories=tuple(str(d) for d in dirs))
+    problems: list[str] = []
+    for root in dirs:
+        if not root.is_dir():
+            problems.append(f"policy directory {root} does not exist")
+            continue
+        for path in sorted(root.rglob("*.rego")):
+            rel = f"{root.name}/{path.relative_to(root)}"
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                problems.append(f"{path}: cannot read: {exc}")
+                continue
+            if rel in cat.modules or rel in cat.tests:
+                rel = str(path)
+            (cat.tests if path.name.endswith("_test.rego") else cat.modules)[rel] = text
+            if not path.name.endswith("_test.rego"):
+                for rule in _rules_of(path, text, problems):
+                    if rule.id in cat.rules:
+                        other = cat.rules[rule.id]
+                        problems.append(f"{path}:{rule.line}: rule ID {rule.id} is already used by "
+                                        f"{other.package}.{other.name} ({other.file}:{other.line})")
+                    else:
+                        cat.rules[rule.id] = rule
+    if problems:
+        raise InternalError("policy catalogue is invalid:\n  " + "\n  ".join(problems))
+    return cat
+
+
+def _rules_of(path: Path, text: str, problems: list[str]) -> list[Rule]:
+    from cerberus import Validator
+
+    m = _PACKAGE.search(text)
+    if not m:
+        problems.append(f"{path}: no package declaration")
+        return []
+    package = m.group(1)
+    lines = text.splitlines()
+    out: list[Rule] = []
+    i = 0
+    while i < len(lines):
+        if lines[i].strip() != "# METADATA":
+            i += 1
+            continue
+        start = i + 1
+        block: list[str] = []
+        i += 1
+        while i < len(lines) and lines[i].startswith("#"):
+            block.append(lines[i][2:] if lines[i].startswith("# ") else lines[i][1:])
+            i += 1
+        while i < len(lines) and not lines[i].strip():
+            i += 1
+        head = _HEAD.match(lines[i]) if i < len(lines) else None
+        if head is None:
+            problems.append(f"{path}:{start}: METADATA block is not followed by a rule")
+            continue
+        try:
+            meta = yaml.safe_load("\n".join(block)) or {}
+        except yaml.YAMLError as exc:
+            problems.append(f"{path}:{start}: METADATA is not valid YAML: {exc}")
+            continue
+        validator = Validator(_METADATA_SCHEMA)
+        if not validator.validate(meta):
+            problems.append(f"{path}:{start}: METADATA of {head.group(1)}: {validator.errors}")
+            continue
+        custom = meta["custom"]
+        bad = sorted(set(custom["frameworks"].get("owasp", [])) - OWASP)
+        if bad:
+            problems.append(f"{path}:{start}: unknown OWASP LLM Top 10 (2025) IDs {bad}")
+            continue
+        out.append(Rule(
+            id=custom["id"], package=package, name=head.group(1), title=meta["title"].strip(),
+            description=" ".join(meta["description"].split()), severity=custom["severity"],
+            remediation=" ".join(custom["remediation"].split()), frameworks={k: list(v) for k, v in custom["frameworks"].items()},
+            applies_to=tuple(custom["applies_to"]), related=tuple(r["ref"] for r in meta.get("related_resources", [])),
+            file=str(path), line=i + 1,
+        ))
+    return out
+
+
+def rule_data(cat: Catalogue) -> dict[str, Any]:
+    """The catalogue as data (for data.json of the OPA bundle and the policy pack)."""
+    return {rid: {"package": r.package, "rule": r.name, "title": r.title, "severity": r.severity,
+                  "remediation": r.remediation, "frameworks": r.frameworks, "appliesTo": list(r.applies_to)}
+            for rid, r in sorted(cat.rules.items())}

@@ -1,0 +1,175 @@
+"""Judge a spec and its Plan: engine results + rule metadata + profile + waivers → findings.
+
+Three outcomes per rule: fail (it produced results), pass, or not applicable
+(nothing it applies to exists in this app) — maturity and reports leave "not
+applicable" out rather than counting it as a pass.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from llmops_iac.policy import profiles
+from llmops_iac.policy.catalog import SEVERITIES, Catalogue, Rule
+from llmops_iac.policy.engine import Engine, EngineError
+
+SEVERITY_RANK = {s: i for i, s in enumerate(reversed(SEVERITIES))}  # note 0, warning 1, error 2
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule failing at one place."""
+
+    rule_id: str
+    title: str
+    severity: str
+    message: str
+    remediation: str
+    file: str
+    line: int
+    col: int
+    pointer: str
+    resource: str | None
+    references: tuple[str, ...]
+    waived_by: dict[str, Any] | None = None
+
+    @property
+    def waived(self) -> bool:
+        return self.waived_by is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {"ruleId": self.rule_id, "title": self.title, "severity": self.severity, "message": self.message,
+               "remediation": self.remediation, "file": self.file, "line": self.line, "col": self.col,
+               "pointer": self.pointer, "resource": self.resource, "references": list(self.references),
+               "waived": self.waived}
+        if self.waived_by:
+            out["waiver"] = self.waived_by
+        return out
+
+
+@dataclass
+class PolicyResult:
+    """The policy verdict for one spec in one environment."""
+
+    engine: str
+    profile: str
+    environment: str
+    findings: list[Finding] = field(default_factory=list)
+    outcomes: dict[str, str] = field(default_factory=dict)  # rule id → pass | fail | not-applicable | off
+
+    def active(self) -> list[Finding]:
+        return [f for f in self.findings if not f.waived]
+
+    def waived(self) -> list[Finding]:
+        return [f for f in self.findings if f.waived]
+
+    def worst(self) -> str | None:
+        levels = [f.severity for f in self.active()]
+        return max(levels, key=SEVERITY_RANK.__getitem__) if levels else None
+
+    def fails_at(self, level: str) -> bool:
+        """Whether any unwaived finding is at ``level`` or above."""
+        return any(SEVERITY_RANK[f.severity] >= SEVERITY_RANK[level] for f in self.active())
+
+
+def build_input(loaded: Any, plan: Any, *, stack: str | None, today: dt.date | None = None) -> dict[str, Any]:
+    """The document every rule reads: ``{spec, plan, context}``."""
+    return {
+        "spec": loaded.data,
+        "plan": plan.to_data(),
+        "context": {
+            "stack": stack,
+            "environment": plan.environment,
+            "region": plan.region,
+            "today": (today or dt.date.today()).isoformat(),
+        },
+    }
+
+
+def judge(engine: Engine, catalogue: Catalogue, loaded: Any, plan: Any, *, stack: str | None = None,
+          today: dt.date | None = None, profile_name: str | None = None) -> PolicyResult:
+    """Evaluate every rule for one spec; raise EngineError if the engine can't give a verdict."""
+    document = build_input(loaded, plan, stack=stack, today=today)
+    raw = engine.evaluate(document)
+    profile = profiles.select(catalogue, plan.environment, profile_name)
+    result = PolicyResult(engine=engine.name, profile=profile.name, environment=plan.environment)
+    present = _present(document)
+    prefix = "llmops."
+    for rule in sorted(catalogue.rules.values(), key=lambda r: r.id):
+        area = raw.get(rule.package[len(prefix):]) if rule.package.startswith(prefix) else None
+        value = area.get(rule.name) if isinstance(area, dict) else None
+        severity = profile.severity(rule)
+        if severity == "off":
+            result.outcomes[rule.id] = "off"
+            continue
+        items = _results(rule, value)
+        if items:
+            result.outcomes[rule.id] = "fail"
+            for item in items:
+                result.findings.append(_finding(rule, severity, item, loaded, plan))
+        elif not _applies(rule, present):
+            result.outcomes[rule.id] = "not-applicable"
+        else:
+            result.outcomes[rule.id] = "pass"
+    _apply_waivers(result, loaded, today or dt.date.today())
+    result.findings.sort(key=lambda f: (-SEVERITY_RANK[f.severity], f.file, f.line, f.rule_id))
+    return result
+
+
+def _results(rule: Rule, value: Any) -> list[dict[str, Any]]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise EngineError(f"rule {rule.package}.{rule.name} ({rule.id}) must be a partial set of results; got {type(value).__name__}")
+    out = []
+    for item in value:
+        if not isinstance(item, dict) or not isinstance(item.get("msg"), str):
+            raise EngineError(f"rule {rule.package}.{rule.name} ({rule.id}) produced {item!r}; results must come from "
+                              "data.llmops.lib.result or spec_result")
+        out.append(item)
+    return out
+
+
+def _present(document: dict[str, Any]) -> set[str]:
+    present = {r["type"] for r in document["plan"]["resources"]}
+    for section, value in document["spec"].get("spec", {}).items():
+        if value not in (None, [], {}):
+            present.add(f"spec:{section}")
+    return present
+
+
+def _applies(rule: Rule, present: set[str]) -> bool:
+    return any(t in present for t in rule.applies_to)
+
+
+def _finding(rule: Rule, severity: str, item: dict[str, Any], loaded: Any, plan: Any) -> Finding:
+    resource = item.get("resource")
+    pointer = item.get("pointer")
+    if not isinstance(pointer, str) or not pointer.startswith("/") and pointer != "":
+        pointer = plan.resources[resource].source if resource in plan.resources else ""
+    file, line, col = loaded.source.locate(pointer)
+    return Finding(rule_id=rule.id, title=rule.title, severity=severity, message=item["msg"], remediation=rule.remediation,
+                   file=file, line=line, col=col, pointer=pointer, resource=resource if isinstance(resource, str) else None,
+                   references=tuple(rule.references()))
+
+
+def _apply_waivers(result: PolicyResult, loaded: Any, today: dt.date) -> None:
+    waivers = loaded.data.get("spec", {}).get("waivers", [])
+    for i, finding in enumerate(result.findings):
+        for w in waivers:
+            if w["rule"] != finding.rule_id or w["expires"] < today.isoformat():
+                continue
+            scope = w.get("resources")
+            if scope and finding.resource not in scope:
+                continue
+            result.findings[i] = _replace(finding, {"rule": w["rule"], "reason": w["reason"], "owner": w["owner"],
+                                                    "expires": w["expires"], **({"resources": scope} if scope else {})})
+            break
+
+
+def _replace(finding: Finding, waiver: dict[str, Any]) -> Finding:
+    import dataclasses
+
+    return dataclasses.replace(finding, waived_by=waiver)
