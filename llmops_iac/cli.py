@@ -221,6 +221,115 @@ def plan(file: str, stack: str | None, stacks_dir: str | None, fmt: str, out: st
     sys.exit(EXIT_OK)
 
 
+@cli.group(epilog=EXIT_CODES_HELP)
+def policy() -> None:
+    """Rego policies: judge specs, run the policy tests, generate the rule reference, build an OPA bundle.
+
+    \b
+    Example:
+      llmops-iac policy check examples/ --stack prod --output sarif=results.sarif
+    """
+
+
+@policy.command("check", epilog=EXIT_CODES_HELP)
+@click.argument("paths", nargs=-1, type=click.Path(dir_okay=True))
+@report_options
+@policy_options
+@_guard
+def policy_check(paths: tuple[str, ...], fmt: str, outputs: tuple, stack: str | None, stacks_dir: str | None,
+                 fail_level: str, policy_dirs: tuple[str, ...], engine: str | None, opa_url: str | None, profile: str | None) -> None:
+    """Judge specs (files or directories) and their Plans with the policies; findings at their spec lines.
+
+    \b
+    Example:
+      llmops-iac policy check examples/support-assistant.yaml --stack prod --fail-level warning
+    """
+    from llmops_iac.pipeline import run
+
+    result = run("policy", paths or (".",), stack=stack, stacks_dir=stacks_dir,
+                 policy=_options(policy_dirs, engine, opa_url, profile, fail_level))
+    _emit(result, fmt, outputs)
+    _exit_for(result)
+
+
+@policy.command("test", epilog=EXIT_CODES_HELP)
+@click.option("--policy-dir", "policy_dirs", multiple=True, type=click.Path(file_okay=False),
+              help="Extra directory of Rego policies and their _test.rego files. Repeatable.")
+@click.option("--verbose", "-v", is_flag=True, help="List passing tests too.")
+@_guard
+def policy_test(policy_dirs: tuple[str, ...], verbose: bool) -> None:
+    """Run every test_* rule of the _test.rego files with the real OPA engine; undefined counts as failed.
+
+    \b
+    Example:
+      llmops-iac policy test -v
+    """
+    from llmops_iac.policy import catalog
+    from llmops_iac.policy.testing import run_tests
+
+    results = run_tests(catalog.load(list(policy_dirs)))
+    failed = [r for r in results if r.outcome != "pass"]
+    for r in results:
+        if r.outcome != "pass" or verbose:
+            line = f"{r.outcome.upper():9} {r.package}.{r.name}  ({r.file}:{r.line}, {r.duration * 1000:.1f} ms)"
+            click.echo(line + (f"\n          {r.message}" if r.message else ""))
+    click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    if not results:
+        click.echo("llmops-iac: error: no policy tests found", err=True)
+        sys.exit(EXIT_INTERNAL)
+    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
+
+
+@policy.command("docs", epilog=EXIT_CODES_HELP)
+@click.option("--output", default="docs/rules.md", show_default=True, metavar="PATH", help="Where to write the rule reference.")
+@click.option("--check", "check_only", is_flag=True, help="Write nothing; exit 1 if PATH is not current.")
+@click.option("--policy-dir", "policy_dirs", multiple=True, type=click.Path(file_okay=False), help="Extra policy directory. Repeatable.")
+@_guard
+def policy_docs(output: str, check_only: bool, policy_dirs: tuple[str, ...]) -> None:
+    """Generate the rule reference (docs/rules.md) from the rules' METADATA and the profiles.
+
+    \b
+    Example:
+      llmops-iac policy docs --check
+    """
+    from llmops_iac.policy import catalog
+    from llmops_iac.policy.docs import render
+    from llmops_iac.report import write_atomic
+
+    text = render(catalog.load(list(policy_dirs)))
+    if check_only:
+        try:
+            current = open(output, encoding="utf-8").read()
+        except OSError:
+            current = None
+        if current != text:
+            click.echo(f"{output} is out of date: run `llmops-iac policy docs`", err=True)
+            sys.exit(EXIT_FINDINGS)
+        click.echo(f"{output} is current")
+        return
+    write_atomic(output, text)
+    click.echo(f"wrote {output}")
+
+
+@policy.command("bundle", epilog=EXIT_CODES_HELP)
+@click.option("--output", default="bundle.tar.gz", show_default=True, metavar="PATH", help="Where to write the OPA bundle.")
+@click.option("--revision", default=None, help="Bundle revision (default: a hash of its contents).")
+@click.option("--policy-dir", "policy_dirs", multiple=True, type=click.Path(file_okay=False), help="Extra policy directory. Repeatable.")
+@_guard
+def policy_bundle(output: str, revision: str | None, policy_dirs: tuple[str, ...]) -> None:
+    """Build an OPA bundle (.manifest, the Rego, data.json) for an OPA server to load.
+
+    \b
+    Example:
+      llmops-iac policy bundle --output bundle.tar.gz && opa run --server --bundle bundle.tar.gz
+    """
+    from llmops_iac.policy import catalog
+    from llmops_iac.policy.bundle import build_bundle
+
+    info = build_bundle(catalog.load(list(policy_dirs)), output, revision=revision)
+    click.echo(f"wrote {output}" + (f" (revision {info})" if isinstance(info, str) else ""))
+
+
 @cli.command(epilog=EXIT_CODES_HELP)
 @click.option("--output", "output", default=None, metavar="PATH", help="Write the schema to PATH instead of standard output.")
 @_guard
