@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from llmops_iac.errors import Diagnostic, SpecError
+from llmops_iac.spec.jsonschema_lite import words
 
 MAX_BYTES = 1024 * 1024
 """Largest spec file accepted (1 MiB): a spec is a few kilobytes."""
@@ -414,7 +415,7 @@ class _Builder:
         if plain:
             value = self._resolve(text, mark, frame.pointer)
             if not isinstance(value, str):
-                self.error(mark, "non-string-key", f"key {text!r} is read as {_kind(value)}, not a name",
+                self.error(mark, "non-string-key", f"key {text!r} is read as {words(value)}, not a name",
                            f"quote the key: \"{text}\"", frame.pointer)
                 frame.key = None
                 return
@@ -498,7 +499,7 @@ class _Builder:
             if value is None:
                 self._empty(mark)
             elif not isinstance(value, dict):
-                self.error(mark, "top-level-not-mapping", f"the top level is {_kind(value)}, not a mapping",
+                self.error(mark, "top-level-not-mapping", f"the top level is {words(value)}, not a mapping",
                            "a spec starts with `apiVersion:`, `kind:` and `metadata:` keys")
             self.result = value
             return
@@ -546,25 +547,3 @@ def resolve_plain(text: str) -> Any:
     if _NAN.match(text):
         return float("nan")
     return text
-
-
-def _kind(value: Any) -> str:
-    """Name the JSON type of ``value`` in words."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return type(value).__name__
-
-
-kind_of = _kind
