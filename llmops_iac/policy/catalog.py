@@ -165,7 +165,7 @@ def _rules_of(path: Path, text: str, problems: list[str]) -> list[Rule]:
             continue
         validator = Validator(_METADATA_SCHEMA)
         if not validator.validate(meta):
-            problems.append(f"{path}:{start}: METADATA of {head.group(1)}: {validator.errors}")
+            problems.append(f"{path}:{start}: METADATA of {head.group(1)}: {cerberus_errors(validator.errors, meta)}")
             continue
         custom = meta["custom"]
         bad = sorted(set(custom["frameworks"].get("owasp", [])) - OWASP)
@@ -180,6 +180,25 @@ def _rules_of(path: Path, text: str, problems: list[str]) -> list[Rule]:
             file=str(path), line=i + 1,
         ))
     return out
+
+
+def cerberus_errors(errors: Any, document: Any, prefix: str = "") -> str:
+    """Flatten cerberus's nested error dict into ``path: problem (got value)`` phrases."""
+    parts: list[str] = []
+    if isinstance(errors, dict):
+        for key, value in errors.items():
+            child = document.get(key) if isinstance(document, dict) else (
+                document[key] if isinstance(document, list) and isinstance(key, int) and key < len(document) else None)
+            path = f"{prefix}.{key}" if prefix else str(key)
+            parts.append(cerberus_errors(value, child, path))
+    elif isinstance(errors, list):
+        for item in errors:
+            if isinstance(item, (dict, list)):
+                parts.append(cerberus_errors(item, document, prefix))
+            else:
+                shown = f" (got {document!r})" if document is not None and not isinstance(document, (dict, list)) else ""
+                parts.append(f"{prefix}: {item}{shown}")
+    return "; ".join(p for p in parts if p)
 
 
 def rule_data(cat: Catalogue) -> dict[str, Any]:

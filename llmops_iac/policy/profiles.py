@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from llmops_iac.errors import InternalError
-from llmops_iac.policy.catalog import RULE_ID, SEVERITIES, Catalogue, Rule
+from llmops_iac.policy.catalog import RULE_ID, SEVERITIES, Catalogue, Rule, cerberus_errors
 
 SCHEMA = {
     "name": {"type": "string", "required": True, "regex": r"^[a-z][a-z0-9-]*$"},
@@ -54,7 +54,7 @@ def load_all(catalogue: Catalogue) -> dict[str, Profile]:
                 continue
             v = Validator(SCHEMA)
             if not isinstance(data, dict) or not v.validate(data):
-                problems.append(f"{path}: {v.errors if isinstance(data, dict) else 'not a mapping'}")
+                problems.append(f"{path}: {cerberus_errors(v.errors, data) if isinstance(data, dict) else 'not a mapping'}")
                 continue
             unknown = sorted(set(data["rules"]) - set(catalogue.rules))
             if unknown:

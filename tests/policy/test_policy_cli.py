@@ -1,0 +1,159 @@
+"""The policy stage end to end: exit codes, fail levels, waivers, custom policy directories, docs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from llmops_iac.compile import compile_spec
+from llmops_iac.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK
+from llmops_iac.policy import catalog, engine, evaluate
+from llmops_iac.policy.docs import render as render_docs
+from llmops_iac.spec.validate import load_spec
+from tests.conftest import ROOT
+
+UNGUARDED = """\
+apiVersion: llmops-iac/v1
+kind: LLMApplication
+metadata:
+  name: unguarded
+  owner: team@example.com
+  costCenter: cc-1
+spec:
+  guardrails:
+    g:
+      appliesTo: {models: []}
+"""
+
+CUSTOM_RULE = """\
+package llmops.custom
+
+import data.llmops.lib
+
+# METADATA
+# title: Apps are named with a team prefix
+# description: Every application name starts with "team-".
+# custom:
+#   id: LLM-CUS-001
+#   severity: warning
+#   remediation: Rename the application to team-<name>.
+#   frameworks:
+#     nist: [GOVERN 1.4]
+#   applies_to: [aws:kms/key:Key]
+unprefixed contains lib.spec_result("/metadata/name", sprintf("%s has no team- prefix", [input.spec.metadata.name])) if {
+	not startswith(input.spec.metadata.name, "team-")
+}
+"""
+
+
+@pytest.fixture
+def spec(tmp_path):
+    def _spec(text: str = UNGUARDED, waivers: str = "") -> str:
+        path = tmp_path / "app.yaml"
+        path.write_text(text + (f"  waivers:\n{waivers}" if waivers else ""))
+        return str(path)
+
+    return _spec
+
+
+def _json(result) -> dict:
+    return json.loads(result.output)
+
+
+def test_error_finding_exits_1_with_the_spec_line(invoke, spec):
+    result = invoke("policy", "check", spec(), "--format", "json")
+    assert result.exit_code == EXIT_FINDINGS, result.output
+    findings = _json(result)["files"][0]["policy"]["findings"]
+    [grd] = [f for f in findings if f["ruleId"] == "LLM-GRD-001"]
+    assert grd["severity"] == "error" and grd["resource"] == "model-default-profile" and grd["line"] >= 1
+    assert grd["remediation"] and any(r.startswith("OWASP LLM01") for r in grd["references"])
+
+
+def test_fail_level_decides_the_exit_code(invoke, spec, tmp_path):
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "custom.rego").write_text(CUSTOM_RULE)
+    guarded = spec(UNGUARDED.replace("      appliesTo: {models: []}\n", "      description: all models\n"))
+    args = ("policy", "check", guarded, "--policy-dir", str(tmp_path / "rules"), "--format", "json")
+    at_error = invoke(*args)
+    assert at_error.exit_code == EXIT_OK, at_error.output
+    assert [f["ruleId"] for f in _json(at_error)["files"][0]["policy"]["findings"]] == ["LLM-CUS-001"]
+    assert invoke(*args, "--fail-level", "warning").exit_code == EXIT_FINDINGS
+
+
+def test_waived_findings_are_counted_and_shown_never_dropped(invoke, spec):
+    waiver = "    - {rule: LLM-GRD-001, reason: Evaluation-only model behind a private API, owner: team@example.com, expires: '2999-01-01'}\n"
+    result = invoke("policy", "check", spec(waivers=waiver), "--format", "json")
+    assert result.exit_code == EXIT_OK, result.output
+    [grd] = [f for f in _json(result)["files"][0]["policy"]["findings"] if f["ruleId"] == "LLM-GRD-001"]
+    assert grd["waived"] is True and grd["waiver"]["owner"] == "team@example.com"
+    text = invoke("policy", "check", spec(waivers=waiver))
+    assert "waived error[LLM-GRD-001]" in text.output and "1 waived" in text.output
+
+
+def test_expired_waiver_is_a_finding_and_excuses_nothing(invoke, spec):
+    waiver = "    - {rule: LLM-GRD-001, reason: Evaluation-only model behind a private API, owner: team@example.com, expires: '2020-01-01'}\n"
+    result = invoke("policy", "check", spec(waivers=waiver), "--format", "json")
+    assert result.exit_code == EXIT_FINDINGS
+    findings = {f["ruleId"]: f for f in _json(result)["files"][0]["policy"]["findings"]}
+    assert findings["LLM-GOV-001"]["pointer"] == "/spec/waivers/0/expires" and not findings["LLM-GRD-001"]["waived"]
+
+
+def test_waiver_scoped_to_other_resources_does_not_apply(invoke, spec):
+    waiver = ("    - {rule: LLM-GRD-001, reason: Evaluation-only model behind a private API, owner: team@example.com,"
+              " expires: '2999-01-01', resources: [model-other-profile]}\n")
+    result = invoke("policy", "check", spec(waivers=waiver), "--format", "json")
+    assert result.exit_code == EXIT_FINDINGS
+
+
+def test_policy_that_does_not_compile_fails_closed(invoke, spec, tmp_path):
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "broken.rego").write_text("package llmops.broken\n\nbad contains x if {\n")
+    result = invoke("policy", "check", spec(), "--policy-dir", str(tmp_path / "broken"))
+    assert result.exit_code == EXIT_INTERNAL and "do not compile" in result.output
+
+
+def test_bad_metadata_fails_closed(invoke, spec, tmp_path):
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "bad.rego").write_text(CUSTOM_RULE.replace("id: LLM-CUS-001", "id: CUSTOM-1"))
+    result = invoke("policy", "check", spec(), "--policy-dir", str(tmp_path / "bad"))
+    assert result.exit_code == EXIT_INTERNAL and "CUSTOM-1" in result.output
+
+
+def test_duplicate_rule_id_in_a_policy_dir_is_refused(tmp_path):
+    (tmp_path / "dup").mkdir()
+    (tmp_path / "dup" / "dup.rego").write_text(CUSTOM_RULE.replace("LLM-CUS-001", "LLM-GRD-001"))
+    with pytest.raises(Exception, match="already used"):
+        catalog.load([str(tmp_path / "dup")])
+
+
+def test_invalid_spec_still_exits_2(invoke, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("apiVersion: llmops-iac/v1\nkind: LLMApplication\nmetadata: {name: Bad}\n")
+    assert invoke("policy", "check", str(bad)).exit_code == EXIT_INPUT
+
+
+def test_rule_outcomes_have_three_values(spec):
+    loaded = load_spec(spec())
+    cat = catalog.load()
+    eng = engine.create()
+    eng.load(cat.modules, {})
+    result = evaluate.judge(eng, cat, loaded, compile_spec(loaded), today=dt.date(2026, 1, 1))
+    assert result.outcomes["LLM-GRD-001"] == "fail"
+    assert result.outcomes["LLM-GOV-001"] == "not-applicable"  # no waivers: nothing to judge
+    assert set(result.outcomes.values()) <= {"pass", "fail", "not-applicable", "off"}
+
+
+def test_rule_reference_is_current():
+    with open(ROOT / "docs" / "rules.md", encoding="utf-8") as fh:
+        assert fh.read() == render_docs(catalog.load()), "docs/rules.md is stale: run `llmops-iac policy docs`"
+
+
+def test_profile_is_chosen_by_environment():
+    from llmops_iac.policy import profiles
+
+    cat = catalog.load()
+    assert profiles.select(cat, "prod").name == "prod"
+    assert profiles.select(cat, "dev").name == "dev"
+    assert profiles.select(cat, "qa").name == "default"
