@@ -307,6 +307,7 @@ def policy_docs(output: str, check_only: bool, policy_dirs: tuple[str, ...]) -> 
             sys.exit(EXIT_FINDINGS)
         click.echo(f"{output} is current")
         return
+    os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
     write_atomic(output, text)
     click.echo(f"wrote {output}")
 
