@@ -62,6 +62,7 @@ class RunResult:
     skipped: list[str] = field(default_factory=list)
     policy_options: PolicyOptions | None = None
     engine: str | None = None
+    catalogue: Any = None  # llmops_iac.policy.catalog.Catalogue when the policy stage ran
 
     @property
     def ok(self) -> bool:
@@ -155,7 +156,7 @@ def run(command: str, paths: Iterable[str], *, stack: str | None = None, stacks_
         results.append(result)
     return RunResult(command=command, stages=stages, files=results, stack=stack, skipped=skipped,
                      policy_options=policy or PolicyOptions() if judge else None,
-                     engine=getattr(judge, "engine_name", None))
+                     engine=getattr(judge, "engine_name", None), catalogue=getattr(judge, "catalogue", None))
 
 
 def _policy_judge(options: PolicyOptions, stack: str | None):
@@ -171,4 +172,5 @@ def _policy_judge(options: PolicyOptions, stack: str | None):
         return evaluate.judge(eng, cat, loaded, plan, stack=stack, today=options.today, profile_name=options.profile)
 
     judge.engine_name = eng.name  # type: ignore[attr-defined]
+    judge.catalogue = cat  # type: ignore[attr-defined]
     return judge

@@ -12,14 +12,17 @@ from llmops_iac.pipeline import RunResult
 
 
 def renderers() -> dict[str, Callable[[RunResult], str]]:
-    """Return the available formats and their render functions."""
+    """Return the available formats and their render functions (one per name of FORMATS)."""
+    from llmops_iac.report import github, junit, markdown, sarif, text
     from llmops_iac.report import json as json_report
-    from llmops_iac.report import text
 
-    return {"text": text.render, "json": json_report.render}
+    return {"text": text.render, "json": json_report.render, "sarif": sarif.render, "junit": junit.render,
+            "markdown": markdown.render, "github": github.render}
 
 
-FORMATS = ("text", "json")
+FORMATS = ("text", "json", "sarif", "junit", "markdown", "github")
+"""Output formats: text (terminal), json (schemas/report.schema.json), sarif (SARIF 2.1.0, code scanning),
+junit (JUnit XML), markdown (a pull-request comment), github (workflow-command annotations)."""
 
 
 def write_atomic(path: str, content: str) -> None:
