@@ -68,7 +68,7 @@ def policy_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--policy-dir", "policy_dirs", multiple=True, type=click.Path(file_okay=False),
                      help="Extra directory of Rego policies, merged with the built-ins. Repeatable."),
         click.option("--engine", type=click.Choice(("regopy", "opa")), default=None,
-                     help="In-process Rego engine: regopy (default, embedded rego-cpp) or opa (the real OPA engine)."),
+                     help="In-process Rego engine: opa (the real OPA engine; the default when installed) or regopy (embedded rego-cpp)."),
         click.option("--opa-url", default=None, metavar="URL",
                      help="Evaluate on an OPA server instead (also $OPA_URL), e.g. http://127.0.0.1:8181."),
         click.option("--profile", default=None, metavar="NAME",

@@ -1,8 +1,16 @@
 """One interface for every Rego engine: load the modules once, evaluate many inputs.
 
-Engines: ``regopy`` (embedded rego-cpp, the default), ``opa`` (the real OPA
-engine in-process, opa-golib-python-bindings: the reference), ``opa-server``
-(an OPA server's REST Data API). Every failure — a module that does not
+Engines: ``opa`` (the real OPA engine in-process, opa-golib-python-bindings:
+the reference, and the default when it is installed), ``regopy`` (Microsoft's
+rego-cpp, the embedded fallback that a plain ``pip install`` always has),
+``opa-server`` (an OPA server's REST Data API).
+
+Why real OPA is the default when present, although rego-cpp is the engine
+every install has: on this project's 56 rules it judges a spec in ~15 ms where
+regopy takes ~300 ms (20×; the 1,000-spec benchmark is impossible on regopy),
+and it is the engine whose decisions are the reference. opa-golib-python-bindings
+declares Requires-Python >= 3.14 although it runs on 3.11, so it cannot be a
+dependency: `make install` adds it with ``--no-deps --ignore-requires-python``. Every failure — a module that does not
 compile, an engine exception, a server that is down, slow or answers
 garbage — raises EngineError (exit 3): the policy stage never passes by
 accident.
@@ -40,7 +48,8 @@ def create(name: str | None = None, *, opa_url: str | None = None, timeout: floa
         from llmops_iac.policy.server import OpaServerEngine
 
         return OpaServerEngine(url, timeout=timeout, retries=retries)
-    name = name or "regopy"
+    if name is None:
+        name = "opa" if _opa_available() else "regopy"
     if name == "regopy":
         from llmops_iac.policy.embedded import RegopyEngine
 
@@ -49,4 +58,10 @@ def create(name: str | None = None, *, opa_url: str | None = None, timeout: floa
         from llmops_iac.policy.reference import OpaEngine
 
         return OpaEngine()
-    raise EngineError(f"unknown policy engine {name!r}; engines: regopy (default), opa, or --opa-url for a server")
+    raise EngineError(f"unknown policy engine {name!r}; engines: opa (default when installed), regopy, or --opa-url for a server")
+
+
+def _opa_available() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("opa_bindings") is not None

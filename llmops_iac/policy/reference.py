@@ -1,0 +1,106 @@
+"""The reference engine: the real OPA (v1.20) in-process, through opa-golib-python-bindings.
+
+regopy is the default because it is small and needs nothing else; this engine
+is the one OPA users run, so the tests hold regopy to it (the differential
+test) and ``llmops-iac policy test`` runs the ``_test.rego`` files with it
+(``with input as`` needs OPA). The package is installed apart from the rest:
+it declares Requires-Python >= 3.14 but runs on 3.11, so pip must be told::
+
+    pip install --no-deps --ignore-requires-python opa-golib-python-bindings==0.4.4
+
+Loading adds every module (a parse error names file:line at once), merges the
+data, then compiles everything with a probe evaluation of ``data.llmops``
+without input: type errors, unknown functions and conflicting rules surface
+there, before any spec is judged. The prepared query is cached by the
+bindings, so each ``evaluate`` only evaluates.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from llmops_iac.policy.engine import ROOT, EngineError
+
+INSTALL = "pip install --no-deps --ignore-requires-python opa-golib-python-bindings==0.4.4"
+"""How to install the bindings (named in every 'not installed' error)."""
+
+
+def import_bindings() -> Any:
+    """Return the ``opa_bindings.engine`` module, or raise EngineError naming the install command."""
+    try:
+        from opa_bindings import engine
+    except Exception as exc:  # noqa: BLE001 - ImportError, or a native library that fails to load (OSError)
+        raise EngineError(f"the OPA engine (opa-golib-python-bindings) is not available ({type(exc).__name__}: {exc}); "
+                          f"install it with: {INSTALL}") from None
+    return engine
+
+
+class OpaEngine:
+    """The real OPA engine in-process. Modules are compiled when loaded (a probe query), then reused."""
+
+    name = "opa"
+
+    def __init__(self) -> None:
+        self._bindings = import_bindings()
+        self._engine: Any = None
+
+    def load(self, modules: dict[str, str], data: dict[str, Any]) -> None:
+        b = self._bindings
+        try:
+            engine = b.OpaEngine()
+        except Exception as exc:  # noqa: BLE001 - the native library failed to start
+            raise EngineError(f"the OPA engine failed to start: {type(exc).__name__}: {exc}") from None
+        try:
+            for path, source in sorted(modules.items()):
+                try:
+                    engine.add_policy(path, source)
+                except b.OpaError as exc:
+                    text = _message(exc)
+                    raise EngineError(f"policies do not compile (opa): {text if path in text else f'{path}: {text}'}") from None
+            if data:
+                try:
+                    engine.add_data(data)
+                except b.OpaError as exc:
+                    raise EngineError(f"policy data could not be loaded (opa): {_message(exc)}") from None
+            self._document(engine, None, "compiling the policies")
+        except EngineError:
+            engine.close()
+            raise
+        if self._engine is not None:
+            self._engine.close()
+        self._engine = engine
+
+    def evaluate(self, input: dict[str, Any]) -> dict[str, Any]:
+        if self._engine is None:
+            raise EngineError("evaluate() before load()")
+        return self._document(self._engine, input, "evaluating the policies")
+
+    def close(self) -> None:
+        """Release the native engine (also done when the object is collected)."""
+        if self._engine is not None:
+            self._engine.close()
+            self._engine = None
+
+    def _document(self, engine: Any, input: Any, doing: str) -> dict[str, Any]:
+        b = self._bindings
+        try:
+            value = engine.eval_document(ROOT, input)
+        except b.OpaUndefinedError:
+            raise EngineError(f"{doing} failed (opa): data.{ROOT} is undefined — no policy declares a package "
+                              f"under {ROOT}") from None
+        except b.OpaError as exc:
+            what = "policies do not compile" if exc.code in ("prepare_error", "parse_error", "compile_error") else f"{doing} failed"
+            raise EngineError(f"{what} (opa):\n{_message(exc)}") from None
+        except Exception as exc:  # noqa: BLE001 - any engine failure is a failed verdict, never a pass
+            raise EngineError(f"{doing} failed (opa): {type(exc).__name__}: {exc}") from None
+        if not isinstance(value, dict):
+            raise EngineError(f"{doing}: data.{ROOT} is {type(value).__name__}, expected an object")
+        return value
+
+
+def _message(exc: Any) -> str:
+    """OPA's own message ('1 error occurred: policies/x.rego:5: rego_parse_error: …'), trimmed."""
+    text = str(getattr(exc, "message", "") or exc).strip()
+    for prefix in ("bundle activation failed: ",):
+        text = text.replace(prefix, "")
+    return text[:4000]
