@@ -1,0 +1,524 @@
+"""Evidence for the maturity criteria: facts from the spec, its Plan and (with ``repo``) the repository.
+
+Every fact a check uses becomes an ``Item`` that records where it came from — a
+spec JSON pointer with its file:line (marked when the value is the schema's
+default rather than written in the file), a Plan resource (located at the spec
+line it was compiled from), or a repository file:line — so every level in a
+report can be traced back to what earned or blocked it.
+
+What is collected:
+
+- spec and Plan: the loaded, defaulted spec data of the assessed environment,
+  the declared environments (``spec.environments`` is resolved away by the
+  loader, so the file is read again for them) and a *production view*: the
+  spec merged for prod/production/prd when one is declared;
+- prompt files (next to the spec): sha256, size, ``{{variables}}``, version,
+  the models using them and the gates that target them;
+- evaluation datasets: cases (JSON Lines), invalid lines, the gates on them;
+- with ``repo``: CI pipeline files and the lines that run ``llmops-iac check``,
+  trigger on pull/merge requests or deploy with ``pulumi up``; CODEOWNERS and
+  the owners of the spec, prompt and dataset files; stack files.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable
+
+import yaml
+
+from llmops_iac.errors import UsageError
+from llmops_iac.maturity import codeowners as co
+from llmops_iac.spec.load import OverlaySourceMap, SourceMap, escape
+
+if TYPE_CHECKING:
+    from llmops_iac.compile.plan import Plan, Resource
+    from llmops_iac.spec.validate import LoadedSpec
+
+PRODUCTION_NAMES = ("prod", "production", "prd")
+"""Environment names treated as production (the same list the policies use)."""
+
+USER_FACING_TASKS = frozenset({"chat", "qa", "summarization", "generation"})
+_VARIABLE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+MAX_FILE_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where an evidence item came from.
+
+    ``kind`` is ``spec`` (``file`` is the spec, ``pointer`` a JSON pointer into it;
+    ``default`` when the value is the schema's default, not written in the file),
+    ``plan`` (``resource`` is the logical name, located at the spec line it was
+    compiled from) or ``repo`` (``file`` is repository-relative).
+    """
+
+    kind: str
+    file: str
+    line: int = 0
+    col: int = 0
+    pointer: str = ""
+    resource: str = ""
+    default: bool = False
+
+    def location(self) -> str:
+        """Return ``file:line`` (or ``file:line:col``), with the Plan resource or default marked."""
+        where = self.file
+        if self.line > 0:
+            where += f":{self.line}" + (f":{self.col}" if self.col > 0 else "")
+        if self.kind == "plan":
+            return f"plan {self.resource} ({where})"
+        if self.default:
+            return f"{where} (schema default of {self.pointer or '/'})"
+        return where
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"kind": self.kind, "file": self.file, "line": self.line, "col": self.col}
+        if self.pointer:
+            out["pointer"] = self.pointer
+        if self.resource:
+            out["resource"] = self.resource
+        if self.default:
+            out["default"] = True
+        return out
+
+
+@dataclass(frozen=True)
+class Item:
+    """One piece of evidence: what was found, and where."""
+
+    summary: str
+    source: Source
+    facts: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"summary": self.summary, "location": self.source.location(), "source": self.source.to_dict()}
+        if self.facts:
+            out["facts"] = self.facts
+        return out
+
+
+@dataclass(frozen=True)
+class View:
+    """The spec as seen in one environment: its name (None for the base spec) and the loaded spec."""
+
+    name: str | None
+    loaded: "LoadedSpec"
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        return self.loaded.data["spec"]
+
+
+@dataclass(frozen=True)
+class PromptFacts:
+    """A declared prompt and its file."""
+
+    name: str
+    file: str  # as written in the spec (relative to the spec)
+    path: Path
+    display: str  # the file as shown in reports
+    version: int
+    variables: tuple[str, ...] | None
+    used_variables: tuple[str, ...]
+    sha256: str
+    bytes: int
+    model: str | None
+    used_by: tuple[str, ...]  # models whose systemPrompt is this prompt
+    problem: str = ""
+
+
+@dataclass(frozen=True)
+class DatasetFacts:
+    """A declared evaluation dataset and its file."""
+
+    name: str
+    file: str
+    path: Path
+    display: str
+    cases: int
+    invalid_lines: tuple[int, ...]
+    problem: str = ""
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A line of a repository file that matched what a check looks for."""
+
+    line: int
+    text: str
+
+
+@dataclass(frozen=True)
+class CiFile:
+    """One CI pipeline definition and what it does."""
+
+    path: str
+    system: str
+    check: tuple[Hit, ...] = ()
+    pull_request: tuple[Hit, ...] = ()
+    deploy: tuple[Hit, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RepoFacts:
+    """What the repository shows: where the spec is, CI pipelines, CODEOWNERS and stack files."""
+
+    root: Path
+    display: str
+    spec_path: str | None  # repository-relative, None when the spec is outside the repository
+    ci: tuple[CiFile, ...]
+    codeowners: co.CodeOwners | None
+    stacks: tuple[str, ...]
+
+    def relative(self, path: Path) -> str | None:
+        """Return ``path`` relative to the repository root (forward slashes), or None when outside it."""
+        try:
+            return path.resolve().relative_to(self.root).as_posix()
+        except ValueError:
+            return None
+
+    def owners_of(self, path: Path) -> co.Ownership | None:
+        """Return the CODEOWNERS verdict for ``path``, or None without CODEOWNERS or outside the repository."""
+        rel = self.relative(path)
+        if self.codeowners is None or rel is None:
+            return None
+        return self.codeowners.owners_of(rel)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "root": self.display,
+            "specPath": self.spec_path,
+            "codeowners": self.codeowners.file if self.codeowners else None,
+            "ciFiles": [c.path for c in self.ci],
+            "stacks": list(self.stacks),
+        }
+
+
+@dataclass
+class Evidence:
+    """Everything the checks may look at, with helpers that turn facts into located Items."""
+
+    loaded: "LoadedSpec"
+    plan: "Plan"
+    environments: dict[str, Any]
+    production: View
+    prompts: dict[str, PromptFacts]
+    datasets: dict[str, DatasetFacts]
+    repo: RepoFacts | None
+    today: _dt.date
+
+    # -- the spec --------------------------------------------------------------------------------
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.loaded.data
+
+    @property
+    def spec(self) -> dict[str, Any]:
+        return self.loaded.data["spec"]
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return self.loaded.data["metadata"]
+
+    @property
+    def environment(self) -> str:
+        return self.plan.environment
+
+    @property
+    def spec_display(self) -> str:
+        return self.loaded.path
+
+    def models(self, view: View | None = None) -> dict[str, dict[str, Any]]:
+        spec = view.spec if view else self.spec
+        return spec.get("models") or {}
+
+    def at(self, pointer: str, summary: str, view: View | None = None, **facts: Any) -> Item:
+        """Return an Item located at spec ``pointer`` (in ``view``'s environment when given)."""
+        return Item(summary, spec_source(view.loaded if view else self.loaded, pointer), facts)
+
+    def explicit(self, pointer: str, view: View | None = None) -> bool:
+        """Whether the value at ``pointer`` is written in the file (not a schema default)."""
+        return is_explicit((view.loaded if view else self.loaded).source, pointer)
+
+    # -- the Plan --------------------------------------------------------------------------------
+
+    def resources(self, type_token: str) -> list["Resource"]:
+        return sorted(self.plan.by_type(type_token), key=lambda r: r.name)
+
+    def resource(self, name: str) -> "Resource | None":
+        return self.plan.resources.get(name)
+
+    def item(self, res: "Resource", summary: str, **facts: Any) -> Item:
+        """Return an Item for Plan resource ``res``, located at the spec line it came from."""
+        file, line, col = self.loaded.source.locate(res.source)
+        return Item(summary, Source("plan", file, line, col, pointer=res.source, resource=res.name), facts)
+
+    def model_resource(self, model: str) -> "Resource | None":
+        """The Plan resource that serves ``model``: its inference profile or its endpoint."""
+        return self.resource(f"model-{model}-profile") or self.resource(f"endpoint-{model}")
+
+    def guardrails_of(self, model: str) -> list[str]:
+        """The guardrails the Plan puts in front of ``model``."""
+        res = self.model_resource(model)
+        return list(res.meta.get("guardrails", [])) if res is not None else []
+
+    def knowledge_bases_of(self, model: str) -> list[str]:
+        return sorted(name for name, kb in (self.spec.get("knowledgeBases") or {}).items() if model in (kb.get("models") or []))
+
+    def user_facing(self, model: str) -> bool:
+        """Whether people read ``model``'s answers: chat/qa/summarization/generation tasks, no tasks declared, or RAG."""
+        tasks = set(self.models().get(model, {}).get("tasks") or ())
+        return not tasks or bool(tasks & USER_FACING_TASKS) or bool(self.knowledge_bases_of(model))
+
+    # -- the repository ----------------------------------------------------------------------------
+
+    def repo_item(self, path: str, line: int, summary: str, **facts: Any) -> Item:
+        return Item(summary, Source("repo", path, line), facts)
+
+
+def spec_source(loaded: "LoadedSpec", pointer: str) -> Source:
+    """Return the Source of ``pointer`` in ``loaded``: its file:line:col and whether it is a default."""
+    file, line, col = loaded.source.locate(pointer)
+    return Source("spec", file, line, col, pointer=pointer, default=not is_explicit(loaded.source, pointer))
+
+
+def is_explicit(source: SourceMap, pointer: str) -> bool:
+    """Whether ``pointer`` has a value or key of its own in the file (or in the environment's overrides)."""
+    if isinstance(source, OverlaySourceMap):
+        if pointer in source.overridden:
+            return True
+        base = source.base
+        return pointer in base.values or pointer in base.keys
+    return pointer in source.values or pointer in source.keys
+
+
+def collect(loaded: "LoadedSpec", plan: "Plan", *, repo: str | os.PathLike[str] | None = None,
+            today: _dt.date | None = None) -> Evidence:
+    """Return the Evidence for ``loaded`` and its ``plan``; read the repository at ``repo`` when given.
+
+    Raises UsageError when ``repo`` is not a directory.
+    """
+    environments = _declared_environments(loaded)
+    production = _production_view(loaded, environments)
+    prompts = _prompts(loaded)
+    datasets = _datasets(loaded)
+    repo_facts = None
+    if repo is not None:
+        root = Path(repo)
+        if not root.is_dir():
+            raise UsageError(f"--repo {repo}: not a directory")
+        repo_facts = _repository(root, loaded)
+    return Evidence(loaded=loaded, plan=plan, environments=environments, production=production, prompts=prompts,
+                    datasets=datasets, repo=repo_facts, today=today or _dt.date.today())
+
+
+def _declared_environments(loaded: "LoadedSpec") -> dict[str, Any]:
+    """The environment overrides as written (the loader resolves them away from ``loaded.data``)."""
+    from llmops_iac.spec.load import load
+
+    doc = load(loaded.source_path, display=loaded.path)
+    spec = doc.data.get("spec") if isinstance(doc.data, dict) else None
+    envs = (spec or {}).get("environments") or {}
+    return dict(envs) if isinstance(envs, dict) else {}
+
+
+def _production_view(loaded: "LoadedSpec", environments: dict[str, Any]) -> View:
+    if loaded.environment in PRODUCTION_NAMES:
+        return View(loaded.environment, loaded)
+    for name in PRODUCTION_NAMES:
+        if name in environments:
+            from llmops_iac.spec.validate import load_spec
+
+            region = loaded.stack.region if loaded.stack and loaded.stack.region else None
+            return View(name, load_spec(loaded.source_path, environment=name, region=region))
+    return View(loaded.environment, loaded)
+
+
+def _base_dir(loaded: "LoadedSpec") -> Path:
+    return Path(loaded.source_path).resolve().parent
+
+
+def _display(loaded: "LoadedSpec", rel: str) -> str:
+    return (Path(loaded.path).parent / rel).as_posix()
+
+
+def _prompts(loaded: "LoadedSpec") -> dict[str, PromptFacts]:
+    spec = loaded.data["spec"]
+    base = _base_dir(loaded)
+    out = {}
+    for name, prompt in sorted((spec.get("prompts") or {}).items()):
+        path = base / prompt["file"]
+        problem, digest, size, used = "", "", 0, ()
+        try:
+            raw = path.read_bytes()
+            digest, size = hashlib.sha256(raw).hexdigest(), len(raw)
+            used = tuple(sorted(set(_VARIABLE.findall(raw.decode("utf-8", errors="replace")))))
+        except OSError as exc:
+            problem = f"cannot be read: {exc.strerror or exc}"
+        users = tuple(sorted(m for m, model in (spec.get("models") or {}).items()
+                             if (model.get("systemPrompt") or "").split("@")[0] == name))
+        variables = prompt.get("variables")
+        out[name] = PromptFacts(name=name, file=prompt["file"], path=path, display=_display(loaded, prompt["file"]),
+                                version=prompt["version"], variables=tuple(variables) if variables is not None else None,
+                                used_variables=used, sha256=digest, bytes=size, model=prompt.get("model"), used_by=users,
+                                problem=problem)
+    return out
+
+
+def _datasets(loaded: "LoadedSpec") -> dict[str, DatasetFacts]:
+    evaluation = loaded.data["spec"].get("evaluation") or {}
+    base = _base_dir(loaded)
+    out = {}
+    for name, ds in sorted((evaluation.get("datasets") or {}).items()):
+        path = base / ds["file"]
+        cases, invalid, problem = 0, [], ""
+        try:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                problem = f"is over {MAX_FILE_BYTES // (1024 * 1024)} MiB; not read"
+            else:
+                with open(path, encoding="utf-8") as fh:
+                    for number, line in enumerate(fh, start=1):
+                        if not line.strip():
+                            continue
+                        try:
+                            case = json.loads(line)
+                        except ValueError:
+                            case = None
+                        if isinstance(case, dict):
+                            cases += 1
+                        else:
+                            invalid.append(number)
+        except (OSError, UnicodeDecodeError) as exc:
+            problem = f"cannot be read: {getattr(exc, 'strerror', None) or exc}"
+        out[name] = DatasetFacts(name=name, file=ds["file"], path=path, display=_display(loaded, ds["file"]), cases=cases,
+                                 invalid_lines=tuple(invalid), problem=problem)
+    return out
+
+
+# -- the repository ------------------------------------------------------------------------------
+
+CI_FILES: tuple[tuple[str, str], ...] = (
+    (".github/workflows/*.yml", "github-actions"),
+    (".github/workflows/*.yaml", "github-actions"),
+    (".gitlab-ci.yml", "gitlab-ci"),
+    ("Jenkinsfile", "jenkins"),
+    ("azure-pipelines.yml", "azure-pipelines"),
+    ("azure-pipelines.yaml", "azure-pipelines"),
+    (".azure-pipelines/*.yml", "azure-pipelines"),
+    (".circleci/config.yml", "circleci"),
+    ("bitbucket-pipelines.yml", "bitbucket-pipelines"),
+    ("buildspec.yml", "codebuild"),
+    ("buildspec.yaml", "codebuild"),
+    (".buildkite/pipeline.yml", "buildkite"),
+    (".buildkite/pipeline.yaml", "buildkite"),
+)
+"""CI pipeline definitions looked for, relative to the repository root, and the system they belong to."""
+
+_CHECK = re.compile(r"\b(?:llmops-iac|python3?\s+-m\s+llmops_iac)\s+(?:check|policy\s+check|maturity)\b")
+_ACTION = re.compile(r"^\s*-?\s*uses\s*:\s*['\"]?[^\s'\"#]*llmops-iac[^\s'\"#]*")
+_PULUMI_UP = re.compile(r"\bpulumi\s+up\b")
+_PULUMI_ACTION = re.compile(r"^\s*-?\s*uses\s*:\s*['\"]?pulumi/actions@")
+_PULUMI_COMMAND_UP = re.compile(r"^\s*command\s*:\s*['\"]?up\b")
+_GH_PR_EVENTS = ("pull_request", "pull_request_target", "merge_group")
+_GITLAB_MR = re.compile(r"merge_request_event|^\s*-\s*['\"]?merge_requests['\"]?\s*$|\bonly\s*:\s*\[[^\]]*\bmerge_requests\b")
+_JENKINS_PR = re.compile(r"\bchangeRequest\s*\(|\bCHANGE_ID\b")
+_AZURE_PR = re.compile(r"^pr\s*:(?P<rest>.*)$")
+_BITBUCKET_PR = re.compile(r"^\s*pull-requests\s*:")
+_STACK_FILES = ("stacks/Pulumi.*.yaml", "Pulumi.*.yaml")
+
+
+def _repository(root: Path, loaded: "LoadedSpec") -> RepoFacts:
+    from llmops_iac.spec.validate import display_path
+
+    resolved = root.resolve()
+    try:
+        spec_path: str | None = Path(loaded.source_path).resolve().relative_to(resolved).as_posix()
+    except ValueError:
+        spec_path = None
+    ci = []
+    seen: set[Path] = set()
+    for pattern, system in CI_FILES:
+        for path in sorted(resolved.glob(pattern)):
+            if path.is_file() and path not in seen:
+                seen.add(path)
+                ci.append(_scan_ci(path, path.relative_to(resolved).as_posix(), system))
+    stacks = sorted({p.relative_to(resolved).as_posix() for pattern in _STACK_FILES for p in resolved.glob(pattern) if p.is_file()})
+    return RepoFacts(root=resolved, display=display_path(str(root)), spec_path=spec_path, ci=tuple(ci),
+                     codeowners=co.load(resolved), stacks=tuple(stacks))
+
+
+def _lines(text: str, comment: str) -> Iterable[tuple[int, str]]:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip().startswith(comment):
+            continue
+        yield number, line
+
+
+def _scan_ci(path: Path, rel: str, system: str) -> CiFile:
+    try:
+        raw = path.read_bytes()
+        if len(raw) > MAX_FILE_BYTES:
+            return CiFile(rel, system, notes=("too large to read",))
+        text = raw.decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return CiFile(rel, system, notes=(f"cannot be read: {getattr(exc, 'strerror', None) or exc}",))
+    comment = "//" if system == "jenkins" else "#"
+    lines = list(_lines(text, comment))
+    check = tuple(Hit(n, line.strip()) for n, line in lines
+                  if _CHECK.search(line) or (system == "github-actions" and _ACTION.search(line)))
+    deploy = [Hit(n, line.strip()) for n, line in lines if _PULUMI_UP.search(line)]
+    if any(_PULUMI_COMMAND_UP.search(line) for _, line in lines):
+        deploy += [Hit(n, line.strip()) for n, line in lines if _PULUMI_ACTION.search(line)]
+    pr, notes = _pull_request_triggers(system, text, lines)
+    return CiFile(rel, system, check=check, pull_request=pr, deploy=tuple(sorted(deploy, key=lambda h: h.line)), notes=notes)
+
+
+def _pull_request_triggers(system: str, text: str, lines: list[tuple[int, str]]) -> tuple[tuple[Hit, ...], tuple[str, ...]]:
+    if system == "github-actions":
+        try:
+            doc = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            return (), (f"not valid YAML: {str(exc).splitlines()[0]}",)
+        if not isinstance(doc, dict):
+            return (), ("not a workflow mapping",)
+        on = doc.get("on", doc.get(True))  # YAML 1.1 readers turn the key `on` into True
+        events = {on} if isinstance(on, str) else set(on) if isinstance(on, (list, dict)) else set()
+        found = [e for e in _GH_PR_EVENTS if e in events]
+        hits = []
+        for event in found:
+            for n, line in lines:
+                if re.match(r"^jobs\s*:", line):
+                    break
+                if re.search(rf"(?<![\w.]){event}(?![\w-])", line):
+                    hits.append(Hit(n, line.strip()))
+                    break
+        return tuple(hits), ()
+    if system == "gitlab-ci":
+        return tuple(Hit(n, line.strip()) for n, line in lines if _GITLAB_MR.search(line)), ()
+    if system == "jenkins":
+        return tuple(Hit(n, line.strip()) for n, line in lines if _JENKINS_PR.search(line)), ()
+    if system == "azure-pipelines":
+        for n, line in lines:
+            m = _AZURE_PR.match(line)
+            if m:
+                return ((), ()) if m["rest"].strip().lower() == "none" else ((Hit(n, line.strip()),), ())
+        return (Hit(1, "(no pr: key: Azure Pipelines validates pull requests by default)"),), ()
+    if system == "bitbucket-pipelines":
+        return tuple(Hit(n, line.strip()) for n, line in lines if _BITBUCKET_PR.search(line)), ()
+    if system == "circleci":
+        return (Hit(1, "(CircleCI builds every pushed branch, pull requests included)"),), ()
+    return (), ("its triggers are configured outside the repository",)
+
+
+def pointer(*parts: str | int) -> str:
+    """Return the JSON pointer of ``parts`` (each escaped)."""
+    return "".join(f"/{escape(str(p))}" for p in parts)

@@ -1,0 +1,65 @@
+# PROPOSAL for policies/maturity/maturity.rego (the maturity gate of issue 5); kept
+# here, next to the test that runs it, until the policy stage passes the assessment.
+#
+# Input: {spec, plan, context: {stack, environment, today},
+#         maturity: llmops_iac.maturity.assess.Assessment.policy_input()}
+# where maturity is {maturityVersion, environment, productionEnvironment, repository
+# (bool), target, overall: {level, levelName, score, meetsTarget}, dimensions: [{id,
+# name, achieved, target, meetsTarget, score, blockedBy: [criterion IDs], next: the
+# blockedBy IDs joined with ", " (rego-cpp quotes concat() results inside sprintf())}],
+# subDimensions: [{id, applicable, level, state}], failing: [criterion IDs]}.
+package llmops.maturity
+
+import rego.v1
+
+import data.llmops.lib
+
+# METADATA
+# title: Production runs at operational maturity
+# description: >-
+#   An application deployed to production reaches LLMOps maturity level 2
+#   (operational deployment) in every dimension: CI checks every change, gates are
+#   required before production, environments are separated, alarms have runbooks
+#   and owners, and the audit trail is kept long enough.
+# related_resources:
+#   - ref: https://learn.microsoft.com/en-us/azure/machine-learning/prompt-flow/concept-llmops-maturity
+# custom:
+#   id: LLM-MAT-001
+#   severity: error
+#   remediation: >-
+#     Run `llmops-iac maturity <spec> --repo .` and work through its roadmap for the
+#     dimensions below level 2, or waive LLM-MAT-001 with a reason, an owner and an expiry.
+#   frameworks:
+#     nist: [GOVERN 1.4, MANAGE 4.1]
+#     euAiAct: [Article 17]
+#     awsGenAiLens: [GENOPS04-BP02]
+#   applies_to: [spec:maturity]
+production_below_operational contains lib.spec_result("/spec/maturity/target", msg) if {
+	lib.is_production
+	some d in input.maturity.dimensions
+	d.achieved < 2
+	msg := sprintf("%s is at maturity level %d in production, below the operational level 2 (next: %s)", [d.name, d.achieved, d.next])
+}
+
+# METADATA
+# title: The declared maturity target is met
+# description: >-
+#   spec.maturity.target is a commitment: every dimension below it is a finding, so
+#   a team either reaches the level it declared, lowers the target, or waives the
+#   gap with a reason, an owner and an expiry date.
+# custom:
+#   id: LLM-MAT-002
+#   severity: warning
+#   remediation: >-
+#     Work through the roadmap of `llmops-iac maturity`, lower spec.maturity.target to
+#     what the application really is, or waive LLM-MAT-002 until a date.
+#   frameworks:
+#     nist: [GOVERN 1.5, MANAGE 4.2]
+#     euAiAct: [Article 17]
+#     awsGenAiLens: [GENOPS04-BP02]
+#   applies_to: [spec:maturity]
+target_not_met contains lib.spec_result("/spec/maturity/target", msg) if {
+	some d in input.maturity.dimensions
+	d.achieved < d.target
+	msg := sprintf("%s is at maturity level %d, below the declared target %d (next: %s)", [d.name, d.achieved, d.target, d.next])
+}

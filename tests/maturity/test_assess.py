@@ -1,0 +1,197 @@
+"""The assessor: gated levels, weighted scores, not-applicable and manual criteria, roadmap, fail-closed checks."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from llmops_iac.errors import InternalError
+from llmops_iac.maturity import assess as assess_mod
+from llmops_iac.maturity import catalogue, checks
+from llmops_iac.maturity.assess import CriterionResult, _dimension, _roadmap, assess
+from llmops_iac.maturity.checks import FAIL, MANUAL, NOT_APPLICABLE, PASS, Result
+from llmops_iac.spec.validate import load_spec
+from tests.conftest import EXAMPLES
+from tests.maturity.helpers import EXAMPLE_NAMES, TODAY, example, fixture_repo, outcomes, write_spec
+
+CAT = catalogue.load()
+INF = CAT.dimension("INF")
+
+
+def results(dim, by_level: dict[int, str], overrides: dict[str, str] | None = None) -> dict[str, CriterionResult]:
+    """Results for ``dim``: automatic criteria get their level's outcome, manual ones stay manual."""
+    out = {}
+    for c in dim.criteria:
+        outcome = MANUAL if not c.automatic else (overrides or {}).get(c.id, by_level[c.level])
+        out[c.id] = CriterionResult(c, outcome, "synthetic")
+    return out
+
+
+def test_a_level_is_reached_only_when_it_and_every_lower_level_pass():
+    d = _dimension(CAT, INF, results(INF, {1: PASS, 2: FAIL, 3: PASS}), target=2)
+    assert d.achieved == 1 and [lv.passed for lv in d.levels] == [True, False, True]
+    assert {r.id for r in d.blocked_by} == {c.id for c in INF.criteria if c.level == 2 and c.automatic}
+    assert all(r.criterion.level == 1 for r in d.earned_by)
+    assert _dimension(CAT, INF, results(INF, {1: FAIL, 2: PASS, 3: PASS}), target=2).achieved == 0
+    assert _dimension(CAT, INF, results(INF, {1: PASS, 2: PASS, 3: PASS}), target=2).achieved == 3
+
+
+def test_not_applicable_criteria_are_left_out_of_levels_and_scores():
+    one_na = results(INF, {1: PASS, 2: PASS, 3: FAIL}, {"MAT-INF-201": NOT_APPLICABLE})
+    d = _dimension(CAT, INF, one_na, target=3)
+    assert d.achieved == 2
+    auto = [c for c in INF.criteria if c.automatic and c.id != "MAT-INF-201"]
+    passing = sum(c.weight for c in auto if c.level <= 2)
+    assert d.score == pytest.approx(10 * passing / sum(c.weight for c in auto))
+    all_na = results(INF, {1: NOT_APPLICABLE, 2: PASS, 3: PASS})
+    assert _dimension(CAT, INF, all_na, target=3).achieved == 3  # an empty level does not block
+
+
+def test_manual_criteria_never_fail_and_never_count():
+    d = _dimension(CAT, INF, results(INF, {1: PASS, 2: PASS, 3: PASS}), target=3)
+    assert d.score == 10 and d.achieved == 3
+    manual = [r for r in d.criteria if r.outcome == MANUAL]
+    assert manual and all(not r.counted for r in manual)
+
+
+def test_scores_weight_criteria_by_level():
+    d = _dimension(CAT, INF, results(INF, {1: PASS, 2: FAIL, 3: FAIL}), target=3)
+    weights = {lv: sum(c.weight for c in INF.criteria if c.automatic and c.level == lv) for lv in (1, 2, 3)}
+    assert weights[3] > 0 and d.score == pytest.approx(10 * weights[1] / sum(weights.values()))
+
+
+def test_the_roadmap_puts_each_dimensions_next_level_first():
+    inf = _dimension(CAT, INF, results(INF, {1: PASS, 2: FAIL, 3: FAIL}), target=3)
+    gov_dim = CAT.dimension("GOV")
+    gov = _dimension(CAT, gov_dim, results(gov_dim, {1: FAIL, 2: FAIL, 3: PASS}), target=3)
+    steps = _roadmap((inf, gov), target=3)
+    phases = [(s.result.criterion.dimension, s.level) for s in steps]
+    first_gap = [p for p in phases if (p[0], p[1]) in {("INF", 2), ("GOV", 1)}]
+    assert phases[:len(first_gap)] == first_gap  # both next levels before anything further
+    assert ("GOV", 3) not in phases  # passing criteria are not on the roadmap
+    assert phases.index(("INF", 3)) > phases.index(("GOV", 2)) or ("INF", 3) in phases
+    assert [s.order for s in steps] == list(range(1, len(steps) + 1))
+    assert _roadmap((inf,), target=1) == ()  # at or above target: nothing to do
+
+
+def test_overall_is_the_minimum_level_and_the_weighted_mean_score():
+    a = example("support-assistant")
+    assert a.level == min(d.achieved for d in a.dimensions)
+    total = sum(d.dimension.weight for d in a.dimensions)
+    assert a.score == pytest.approx(sum(d.dimension.weight * d.score for d in a.dimensions) / total)
+
+
+EXPECTED = {
+    # dimension levels without repository evidence: INF, CICD, PRM, GOV, COST, ORG
+    "minimal": (1, 0, 0, 0, 0, 0),
+    "support-assistant": (2, 1, 1, 3, 3, 1),
+    "self-hosted-llama": (3, 1, 1, 3, 2, 1),
+    "document-intelligence": (2, 1, 1, 3, 3, 1),
+}
+
+
+@pytest.mark.parametrize("name", EXAMPLE_NAMES)
+def test_examples_reach_the_levels_their_evidence_supports(name):
+    a = example(name)
+    assert tuple(d.achieved for d in a.dimensions) == EXPECTED[name]
+    assert a.level == min(EXPECTED[name])
+    for r in a.criteria:
+        assert r.outcome in (PASS, FAIL, NOT_APPLICABLE, MANUAL)
+        if r.outcome == PASS:
+            assert r.evidence, f"{r.id} passed without evidence"
+        if r.outcome == MANUAL:
+            assert not r.criterion.automatic
+
+
+@pytest.mark.parametrize("name", EXAMPLE_NAMES)
+def test_without_a_repository_repository_criteria_fail_and_say_why(name):
+    a = example(name)
+    repo_only = {"MAT-CICD-201", "MAT-CICD-301", "MAT-CICD-302", "MAT-ORG-201", "MAT-ORG-302"}
+    for r in a.criteria:
+        if r.id in repo_only:
+            assert r.outcome == FAIL and "--repo" in r.reason, r.id
+
+
+def test_the_minimal_spec_is_ad_hoc_and_its_roadmap_starts_at_level_one():
+    a = example("minimal")
+    states = {s.sub.id: s.state for s in a.sub_dimensions}
+    assert states == {"prompt-management": "Hard-coded", "rag-pipeline": "Manual", "guardrails": "Basic filters",
+                      "evaluation": "Manual", "cost": "Unknown", "governance": "None"}
+    assert not next(s for s in a.sub_dimensions if s.sub.id == "rag-pipeline").applicable
+    assert a.target == 1 and not a.meets_target
+    assert {s.level for s in a.roadmap} == {1}
+    assert {s.result.id for s in a.roadmap} == {r.id for r in a.criteria if r.outcome == FAIL and r.criterion.level == 1}
+
+
+def test_support_assistant_earns_operational_infrastructure_and_is_held_back_by_missing_ci_evidence():
+    a = example("support-assistant")
+    o = outcomes(a)
+    assert o["MAT-INF-301"] == FAIL  # triage is invoked in one region only
+    assert o["MAT-INF-201"] == NOT_APPLICABLE and o["MAT-GOV-202"] == PASS
+    assert [s.result.id for s in a.roadmap] == ["MAT-CICD-201", "MAT-PRM-204", "MAT-ORG-201"]
+    inf = a.dimensions[0]
+    assert [r.id for r in inf.blocked_by] == ["MAT-INF-301"]
+
+
+def test_the_mature_repository_reaches_enterprise_grade_everywhere():
+    a = fixture_repo("mature")
+    assert a.level == 3 and a.meets_target and a.roadmap == () and a.score == 10
+    assert all(s.level == 3 for s in a.sub_dimensions)
+    assert a.repository is not None and a.repository.spec_path == "specs/llmapp.yaml"
+
+
+def test_the_partial_repository_is_held_back_by_what_its_repository_shows():
+    a = fixture_repo("partial")
+    o = outcomes(a)
+    assert o["MAT-CICD-201"] == PASS  # GitLab CI runs the check...
+    assert o["MAT-CICD-301"] == FAIL  # ...but not on merge requests
+    assert o["MAT-ORG-201"] == PASS  # @alice owns the spec...
+    assert o["MAT-PRM-204"] == FAIL and "explicitly unowned" in next(r.reason for r in a.criteria if r.id == "MAT-PRM-204")
+    assert o["MAT-ORG-302"] == FAIL  # ...but no team does
+    assert a.level == 0 and not a.meets_target
+
+
+def test_an_expired_waiver_blocks_governance():
+    spec = load_spec(str(EXAMPLES / "support-assistant.yaml"))
+    later = assess(spec, today=datetime.date(2027, 4, 1))
+    gov = next(r for r in later.criteria if r.id == "MAT-GOV-202")
+    assert gov.outcome == FAIL and "expired on 2027-03-31" in gov.reason
+    assert later.dimensions[3].achieved == 1
+
+
+def test_an_environment_is_assessed_with_production_criteria_on_the_production_view():
+    dev = example("self-hosted-llama", "dev")
+    assert dev.environment == "dev" and dev.production == "prod"
+    assert outcomes(dev)["MAT-INF-301"] == PASS  # prod keeps two instances, even though dev runs one
+
+
+def test_a_check_that_breaks_fails_closed(monkeypatch):
+    def broken(ev):
+        raise KeyError("boom")
+
+    monkeypatch.setitem(checks.CHECKS, "MAT-INF-101", broken)
+    with pytest.raises(InternalError, match="maturity check MAT-INF-101 failed: KeyError"):
+        assess(load_spec(str(EXAMPLES / "minimal.yaml")), today=TODAY)
+    monkeypatch.setitem(checks.CHECKS, "MAT-INF-101", lambda ev: Result(MANUAL, "?"))
+    with pytest.raises(InternalError, match="returned outcome 'manual'"):
+        assess(load_spec(str(EXAMPLES / "minimal.yaml")), today=TODAY)
+    monkeypatch.delitem(checks.CHECKS, "MAT-INF-101")
+    with pytest.raises(InternalError, match="has no check"):
+        assess(load_spec(str(EXAMPLES / "minimal.yaml")), today=TODAY)
+
+
+def test_targets_come_from_the_spec_and_gaps_are_per_dimension(tmp_path):
+    spec = write_spec(tmp_path, "apiVersion: llmops-iac/v1\nkind: LLMApplication\nmetadata:\n  name: zero\n"
+                                "spec:\n  maturity:\n    target: 0\n")
+    a = assess(load_spec(str(spec)), today=TODAY)
+    assert a.target == 0 and a.meets_target and a.roadmap == ()
+    assert all(d.target == 0 and d.meets_target for d in a.dimensions)
+
+
+def test_assess_compiles_the_plan_when_not_given():
+    loaded = load_spec(str(EXAMPLES / "minimal.yaml"))
+    from llmops_iac.compile import compile_spec
+
+    assert assess(loaded, today=TODAY).to_dict() == assess(loaded, compile_spec(loaded), today=TODAY).to_dict()
+    assert assess_mod.ASSESSMENT_VERSION == 1

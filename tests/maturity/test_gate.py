@@ -1,0 +1,62 @@
+"""The proposed Rego gate (proposed_gate/maturity.rego) over Assessment.policy_input(), in the embedded engine."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from llmops_iac.maturity.assess import assess
+from llmops_iac.spec.validate import load_spec
+from tests.conftest import ROOT
+from tests.maturity.helpers import TODAY, at_root, example, fixture_repo
+
+regopy = pytest.importorskip("regopy")
+
+GATE = ROOT / "tests" / "maturity" / "proposed_gate" / "maturity.rego"
+LIB = ROOT / "policies" / "lib" / "lib.rego"
+
+
+def run_gate(maturity: dict, environment: str) -> dict:
+    interp = regopy.Interpreter()
+    interp.add_module("lib.rego", LIB.read_text(encoding="utf-8"))
+    interp.add_module("maturity.rego", GATE.read_text(encoding="utf-8"))
+    interp.set_input({"spec": {}, "plan": {"resources": []},
+                      "context": {"stack": environment, "environment": environment, "today": TODAY.isoformat()},
+                      "maturity": maturity})
+    out = interp.query("x = data.llmops.maturity")
+    assert out.ok(), str(out)
+    return json.loads(str(out.binding("x")))
+
+
+def test_policy_input_is_compact_json():
+    data = example("support-assistant").policy_input()
+    assert json.loads(json.dumps(data)) == data
+    assert {d["id"]: d["achieved"] for d in data["dimensions"]} == {
+        "INF": 2, "CICD": 1, "PRM": 1, "GOV": 3, "COST": 3, "ORG": 1}
+    assert data["overall"] == {"level": 1, "levelName": "Structured pilot", "score": 7.8, "meetsTarget": False}
+    assert "MAT-CICD-201" in data["failing"] and data["repository"] is False
+    assert len(json.dumps(data)) < 5000
+
+
+def test_production_below_level_two_is_an_error_finding():
+    with at_root():
+        prod = assess(load_spec("examples/support-assistant.yaml", environment="prod"), today=TODAY)
+    result = run_gate(prod.policy_input(), "prod")
+    below = result["production_below_operational"]
+    assert {r["pointer"] for r in below} == {"/spec/maturity/target"}
+    assert sorted(r["msg"].split(" is at")[0] for r in below) == [
+        "CI/CD & Lifecycle Management", "Organizational Readiness", "Prompt Engineering & User Interaction"]
+    assert any("next: MAT-CICD-201" in r["msg"] for r in below)
+    assert len(result["target_not_met"]) == 3
+
+
+def test_outside_production_only_the_target_gap_is_reported():
+    result = run_gate(example("support-assistant").policy_input(), "dev")
+    assert result["production_below_operational"] == []
+    assert len(result["target_not_met"]) == 3
+
+
+def test_a_mature_application_passes_the_gate():
+    result = run_gate(fixture_repo("mature").policy_input(), "prod")
+    assert result["production_below_operational"] == [] and result["target_not_met"] == []
