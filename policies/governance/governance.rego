@@ -19,7 +19,127 @@ import data.llmops.lib
 #     euAiAct: [Article 17]
 #     awsGenAiLens: [GENOPS01-BP01]
 #   applies_to: [spec:waivers]
-expired_waiver contains lib.spec_result(sprintf("/spec/waivers/%d/expires", [i]), sprintf("waiver for %s expired on %s (owner %s)", [w.rule, w.expires, w.owner])) if {
-	some i, w in input.spec.spec.waivers
+expired_waiver contains lib.spec_result(pointer, msg) if {
+	some i, w in lib.spec_section("waivers")
 	w.expires < input.context.today
+	pointer := sprintf("/spec/waivers/%d/expires", [i])
+	msg := sprintf("waiver for %s expired on %s (owner %s)", [w.rule, w.expires, lib.printable(w.owner)])
+}
+
+# METADATA
+# title: The application has an owner
+# description: >-
+#   Every resource is tagged with the application's owner; left at the schema default
+#   "unowned", nobody is paged for its alarms, answers for its findings or approves its
+#   waivers.
+# related_resources:
+#   - ref: https://docs.aws.amazon.com/whitepapers/latest/tagging-best-practices/tagging-best-practices.html
+# custom:
+#   id: LLM-GOV-002
+#   severity: warning
+#   remediation: Set metadata.owner to the owning team's address or name.
+#   frameworks:
+#     nist: [GOVERN 2.1, GOVERN 1.6]
+#     euAiAct: [Article 17, Article 26]
+#     awsGenAiLens: [GENOPS04-BP02]
+#   applies_to: [spec:models]
+unowned contains lib.spec_result("/metadata/owner", "the application has no owner (metadata.owner is unowned)") if {
+	lib.metadata_field("owner", "unowned") == "unowned"
+}
+
+# METADATA
+# title: The application has a cost center
+# description: >-
+#   Spend is allocated by the costCenter tag; left at the schema default "unassigned",
+#   the application's models, GPUs and storage land on nobody's budget.
+# related_resources:
+#   - ref: https://docs.aws.amazon.com/awsaccountbilling/latest/aboutv2/cost-alloc-tags.html
+# custom:
+#   id: LLM-GOV-003
+#   severity: warning
+#   remediation: Set metadata.costCenter to the cost center that pays for the application.
+#   frameworks:
+#     owasp: [LLM10]
+#     nist: [GOVERN 1.6, MANAGE 2.1]
+#     euAiAct: [Article 17]
+#     awsGenAiLens: [GENCOST02-BP01]
+#   applies_to: [spec:models]
+unassigned_cost_center contains lib.spec_result("/metadata/costCenter", msg) if {
+	lib.metadata_field("costCenter", "unassigned") == "unassigned"
+	msg := "the application has no cost center (metadata.costCenter is unassigned)"
+}
+
+# METADATA
+# title: Production applications aim for operational maturity
+# description: >-
+#   Maturity target 2 (operational) means versioned prompts, evaluation gates, alarms
+#   and runbooks are expected, and the maturity report scores them; an application
+#   serving production traffic at target 0 or 1 is a pilot in production.
+# related_resources:
+#   - ref: https://docs.aws.amazon.com/prescriptive-guidance/latest/gen-ai-lifecycle-operational-excellence/introduction.html
+# custom:
+#   id: LLM-GOV-004
+#   severity: note
+#   remediation: Set spec.maturity.target to 2 or 3.
+#   frameworks:
+#     nist: [GOVERN 1.3, GOVERN 1.4]
+#     euAiAct: [Article 17]
+#     awsGenAiLens: [GENOPS04-BP02]
+#   applies_to: [spec:maturity]
+low_maturity_target contains lib.spec_result("/spec/maturity/target", msg) if {
+	target := object.get(lib.spec_section("maturity"), "target", 1)
+	target < 2
+	msg := sprintf("maturity target is %d (operational is 2)", [target])
+}
+
+# METADATA
+# title: Waivers last at most a year
+# description: >-
+#   A waiver is a temporary, owned exception; one that runs for more than a year from
+#   today is a permanent policy change that nobody reviews. Renew it when it expires
+#   instead.
+# related_resources:
+#   - ref: https://airc.nist.gov/airmf-resources/playbook/govern/
+# custom:
+#   id: LLM-GOV-005
+#   severity: warning
+#   remediation: Set the waiver's expires to at most one year from today, and renew it with a fresh reason.
+#   frameworks:
+#     nist: [GOVERN 1.5, MANAGE 1.3]
+#     euAiAct: [Article 17]
+#     awsGenAiLens: [GENOPS01-BP01]
+#   applies_to: [spec:waivers]
+long_waiver contains lib.spec_result(pointer, msg) if {
+	some i, w in lib.spec_section("waivers")
+	w.expires > _one_year_from_today
+	pointer := sprintf("/spec/waivers/%d/expires", [i])
+	msg := sprintf("waiver for %s runs until %s, more than a year from %s", [w.rule, w.expires, input.context.today])
+}
+
+# today's date one year on, as YYYY-MM-DD (a 29 February compares as 1 March).
+_one_year_from_today := sprintf("%d%s", [year + 1, month_day]) if {
+	year := to_number(substring(input.context.today, 0, 4))
+	month_day := substring(input.context.today, 4, 6)
+}
+
+# METADATA
+# title: The application's purpose is documented
+# description: >-
+#   What the application does, for whom, and with which data is the starting point of
+#   every risk assessment, transparency notice and incident review; metadata.description
+#   records it next to the infrastructure it explains.
+# related_resources:
+#   - ref: https://airc.nist.gov/airmf-resources/playbook/map/
+# custom:
+#   id: LLM-GOV-006
+#   severity: warning
+#   remediation: Describe the application's purpose, users and data in metadata.description.
+#   frameworks:
+#     nist: [MAP 1.1]
+#     euAiAct: [Article 11, Article 13]
+#     awsGenAiLens: [GENOPS04-BP02]
+#   applies_to: [spec:models]
+undocumented_purpose contains lib.spec_result("/metadata", msg) if {
+	trim_space(lib.metadata_field("description", "")) == ""
+	msg := "the application has no description of its purpose (metadata.description)"
 }

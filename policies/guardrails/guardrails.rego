@@ -1,4 +1,4 @@
-# Guardrails: every way into a model passes a guardrail.
+# Guardrails: every way into a model passes a guardrail, and the guardrails filter what matters.
 package llmops.guardrails
 
 import rego.v1
@@ -7,34 +7,292 @@ import data.llmops.lib
 
 _profile_type := "aws:bedrock/inferenceProfile:InferenceProfile"
 
-_endpoint_type := "aws:sagemaker/endpoint:Endpoint"
+_guardrail_type := "aws:bedrock/guardrail:Guardrail"
+
+_kb_type := "aws:bedrock/agentKnowledgeBase:AgentKnowledgeBase"
 
 # METADATA
 # title: Every model is guarded on every invocation path
 # description: >-
 #   A model that a role, knowledge base or endpoint can reach without a guardrail
-#   serves prompts no content, prompt-attack or PII filter has seen.
+#   serves prompts no content, prompt-attack or PII filter has seen. Checked as a
+#   graph over the Plan: every Bedrock inference profile and SageMaker endpoint has a
+#   guardrail; every knowledge base answers only with guarded models; and every IAM
+#   statement that allows bedrock:InvokeModel on a guarded model (its profile or the
+#   foundation model behind it) requires one of that model's guardrails through the
+#   bedrock:GuardrailIdentifier condition.
 # related_resources:
 #   - ref: https://docs.aws.amazon.com/bedrock/latest/userguide/guardrails.html
+#   - ref: https://docs.aws.amazon.com/bedrock/latest/userguide/guardrails-permissions-id.html
 # custom:
 #   id: LLM-GRD-001
 #   severity: error
 #   remediation: >-
 #     Add the model to a guardrail's appliesTo.models (or leave appliesTo out to guard
-#     every model).
+#     every model); an IAM statement that invokes a guarded model must carry the
+#     bedrock:GuardrailIdentifier condition naming its guardrail.
 #   frameworks:
 #     owasp: [LLM01, LLM02, LLM05]
 #     nist: [MEASURE 2.7, GV-6.1-001]
 #     euAiAct: [Article 15]
-#     awsGenAiLens: [GENSEC01-BP01]
+#     awsGenAiLens: [GENSEC01-BP01, GENSEC02-BP01]
 #   applies_to: [aws:bedrock/inferenceProfile:InferenceProfile, aws:sagemaker/endpoint:Endpoint]
-unguarded_model contains lib.result(r, sprintf("model %s can be invoked without a guardrail", [_model_name(r)])) if {
-	some r in input.plan.resources
-	r.type in {_profile_type, _endpoint_type}
-	not r.meta.embedding
-	count(object.get(r.meta, "guardrails", [])) == 0
+unguarded_model contains lib.result(r, sprintf("model %s can be invoked without a guardrail", [lib.model_name(r)])) if {
+	some r in lib.resources_of(lib.model_types)
+	lib.is_model_resource(r)
+	count(object.get(r, ["meta", "guardrails"], [])) == 0
 }
 
-_model_name(r) := trim_suffix(trim_prefix(r.name, "model-"), "-profile") if r.type == _profile_type
+unguarded_model contains lib.result(kb, msg) if {
+	some kb in lib.resources(_kb_type)
+	some model in object.get(kb, ["meta", "models"], [])
+	not _guarded_model(model)
+	msg := sprintf(
+		"knowledge base %s answers with model %s, which no guardrail guards",
+		[trim_prefix(kb.name, "kb-"), model],
+	)
+}
 
-_model_name(r) := trim_prefix(r.name, "endpoint-") if r.type == _endpoint_type
+unguarded_model contains lib.result(policy, msg) if {
+	some policy in lib.resources_of(lib.identity_policy_types)
+	some statement in lib.statements(policy)
+	statement.Effect == "Allow"
+	_grants_invoke(statement)
+	some model, guarded in _guarded_models
+	_reaches(statement, guarded)
+	not _requires_guardrail(statement, guarded.guardrails)
+	msg := sprintf(
+		"%s allows bedrock:InvokeModel on model %s without requiring its guardrail (%s) through bedrock:GuardrailIdentifier",
+		[policy.name, model, lib.join(", ", guarded.guardrails)],
+	)
+}
+
+# Guarded Bedrock models: model name -> its profile's logical name, model ID and guardrails.
+_guarded_models[lib.model_name(p)] := {"profile": p.name, "modelId": p.meta.modelId, "guardrails": guards} if {
+	some p in lib.resources(_profile_type)
+	guards := object.get(p, ["meta", "guardrails"], [])
+	count(guards) > 0
+}
+
+_guarded_model(name) if _guarded_models[name]
+
+# An Allow statement's actions include bedrock:InvokeModel (or a wildcard covering it).
+_grants_invoke(statement) if {
+	some action in lib.as_list(object.get(statement, "Action", []))
+	_covers_invoke(lower(action))
+}
+
+_covers_invoke(action) if action in {"*", "bedrock:*", "bedrock:invokemodel", "bedrock:invokemodelwithresponsestream"}
+
+_covers_invoke(action) if {
+	endswith(action, "*")
+	startswith("bedrock:invokemodel", trim_suffix(action, "*"))
+}
+
+# The statement's resources include the model's profile or the model behind it.
+_reaches(statement, guarded) if {
+	some item in lib.as_list(object.get(statement, "Resource", []))
+	lib.is_ref_to(item, guarded.profile)
+}
+
+_reaches(statement, guarded) if {
+	some item in lib.as_list(object.get(statement, "Resource", []))
+	text := _text(item)
+	_names_model(text, guarded.modelId)
+}
+
+_names_model(text, _) if text == "*"
+
+_names_model(text, model_id) if endswith(text, concat("", ["/", model_id]))
+
+_names_model(text, model_id) if endswith(text, concat("", [".", model_id]))
+
+_names_model(text, _) if endswith(text, "/*")
+
+# A resource ARN as text: a string, or the literal parts of an fn::join.
+_text(item) := item if is_string(item)
+
+_text(item) := concat("", [p | some p in item["fn::join"][1]; is_string(p)]) if is_object(item)
+
+# The statement only allows calls that name one of the model's guardrails.
+_requires_guardrail(statement, guards) if {
+	some operator in ["StringEquals", "StringLike", "ArnEquals", "ArnLike"]
+	value := statement.Condition[operator]["bedrock:GuardrailIdentifier"]
+	every identifier in lib.as_list(value) {
+		_names_guardrail(identifier, guards)
+	}
+}
+
+_names_guardrail(identifier, guards) if {
+	some g in guards
+	lib.refers_to(identifier, concat("", ["guardrail-", g]))
+}
+
+# METADATA
+# title: Prompt-attack filter is HIGH on input
+# description: >-
+#   The prompt-attack filter catches jailbreaks and prompt injection, including
+#   instructions hidden in retrieved or pasted documents. Anything below HIGH lets
+#   through attacks the filter recognizes.
+# related_resources:
+#   - ref: https://docs.aws.amazon.com/bedrock/latest/userguide/guardrails-prompt-attack.html
+# custom:
+#   id: LLM-GRD-002
+#   severity: error
+#   remediation: Set contentFilters.promptAttack.input to HIGH on the guardrail.
+#   frameworks:
+#     owasp: [LLM01]
+#     nist: [MEASURE 2.7]
+#     euAiAct: [Article 15]
+#     awsGenAiLens: [GENSEC02-BP01, GENSEC04-BP02]
+#   applies_to: [aws:bedrock/guardrail:Guardrail]
+weak_prompt_attack_filter contains lib.result(g, msg) if {
+	some g in lib.resources(_guardrail_type)
+	_prompt_attack_strength(g) != "HIGH"
+	msg := sprintf(
+		"guardrail %s filters prompt attacks at %s on input, not HIGH",
+		[trim_prefix(g.name, "guardrail-"), _prompt_attack_strength(g)],
+	)
+}
+
+_prompt_attack_strength(g) := strength if {
+	filters := _filters_of(g, "PROMPT_ATTACK")
+	count(filters) > 0
+	strength := filters[0].inputStrength
+}
+
+_prompt_attack_strength(g) := "NONE" if count(_filters_of(g, "PROMPT_ATTACK")) == 0
+
+# A guardrail's content filters of one type.
+_filters_of(g, type) := [f |
+	some f in object.get(g.inputs, ["contentPolicyConfig", "filtersConfigs"], [])
+	f.type == type
+]
+
+# METADATA
+# title: Guardrails of confidential or restricted applications filter PII
+# description: >-
+#   An application that handles confidential or restricted data must block or mask
+#   personal data in prompts and responses: every guardrail needs at least one PII
+#   entity type or custom sensitive-information pattern.
+# related_resources:
+#   - ref: https://docs.aws.amazon.com/bedrock/latest/userguide/guardrails-sensitive-filters.html
+# custom:
+#   id: LLM-GRD-003
+#   severity: error
+#   remediation: >-
+#     List the PII entity types the application may see under the guardrail's pii
+#     (action block or anonymize), or add piiRegexes for your own identifiers.
+#   frameworks:
+#     owasp: [LLM02]
+#     nist: [MEASURE 2.10]
+#     euAiAct: [Article 10]
+#     awsGenAiLens: [GENSEC02-BP01]
+#   applies_to: [aws:bedrock/guardrail:Guardrail]
+missing_pii_filter contains lib.result(g, msg) if {
+	lib.is_sensitive
+	some g in lib.resources(_guardrail_type)
+	count(object.get(g.inputs, ["sensitiveInformationPolicyConfig", "piiEntitiesConfigs"], [])) == 0
+	count(object.get(g.inputs, ["sensitiveInformationPolicyConfig", "regexesConfigs"], [])) == 0
+	msg := sprintf(
+		"guardrail %s of a %s application filters no PII",
+		[trim_prefix(g.name, "guardrail-"), lib.classification],
+	)
+}
+
+# METADATA
+# title: Retrieval-augmented answers pass a contextual grounding check
+# description: >-
+#   A guardrail that guards a knowledge base, or a model that answers from one, must
+#   check contextual grounding and relevance: it blocks answers the retrieved passages
+#   do not support, the main source of RAG hallucinations. A threshold of 0 blocks
+#   nothing.
+# related_resources:
+#   - ref: https://docs.aws.amazon.com/bedrock/latest/userguide/guardrails-contextual-grounding-check.html
+# custom:
+#   id: LLM-GRD-004
+#   severity: warning
+#   remediation: >-
+#     Add contextualGrounding (grounding and relevance thresholds, e.g. 0.75) to the
+#     guardrail.
+#   frameworks:
+#     owasp: [LLM09, LLM08]
+#     nist: [MEASURE 2.5]
+#     euAiAct: [Article 15]
+#     awsGenAiLens: [GENSEC02-BP01]
+#   applies_to: [aws:bedrock/agentKnowledgeBase:AgentKnowledgeBase]
+missing_grounding_check contains lib.result(g, msg) if {
+	some g in lib.resources(_guardrail_type)
+	count(_rag_scope(g)) > 0
+	not _grounded(g)
+	msg := sprintf(
+		"guardrail %s guards retrieval-augmented answers (%s) without a contextual grounding check",
+		[trim_prefix(g.name, "guardrail-"), lib.join(", ", _rag_scope(g))],
+	)
+}
+
+_rag_scope(g) := sort({x |
+	some kb in object.get(g, ["meta", "guards", "knowledgeBases"], [])
+	x := concat("", ["knowledge base ", kb])
+} | {x |
+	some model in object.get(g, ["meta", "guards", "models"], [])
+	some kb in lib.resources(_kb_type)
+	model in object.get(kb, ["meta", "models"], [])
+	x := concat("", ["model ", model])
+})
+
+_grounded(g) if {
+	filters := object.get(g.inputs, ["contextualGroundingPolicyConfig", "filtersConfigs"], [])
+	every kind in ["GROUNDING", "RELEVANCE"] {
+		some f in filters
+		f.type == kind
+		f.threshold > 0
+	}
+}
+
+_category_names := {
+	"HATE": "hate",
+	"INSULTS": "insults",
+	"SEXUAL": "sexual content",
+	"VIOLENCE": "violence",
+	"MISCONDUCT": "misconduct",
+}
+
+# METADATA
+# title: Content filters are at least MEDIUM
+# description: >-
+#   A content filter at NONE or LOW lets most harmful content in that category reach
+#   the model or the user (LOW blocks only content classified with high confidence).
+#   Every category - hate, insults, sexual, violence, misconduct - is filtered at
+#   MEDIUM or HIGH on prompts and on responses.
+# related_resources:
+#   - ref: https://docs.aws.amazon.com/bedrock/latest/userguide/guardrails-content-filters.html
+# custom:
+#   id: LLM-GRD-005
+#   severity: warning
+#   remediation: Raise the category's input and output strength to MEDIUM or HIGH.
+#   frameworks:
+#     owasp: [LLM05]
+#     nist: [MEASURE 2.6]
+#     euAiAct: [Article 15]
+#     awsGenAiLens: [GENSEC02-BP01]
+#   applies_to: [aws:bedrock/guardrail:Guardrail]
+weak_content_filter contains lib.result(g, msg) if {
+	some g in lib.resources(_guardrail_type)
+	some category in object.keys(_category_names)
+	filters := _filters_of(g, category)
+	some f in _or_missing(filters, category)
+	some direction in ["input", "output"]
+	strength := object.get(f, concat("", [direction, "Strength"]), "NONE")
+	strength in {"NONE", "LOW"}
+	msg := sprintf(
+		"guardrail %s filters %s at %s on %s",
+		[trim_prefix(g.name, "guardrail-"), _category_names[category], strength, direction],
+	)
+}
+
+_or_missing(filters, _) := filters if count(filters) > 0
+
+_or_missing(filters, category) := [{"type": category, "inputStrength": "NONE", "outputStrength": "NONE"}] if {
+	count(filters) == 0
+}

@@ -4,6 +4,22 @@
 # `spec_result`; it never writes its own ID, severity or remediation: those
 # come from the rule's METADATA block, joined by llmops-iac (or the policy
 # pack) with the rule's package and name.
+#
+# Portability: every rule gives the same result on OPA and on regopy (rego-cpp),
+# which differs from OPA in ways that fail silently:
+# - it rejects `some k, v in x` inside a comprehension: comprehensions over
+#   objects use `some k` and index instead;
+# - it does not enumerate `some k` when `x[k]` only appears inside a function
+#   call's arguments: bind it first (`v := x[k]`), then call;
+# - `sprintf("%s")` prints the result of `concat`, `lower`, `upper`,
+#   `format_int` and `replace` with its quotes: messages join lists with `join`
+#   below and name categories from tables; rules do not use `replace` (spec
+#   names never need JSON-pointer escaping: the schema allows only a-z, 0-9, -);
+# - it scans arrays slowly (about 10 ms per pass over a Plan): rules find
+#   resources through `resources` and `resources_of`, which use one index.
+# Messages carry names the schema restricts; other spec text goes through
+# `printable` (regopy 1.5 does not escape strings in its output; RegopyEngine
+# encodes input strings around that, and messages stay plain either way).
 package llmops.lib
 
 import rego.v1
@@ -15,8 +31,22 @@ result(resource, msg) := {"msg": msg, "resource": resource.name, "pointer": reso
 # The result of a rule failing on a spec value (JSON pointer into the spec).
 spec_result(pointer, msg) := {"msg": msg, "resource": null, "pointer": pointer}
 
+# Positions of the Plan's resources by Pulumi type token. Rules look resources up
+# through it instead of scanning input.plan.resources: regopy takes about 10 ms per
+# scan of a Plan, and this index is built once per evaluation.
+resource_positions[type] := positions if {
+	some type in {r.type | some r in input.plan.resources}
+	positions := [i | some i; input.plan.resources[i].type == type]
+}
+
 # All Plan resources of a Pulumi type token.
-resources(type) := [r | some r in input.plan.resources; r.type == type]
+resources(type) := [input.plan.resources[i] | some i in object.get(resource_positions, type, [])]
+
+# All Plan resources of any of a set of type tokens.
+resources_of(types) := [input.plan.resources[i] |
+	some type in types
+	some i in object.get(resource_positions, type, [])
+]
 
 # The Plan resource with a logical name.
 resource(name) := r if {
@@ -24,13 +54,87 @@ resource(name) := r if {
 	r.name == name
 }
 
-# Whether the environment being judged is production.
-is_production if input.context.environment in {"prod", "production", "prd"}
+# Whether the Plan has a resource of a Pulumi type token.
+has_resource_type(type) if count(object.get(resource_positions, type, [])) > 0
 
-# The IAM statements of a role policy resource (its fn::toJSON document).
-statements(policy_resource) := policy_resource.inputs.policy["fn::toJSON"].Statement
+# Environment classes, named as the profiles in policies/profiles/ name them.
+production_environments := {"prod", "production", "prd"}
+
+development_environments := {"dev", "sandbox", "test"}
+
+# Whether the environment being judged is production.
+is_production if input.context.environment in production_environments
+
+# Whether the environment being judged is a development or sandbox environment.
+is_development if input.context.environment in development_environments
+
+# A section of the resolved spec (defaults applied), or {} when it is absent.
+spec_section(name) := object.get(input.spec, ["spec", name], {})
+
+# A metadata field of the spec, or `default_value` when it is absent.
+metadata_field(name, default_value) := object.get(input.spec, ["metadata", name], default_value)
+
+# The data classification the spec declares (the schema default is internal).
+classification := metadata_field("dataClassification", "internal")
+
+# Whether the application handles confidential or restricted data.
+is_sensitive if classification in {"confidential", "restricted"}
+
+# The IAM statements of a policy resource (its fn::toJSON document), always as a list.
+statements(policy_resource) := as_list(policy_resource.inputs.policy["fn::toJSON"].Statement)
+
+# The items joined by a separator, as a string `sprintf` prints as it is (see the
+# portability note: `trim_prefix` gives regopy's `concat` result a plain string).
+join(separator, items) := trim_prefix(concat(separator, items), "")
 
 # A value that is one item or a list, as a list.
 as_list(x) := x if is_array(x)
 
 as_list(x) := [x] if not is_array(x)
+
+# Whether a Plan value is a reference to resource `name` (any attribute).
+is_ref_to(value, name) if {
+	is_object(value)
+	value.ref == name
+}
+
+# Whether a Plan value contains a reference to resource `name` anywhere inside it.
+refers_to(value, name) if {
+	walk(value, [_, node])
+	is_ref_to(node, name)
+}
+
+# The logical names of the Plan's KMS keys (the application's customer-managed key).
+app_key_names := {r.name | some r in resources("aws:kms/key:Key")}
+
+# Whether a Plan value is a reference to the ARN or ID of one of the Plan's KMS keys.
+is_app_key(value) if {
+	is_object(value)
+	value.attr in {"arn", "keyId", "id"}
+	value.ref in app_key_names
+}
+
+# A model's logical name in the spec, from its inference profile or endpoint resource.
+model_name(r) := trim_suffix(trim_prefix(r.name, "model-"), "-profile") if {
+	r.type == "aws:bedrock/inferenceProfile:InferenceProfile"
+}
+
+model_name(r) := trim_prefix(r.name, "endpoint-") if r.type == "aws:sagemaker/endpoint:Endpoint"
+
+# Resource types through which models are invoked, and IAM identity-policy types.
+model_types := {"aws:bedrock/inferenceProfile:InferenceProfile", "aws:sagemaker/endpoint:Endpoint"}
+
+identity_policy_types := {"aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy"}
+
+# Whether a resource is how a text model is invoked: a Bedrock inference profile, or a
+# SageMaker endpoint that does not serve an embedding model.
+is_model_resource(r) if {
+	r.type in model_types
+	not object.get(r, ["meta", "embedding"], false)
+}
+
+# Free text as it may appear in a message: unchanged when it holds only plain
+# characters, else a placeholder (see the portability note above).
+printable(text) := text if regex.match(`^[A-Za-z0-9 @._:/+=,()#%&!?'~*-]*$`, text)
+
+printable(text) := "(text not shown)" if not regex.match(`^[A-Za-z0-9 @._:/+=,()#%&!?'~*-]*$`, text)

@@ -78,8 +78,11 @@ def test_fail_level_decides_the_exit_code(invoke, spec, tmp_path):
     args = ("policy", "check", guarded, "--policy-dir", str(tmp_path / "rules"), "--format", "json")
     at_error = invoke(*args)
     assert at_error.exit_code == EXIT_OK, at_error.output
-    assert [f["ruleId"] for f in _json(at_error)["files"][0]["policy"]["findings"]] == ["LLM-CUS-001"]
+    findings = _json(at_error)["files"][0]["policy"]["findings"]
+    assert [f["severity"] for f in findings if f["ruleId"] == "LLM-CUS-001"] == ["warning"]
+    assert not [f for f in findings if f["severity"] == "error"]
     assert invoke(*args, "--fail-level", "warning").exit_code == EXIT_FINDINGS
+    assert invoke(*args, "--fail-level", "warning", "--profile", "default").exit_code == EXIT_FINDINGS
 
 
 def test_waived_findings_are_counted_and_shown_never_dropped(invoke, spec):

@@ -1,0 +1,168 @@
+# Cost: someone hears about spend before the invoice, and GPUs fit the environment.
+package llmops.cost
+
+import rego.v1
+
+import data.llmops.lib
+
+# GPU instance allow-lists, by environment class (the data the GPU rule reads).
+#
+# - development environments (dev, sandbox, test: the dev profile's environments)
+#   may use one small NVIDIA GPU: A10G (g5) or L4 (g6), xlarge or 2xlarge. That
+#   serves 7-8B models, and quantized 13B ones, for development at the lowest price.
+# - every other environment may use any GPU type llmops-iac knows the accelerators
+#   of (llmops_iac/compile/instances.py, NVIDIA rows); the compiler rejects the rest.
+#
+# CPU instance types (e.g. for Text Embeddings Inference) are not restricted.
+# Edit the lists here; tests/policy/test_catalogue.py keeps the examples passing.
+_gpu_allowlist := {
+	"development": {"ml.g5.xlarge", "ml.g5.2xlarge", "ml.g6.xlarge", "ml.g6.2xlarge"},
+	"other": {
+		"ml.g4dn.xlarge", "ml.g4dn.2xlarge", "ml.g4dn.4xlarge", "ml.g4dn.8xlarge", "ml.g4dn.12xlarge", "ml.g4dn.16xlarge",
+		"ml.g5.xlarge", "ml.g5.2xlarge", "ml.g5.4xlarge", "ml.g5.8xlarge", "ml.g5.12xlarge", "ml.g5.16xlarge",
+		"ml.g5.24xlarge", "ml.g5.48xlarge",
+		"ml.g6.xlarge", "ml.g6.2xlarge", "ml.g6.4xlarge", "ml.g6.8xlarge", "ml.g6.12xlarge", "ml.g6.16xlarge",
+		"ml.g6.24xlarge", "ml.g6.48xlarge",
+		"ml.g6e.xlarge", "ml.g6e.2xlarge", "ml.g6e.4xlarge", "ml.g6e.8xlarge", "ml.g6e.12xlarge", "ml.g6e.16xlarge",
+		"ml.g6e.24xlarge", "ml.g6e.48xlarge",
+		"ml.p4d.24xlarge", "ml.p4de.24xlarge", "ml.p5.48xlarge", "ml.p5e.48xlarge", "ml.p5en.48xlarge",
+	},
+}
+
+_environment_class := "development" if lib.is_development
+
+_environment_class := "other" if not lib.is_development
+
+# METADATA
+# title: Budget alerts reach someone
+# description: >-
+#   Budget alerts go to an SNS topic; with no e-mail subscriber and no other topic to
+#   notify, a runaway loop or an abused endpoint is discovered on the invoice.
+# related_resources:
+#   - ref: https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-sns-policy.html
+# custom:
+#   id: LLM-CST-001
+#   severity: warning
+#   remediation: Add budgets.notify.emails or budgets.notify.snsTopicArns.
+#   frameworks:
+#     owasp: [LLM10]
+#     nist: [MANAGE 2.1]
+#     euAiAct: [Article 17]
+#     awsGenAiLens: [GENCOST02-BP01]
+#   applies_to: [aws:budgets/budget:Budget]
+unheard_budget contains lib.result(b, msg) if {
+	some b in lib.resources("aws:budgets/budget:Budget")
+	count(_recipients(b)) == 0
+	msg := "budget alerts reach nobody: no e-mail subscriber and no SNS topic to notify"
+}
+
+# Who a budget's notifications reach: external topic ARNs, and e-mail subscriptions of
+# the Plan's topics they publish to.
+_recipients(b) := {x |
+	some n in object.get(b.inputs, "notifications", [])
+	some target in object.get(n, "subscriberSnsTopicArns", [])
+	is_string(target)
+	x := target
+} | {x |
+	some n in object.get(b.inputs, "notifications", [])
+	some target in object.get(n, "subscriberSnsTopicArns", [])
+	is_object(target)
+	some s in lib.resources("aws:sns/topicSubscription:TopicSubscription")
+	lib.is_ref_to(s.inputs.topic, target.ref)
+	x := s.name
+} | {x |
+	some n in object.get(b.inputs, "notifications", [])
+	some address in object.get(n, "subscriberEmailAddresses", [])
+	x := address
+}
+
+# METADATA
+# title: Budgets alert on forecast spend
+# description: >-
+#   Actual-spend alerts fire once the money is spent; a forecast alert warns while the
+#   month can still be saved (a traffic spike, a scale-out that did not scale in).
+# related_resources:
+#   - ref: https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-best-practices.html
+# custom:
+#   id: LLM-CST-002
+#   severity: warning
+#   remediation: Set budgets.forecastAlerts to true.
+#   frameworks:
+#     owasp: [LLM10]
+#     nist: [MANAGE 2.1]
+#     euAiAct: [Article 17]
+#     awsGenAiLens: [GENCOST02-BP01]
+#   applies_to: [aws:budgets/budget:Budget]
+no_forecast_alert contains lib.result(b, "the budget has no alert on forecast spend") if {
+	some b in lib.resources("aws:budgets/budget:Budget")
+	not _has_forecast(b)
+}
+
+_has_forecast(b) if {
+	some n in object.get(b.inputs, "notifications", [])
+	n.notificationType == "FORECASTED"
+}
+
+# METADATA
+# title: GPU instance types fit the environment
+# description: >-
+#   Development environments serve models on one small GPU (ml.g5/ml.g6, xlarge or
+#   2xlarge); larger and multi-GPU instances cost from several to a hundred dollars an
+#   hour each and belong to environments that carry production traffic. Other
+#   environments may use any GPU type llmops-iac knows. The allow-lists are data at the
+#   top of policies/cost/cost.rego.
+# related_resources:
+#   - ref: https://aws.amazon.com/sagemaker/pricing/
+# custom:
+#   id: LLM-CST-003
+#   severity: error
+#   remediation: >-
+#     Choose an allowed instance type for the environment (override instanceType in
+#     spec.environments.<env>.models), or quantize the model to fit a smaller GPU.
+#   frameworks:
+#     owasp: [LLM10]
+#     nist: [MANAGE 2.1]
+#     awsGenAiLens: [GENCOST02-BP02, GENCOST01-BP01]
+#   applies_to: [aws:sagemaker/endpointConfiguration:EndpointConfiguration]
+gpu_not_allowed contains lib.result(r, msg) if {
+	some r in lib.resources("aws:sagemaker/endpointConfiguration:EndpointConfiguration")
+	some variant in r.inputs.productionVariants
+	_accelerated(variant.instanceType)
+	not variant.instanceType in _gpu_allowlist[_environment_class]
+	msg := sprintf(
+		"%s uses %s, which is not allowed in environment %s (%s GPU allow-list)",
+		[r.name, variant.instanceType, input.context.environment, _environment_class],
+	)
+}
+
+_accelerated(instance_type) if regex.match(`^ml\.(g|p|inf|trn)[0-9]`, instance_type)
+
+# METADATA
+# title: No provisioned throughput outside production
+# description: >-
+#   Bedrock provisioned throughput is bought by the model unit and hour whether or not
+#   it is used (thousands of dollars a month per unit); development and test traffic
+#   runs on demand.
+# related_resources:
+#   - ref: https://docs.aws.amazon.com/bedrock/latest/userguide/prov-throughput.html
+# custom:
+#   id: LLM-CST-004
+#   severity: warning
+#   remediation: >-
+#     Set provisionedThroughput to 0 for this environment (spec.environments.<env>.models
+#     .<model>.provisionedThroughput: 0).
+#   frameworks:
+#     owasp: [LLM10]
+#     nist: [MANAGE 2.1]
+#     awsGenAiLens: [GENCOST02-BP01]
+#   applies_to: [aws:bedrock/inferenceProfile:InferenceProfile]
+provisioned_outside_production contains lib.result(r, msg) if {
+	not lib.is_production
+	some r in lib.resources("aws:bedrock/inferenceProfile:InferenceProfile")
+	units := object.get(r, ["meta", "provisionedThroughput"], 0)
+	units > 0
+	msg := sprintf(
+		"model %s buys %d model units of provisioned throughput in environment %s",
+		[lib.model_name(r), units, input.context.environment],
+	)
+}

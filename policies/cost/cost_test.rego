@@ -1,0 +1,114 @@
+package llmops.cost_test
+
+import rego.v1
+
+import data.llmops.cost
+
+_input(environment, resources) := {
+	"spec": {},
+	"plan": {"resources": resources},
+	"context": {"environment": environment},
+}
+
+_resource(name, type, inputs, meta) := {"name": name, "type": type, "source": "/spec", "inputs": inputs, "meta": meta}
+
+_budget(subscribers, forecast) := _resource("budget", "aws:budgets/budget:Budget", {"notifications": array.concat(
+	[{"notificationType": "ACTUAL", "threshold": 80, "subscriberSnsTopicArns": subscribers}],
+	[{"notificationType": "FORECASTED", "threshold": 100, "subscriberSnsTopicArns": subscribers} | forecast],
+)}, {})
+
+_topic_ref := {"ref": "budget-topic", "attr": "arn"}
+
+_subscription := _resource(
+	"budget-topic-email-370d7c",
+	"aws:sns/topicSubscription:TopicSubscription",
+	{"topic": _topic_ref, "protocol": "email", "endpoint": "finops@example.com"},
+	{},
+)
+
+_config(instance_types) := _resource(
+	"endpoint-llama-config",
+	"aws:sagemaker/endpointConfiguration:EndpointConfiguration",
+	{"productionVariants": [{"variantName": t, "instanceType": t} | some t in instance_types]},
+	{},
+)
+
+_profile(units) := _resource(
+	"model-a-profile",
+	"aws:bedrock/inferenceProfile:InferenceProfile",
+	{},
+	{"provisionedThroughput": units},
+)
+
+# -- LLM-CST-001 --------------------------------------------------------------------------------
+
+test_fail_budget_alerts_nobody if {
+	cost.unheard_budget == {{
+		"msg": "budget alerts reach nobody: no e-mail subscriber and no SNS topic to notify",
+		"resource": "budget",
+		"pointer": "/spec",
+	}} with input as _input("default", [_budget([_topic_ref], true)])
+}
+
+test_pass_budget_topic_has_an_email_subscriber if {
+	cost.unheard_budget == set() with input as _input("default", [_budget([_topic_ref], true), _subscription])
+}
+
+test_pass_budget_notifies_an_existing_topic if {
+	inp := _input("default", [_budget([_topic_ref, "arn:aws:sns:us-east-1:111122223333:finops"], true)])
+	cost.unheard_budget == set() with input as inp
+}
+
+# -- LLM-CST-002 --------------------------------------------------------------------------------
+
+test_fail_budget_without_forecast_alert if {
+	cost.no_forecast_alert == {{
+		"msg": "the budget has no alert on forecast spend",
+		"resource": "budget",
+		"pointer": "/spec",
+	}} with input as _input("default", [_budget([_topic_ref], false)])
+}
+
+test_pass_budget_with_forecast_alert if {
+	cost.no_forecast_alert == set() with input as _input("default", [_budget([_topic_ref], true)])
+}
+
+# -- LLM-CST-003 --------------------------------------------------------------------------------
+
+test_fail_large_gpu_in_development if {
+	cost.gpu_not_allowed == {{
+		"msg": "endpoint-llama-config uses ml.g5.12xlarge, which is not allowed in environment dev (development GPU allow-list)",
+		"resource": "endpoint-llama-config",
+		"pointer": "/spec",
+	}} with input as _input("dev", [_config(["ml.g5.2xlarge", "ml.g5.12xlarge"])])
+}
+
+test_fail_unknown_gpu_in_production if {
+	count(cost.gpu_not_allowed) == 1 with input as _input("prod", [_config(["ml.p3.2xlarge"])])
+}
+
+test_pass_large_gpu_in_production if {
+	cost.gpu_not_allowed == set() with input as _input("prod", [_config(["ml.g5.12xlarge", "ml.p5.48xlarge"])])
+}
+
+test_pass_small_gpu_and_cpu_in_development if {
+	cost.gpu_not_allowed == set() with input as _input("sandbox", [_config(["ml.g6.xlarge", "ml.m5.xlarge"])])
+}
+
+# -- LLM-CST-004 --------------------------------------------------------------------------------
+
+test_fail_provisioned_throughput_in_development if {
+	cost.provisioned_outside_production == {{
+		"msg": "model a buys 2 model units of provisioned throughput in environment dev",
+		"resource": "model-a-profile",
+		"pointer": "/spec",
+	}} with input as _input("dev", [_profile(2)])
+}
+
+test_pass_provisioned_throughput_in_production if {
+	cost.provisioned_outside_production == set() with input as _input("prod", [_profile(2)])
+}
+
+test_pass_on_demand_in_development if {
+	cost.provisioned_outside_production == set() with input as _input("dev", [_profile(0)])
+}

@@ -1,0 +1,262 @@
+# Deployment: self-hosted endpoints stay up, roll out safely and serve exactly what was evaluated.
+package llmops.deployment
+
+import rego.v1
+
+import data.llmops.lib
+
+_endpoint_type := "aws:sagemaker/endpoint:Endpoint"
+
+_model_type := "aws:sagemaker/model:Model"
+
+# METADATA
+# title: Endpoints keep at least two instances
+# description: >-
+#   One instance is one failure away from an outage: an instance or Availability Zone
+#   failure, or a health-check replacement, takes the model down. SageMaker spreads two
+#   or more instances across Availability Zones.
+# related_resources:
+#   - ref: https://docs.aws.amazon.com/config/latest/developerguide/sagemaker-endpoint-config-prod-instance-count.html
+# custom:
+#   id: LLM-DEP-001
+#   severity: note
+#   remediation: Set autoscaling.minCapacity to 2 or more (in spec.environments.prod for production only).
+#   frameworks:
+#     nist: [MANAGE 2.4, MEASURE 2.5]
+#     euAiAct: [Article 15]
+#     awsGenAiLens: [GENREL06-BP01]
+#   applies_to: [aws:sagemaker/endpoint:Endpoint]
+single_instance contains lib.result(r, msg) if {
+	some r in lib.resources(_endpoint_type)
+	lib.is_model_resource(r)
+	minimum := object.get(r, ["meta", "minCapacity"], 1)
+	minimum < 2
+	msg := sprintf("endpoint %s can scale down to %d instance", [lib.model_name(r), minimum])
+}
+
+# METADATA
+# title: Endpoint updates roll out gradually and roll back on alarms
+# description: >-
+#   A new model, image or configuration is shifted to with a canary or blue/green
+#   deployment watched by at least one rollback alarm, so a broken release is rolled
+#   back automatically instead of replacing the fleet at once.
+# related_resources:
+#   - ref: https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails.html
+# custom:
+#   id: LLM-DEP-002
+#   severity: warning
+#   remediation: >-
+#     Set deployment.strategy to canary or blue-green and keep at least one
+#     deployment.rollbackAlarms entry.
+#   frameworks:
+#     owasp: [LLM03]
+#     nist: [MANAGE 2.4, MANAGE 4.1]
+#     euAiAct: [Article 15]
+#     awsGenAiLens: [GENOPS04-BP02]
+#   applies_to: [aws:sagemaker/endpoint:Endpoint]
+unsafe_rollout contains lib.result(r, msg) if {
+	some r in lib.resources(_endpoint_type)
+	lib.is_model_resource(r)
+	not object.get(r, ["meta", "strategy"], "all-at-once") in {"canary", "blue-green"}
+	msg := sprintf("endpoint %s deploys all at once, without a canary or blue/green shift", [lib.model_name(r)])
+}
+
+unsafe_rollout contains lib.result(r, msg) if {
+	some r in lib.resources(_endpoint_type)
+	lib.is_model_resource(r)
+	count(_rollback_alarms(r)) == 0
+	msg := sprintf("endpoint %s has no rollback alarm: a failing deployment is not rolled back", [lib.model_name(r)])
+}
+
+_rollback_alarms(endpoint) := [a |
+	some entry in object.get(endpoint.inputs, ["deploymentConfig", "autoRollbackConfiguration", "alarms"], [])
+	a := entry.alarmName
+]
+
+# METADATA
+# title: Self-hosted models serve pinned weights
+# description: >-
+#   A Hugging Face model ID without a revision serves whatever the repository's main
+#   branch holds when an instance starts: a scale-out or a replacement can serve
+#   different, unevaluated - or tampered - weights. Pin a revision (commit SHA) or serve
+#   the weights from S3 (modelDataUrl).
+# related_resources:
+#   - ref: https://huggingface.co/docs/hub/models-downloading
+# custom:
+#   id: LLM-DEP-003
+#   severity: warning
+#   remediation: Set revision to the commit SHA that was evaluated, or modelDataUrl to the weights in S3.
+#   frameworks:
+#     owasp: [LLM03, LLM04]
+#     nist: [MANAGE 3.2, MAP 4.1]
+#     euAiAct: [Article 15]
+#     awsGenAiLens: [GENOPS04-BP02]
+#   applies_to: [aws:sagemaker/model:Model]
+unpinned_weights contains lib.result(m, msg) if {
+	some m in lib.resources(_model_type)
+	not _pinned_weights(m)
+	msg := sprintf(
+		"SageMaker model %s serves %s without a pinned revision or S3 weights",
+		[m.name, object.get(m, ["meta", "modelId"], "its model")],
+	)
+}
+
+_pinned_weights(m) if object.get(m, ["meta", "revision"], null) != null
+
+_pinned_weights(m) if object.get(m, ["meta", "modelDataUrl"], null) != null
+
+_pinned_weights(m) if object.get(m.inputs, ["primaryContainer", "modelDataSource"], null) != null
+
+_pinned_weights(m) if {
+	some key in object.keys(object.get(m.inputs, ["primaryContainer", "environment"], {}))
+	endswith(key, "_REVISION")
+}
+
+# METADATA
+# title: Serving containers are pinned to a version
+# description: >-
+#   The serving image's tag fixes the inference server (TGI, LMI, vLLM, TEI), CUDA and
+#   Python: a moving tag such as latest changes them under a running model at the next
+#   scale-out. The image must carry a versioned tag (or a digest) matching the version
+#   recorded in the Plan.
+# related_resources:
+#   - ref: https://docs.aws.amazon.com/AmazonECR/latest/userguide/image-tag-mutability.html
+# custom:
+#   id: LLM-DEP-004
+#   severity: error
+#   remediation: >-
+#     Use an image with a version tag or digest; llmops-iac resolves one offline for
+#     container.framework and container.version.
+#   frameworks:
+#     owasp: [LLM03]
+#     nist: [MANAGE 3.2, MAP 4.1]
+#     euAiAct: [Article 15]
+#     awsGenAiLens: [GENOPS04-BP01]
+#   applies_to: [aws:sagemaker/model:Model]
+unpinned_image contains lib.result(m, msg) if {
+	some m in lib.resources(_model_type)
+	not _pinned_image(m)
+	msg := sprintf("SageMaker model %s runs a serving image that is not pinned to a version", [m.name])
+}
+
+_pinned_image(m) if contains(m.inputs.primaryContainer.image, "@sha256:")
+
+_pinned_image(m) if {
+	version := object.get(m, ["meta", "image", "version"], "")
+	version != ""
+	segments := split(m.inputs.primaryContainer.image, "/")
+	name_tag := split(segments[count(segments) - 1], ":")
+	count(name_tag) == 2
+	name_tag[1] != "latest"
+	contains(name_tag[1], version)
+}
+
+# METADATA
+# title: The spec pins the serving container version
+# description: >-
+#   Left out, container.version is the newest version the installed llmops-iac knows:
+#   upgrading llmops-iac then silently changes the inference server of every endpoint
+#   on the next deploy. Write the version down so an upgrade is a reviewed change.
+# related_resources:
+#   - ref: https://github.com/aws/deep-learning-containers/blob/master/available_images.md
+# custom:
+#   id: LLM-DEP-005
+#   severity: warning
+#   remediation: Set container.version to the version the Plan records (meta.image.version), e.g. 2.4.0.
+#   frameworks:
+#     owasp: [LLM03]
+#     nist: [MANAGE 3.2]
+#     awsGenAiLens: [GENOPS04-BP01]
+#   applies_to: [aws:sagemaker/model:Model]
+default_container_version contains lib.spec_result(pointer, msg) if {
+	models := lib.spec_section("models")
+	some name
+	model := models[name]
+	model.provider == "sagemaker"
+	object.get(model, ["container", "version"], null) == null
+	pointer := sprintf("/spec/models/%s/container", [name])
+	msg := sprintf("model %s leaves container.version to llmops-iac's default", [name])
+}
+
+# METADATA
+# title: Endpoints can scale out
+# description: >-
+#   With maxCapacity equal to minCapacity the endpoint cannot absorb a traffic peak:
+#   requests queue and time out instead of new instances starting.
+# related_resources:
+#   - ref: https://docs.aws.amazon.com/sagemaker/latest/dg/endpoint-auto-scaling.html
+# custom:
+#   id: LLM-DEP-006
+#   severity: note
+#   remediation: Raise autoscaling.maxCapacity above minCapacity.
+#   frameworks:
+#     owasp: [LLM10]
+#     nist: [MEASURE 2.5]
+#     awsGenAiLens: [GENREL01-BP01, GENSUS01-BP01]
+#   applies_to: [aws:sagemaker/endpoint:Endpoint]
+no_scale_out contains lib.result(r, msg) if {
+	some r in lib.resources(_endpoint_type)
+	lib.is_model_resource(r)
+	r.meta.maxCapacity <= r.meta.minCapacity
+	msg := sprintf(
+		"endpoint %s cannot scale out (minCapacity = maxCapacity = %d)",
+		[lib.model_name(r), r.meta.maxCapacity],
+	)
+}
+
+# METADATA
+# title: Deployments bake long enough for their rollback alarms
+# description: >-
+#   A rollback alarm can only stop a deployment while the old fleet still exists. If the
+#   bake time (the canary's wait, and the wait before the old fleet is terminated) is
+#   shorter than the time the alarm needs to go off - its datapoints to alarm times its
+#   period - the deployment completes before the alarm can fire.
+# related_resources:
+#   - ref: https://docs.aws.amazon.com/sagemaker/latest/dg/deployment-guardrails-configuration.html
+# custom:
+#   id: LLM-DEP-007
+#   severity: warning
+#   remediation: >-
+#     Raise deployment.bakeSeconds to at least the longest rollback alarm's time to
+#     alarm (180 seconds for the built-in latency alarm, 3 breaching minutes).
+#   frameworks:
+#     nist: [MANAGE 2.4]
+#     euAiAct: [Article 15]
+#     awsGenAiLens: [GENOPS04-BP02]
+#   applies_to: [aws:sagemaker/endpoint:Endpoint]
+short_bake contains lib.result(r, msg) if {
+	some r in lib.resources(_endpoint_type)
+	lib.is_model_resource(r)
+	bake := _bake_seconds(r)
+	some name in _rollback_alarms(r)
+	some alarm in lib.resources("aws:cloudwatch/metricAlarm:MetricAlarm")
+	lib.is_ref_to(name, alarm.name)
+	needed := _time_to_alarm(alarm)
+	bake < needed
+	msg := sprintf(
+		"endpoint %s bakes %d seconds, but its rollback alarm %s needs %d seconds to go off",
+		[lib.model_name(r), bake, alarm.name, needed],
+	)
+}
+
+_bake_seconds(r) := min(array.concat([termination], _canary_waits(policy))) if {
+	policy := r.inputs.deploymentConfig.blueGreenUpdatePolicy
+	termination := object.get(policy, "terminationWaitInSeconds", 0)
+}
+
+_canary_waits(policy) := [w] if {
+	routing := policy.trafficRoutingConfiguration
+	routing.type in {"CANARY", "LINEAR"}
+	w := object.get(routing, "waitIntervalInSeconds", 0)
+}
+
+_canary_waits(policy) := [] if not policy.trafficRoutingConfiguration.type in {"CANARY", "LINEAR"}
+
+_time_to_alarm(alarm) := datapoints * period if {
+	datapoints := object.get(alarm.inputs, "datapointsToAlarm", alarm.inputs.evaluationPeriods)
+	period := max([p | some p in _periods(alarm)])
+}
+
+_periods(alarm) := [alarm.inputs.period] if alarm.inputs.period
+
+_periods(alarm) := [q.metric.period | some q in alarm.inputs.metricQueries; q.metric] if not alarm.inputs.period

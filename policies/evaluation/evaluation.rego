@@ -1,0 +1,186 @@
+# Evaluation: production changes pass gates that measure what matters for this application.
+package llmops.evaluation
+
+import rego.v1
+
+import data.llmops.lib
+
+# Metrics where a higher value is better (a gate needs a minimum) and where a lower
+# value is better (a gate needs a maximum). refusal-rate is neither: high is right on a
+# red-team set and wrong on a golden set.
+_higher_is_better := {"faithfulness", "answer-relevance", "context-precision", "context-recall", "correctness"}
+
+_lower_is_better := {"toxicity", "pii-leakage", "latency-p95-ms", "cost-per-request-usd"}
+
+_gates := object.get(lib.spec_section("evaluation"), "gates", [])
+
+_required_for := object.get(lib.spec_section("evaluation"), "requiredFor", [])
+
+# Whether a gate evaluates a model: it targets the model, its system prompt, or nothing.
+_covers(gate, _, _) if not gate.target
+
+_covers(gate, name, _) if gate.target == name
+
+_covers(gate, _, model) if {
+	prompt := object.get(model, "systemPrompt", "")
+	prompt != ""
+	gate.target in {prompt, split(prompt, "@")[0]}
+}
+
+# METADATA
+# title: Production deployments require the evaluation gates
+# description: >-
+#   Gates only protect the environments listed in evaluation.requiredFor. Production
+#   must be one of them, so a change that fails its gates cannot be promoted there.
+# related_resources:
+#   - ref: https://docs.aws.amazon.com/bedrock/latest/userguide/evaluation.html
+# custom:
+#   id: LLM-EVL-001
+#   severity: warning
+#   remediation: Add prod (the production environment's name) to evaluation.requiredFor.
+#   frameworks:
+#     owasp: [LLM09]
+#     nist: [MEASURE 2.3, MEASURE 2.5, MANAGE 1.1]
+#     euAiAct: [Article 9, Article 15]
+#     awsGenAiLens: [GENOPS01-BP01, GENOPS04-BP02]
+#   applies_to: [spec:models]
+gates_not_required contains lib.spec_result("/spec/evaluation/requiredFor", msg) if {
+	count({e | some e in _required_for; e in lib.production_environments}) == 0
+	msg := "evaluation gates are not required for any production environment"
+}
+
+gates_not_required contains lib.spec_result("/spec/evaluation/requiredFor", msg) if {
+	lib.is_production
+	count({e | some e in _required_for; e in lib.production_environments}) > 0
+	not input.context.environment in _required_for
+	msg := sprintf("evaluation gates are not required for environment %s", [input.context.environment])
+}
+
+# METADATA
+# title: Every model is evaluated by a gate
+# description: >-
+#   A model (or its system prompt) without a gate reaches production unmeasured: no
+#   quality, safety, latency or cost threshold stands between a regression and users.
+# related_resources:
+#   - ref: https://docs.aws.amazon.com/bedrock/latest/userguide/evaluation.html
+# custom:
+#   id: LLM-EVL-002
+#   severity: warning
+#   remediation: >-
+#     Add an evaluation.gates entry whose target is the model or its system prompt
+#     (id@version).
+#   frameworks:
+#     owasp: [LLM09]
+#     nist: [MEASURE 2.3, MEASURE 2.5]
+#     euAiAct: [Article 15]
+#     awsGenAiLens: [GENOPS01-BP01, GENPERF01-BP01]
+#   applies_to: [spec:models]
+ungated_model contains lib.spec_result(pointer, msg) if {
+	models := lib.spec_section("models")
+	some name
+	model := models[name]
+	not _gated(name, model)
+	pointer := sprintf("/spec/models/%s", [name])
+	msg := sprintf("model %s is not evaluated by any gate", [name])
+}
+
+_gated(name, model) if {
+	some gate in _gates
+	_covers(gate, name, model)
+}
+
+# METADATA
+# title: Retrieval-augmented answers are gated on faithfulness and relevance
+# description: >-
+#   A model that answers from a knowledge base can retrieve the right passages and still
+#   invent or wander: its gates measure faithfulness (answers supported by the retrieved
+#   context) and answer relevance.
+# related_resources:
+#   - ref: https://docs.aws.amazon.com/bedrock/latest/userguide/evaluation-kb.html
+# custom:
+#   id: LLM-EVL-003
+#   severity: warning
+#   remediation: >-
+#     Add faithfulness and answer-relevance gates (min thresholds) targeting the model or
+#     its system prompt.
+#   frameworks:
+#     owasp: [LLM09, LLM08]
+#     nist: [MEASURE 2.5, MEASURE 2.3]
+#     euAiAct: [Article 15]
+#     awsGenAiLens: [GENOPS01-BP01, GENPERF04-BP01]
+#   applies_to: [spec:knowledgeBases]
+missing_rag_gate contains lib.spec_result(pointer, msg) if {
+	kbs := lib.spec_section("knowledgeBases")
+	models := lib.spec_section("models")
+	some kb
+	knowledge_base := kbs[kb]
+	some name in object.get(knowledge_base, "models", [])
+	some metric in ["faithfulness", "answer-relevance"]
+	not _gated_on(metric, name, object.get(models, name, {}))
+	pointer := sprintf("/spec/knowledgeBases/%s/models", [kb])
+	msg := sprintf("model %s answers from knowledge base %s without a %s gate", [name, kb, metric])
+}
+
+_gated_on(metric, name, model) if {
+	some gate in _gates
+	gate.metric == metric
+	_covers(gate, name, model)
+}
+
+# METADATA
+# title: Applications that handle non-public data are gated on safety
+# description: >-
+#   An application whose data is not public is gated on toxicity or PII leakage, so a
+#   model or prompt change that starts leaking personal data or producing harmful answers
+#   is stopped before release.
+# related_resources:
+#   - ref: https://docs.aws.amazon.com/bedrock/latest/userguide/evaluation.html
+# custom:
+#   id: LLM-EVL-004
+#   severity: warning
+#   remediation: Add a toxicity or pii-leakage gate (a max threshold) on a red-team or golden dataset.
+#   frameworks:
+#     owasp: [LLM02, LLM05]
+#     nist: [MEASURE 2.6, MEASURE 2.10]
+#     euAiAct: [Article 15]
+#     awsGenAiLens: [GENOPS01-BP01, GENSEC02-BP01]
+#   applies_to: [spec:models]
+no_safety_gate contains lib.spec_result("/spec/evaluation/gates", msg) if {
+	lib.classification != "public"
+	count([g | some g in _gates; g.metric in {"toxicity", "pii-leakage"}]) == 0
+	msg := sprintf("the application handles %s data but has no toxicity or pii-leakage gate", [lib.classification])
+}
+
+# METADATA
+# title: Gates bound their metric in the right direction
+# description: >-
+#   A gate with only a maximum on a higher-is-better metric (faithfulness, relevance,
+#   context precision and recall, correctness), or only a minimum on a lower-is-better
+#   one (toxicity, PII leakage, latency, cost), passes the regressions it exists to stop.
+# related_resources:
+#   - ref: https://docs.aws.amazon.com/bedrock/latest/userguide/evaluation.html
+# custom:
+#   id: LLM-EVL-005
+#   severity: error
+#   remediation: Give the gate a min for higher-is-better metrics, a max for lower-is-better ones.
+#   frameworks:
+#     owasp: [LLM09]
+#     nist: [MEASURE 2.13]
+#     euAiAct: [Article 15]
+#     awsGenAiLens: [GENOPS01-BP01]
+#   applies_to: [spec:evaluation]
+misdirected_gate contains lib.spec_result(pointer, msg) if {
+	some i, gate in _gates
+	gate.metric in _higher_is_better
+	not "min" in object.keys(gate)
+	pointer := sprintf("/spec/evaluation/gates/%d", [i])
+	msg := sprintf("gate %d on %s has no minimum: higher is better for this metric", [i, gate.metric])
+}
+
+misdirected_gate contains lib.spec_result(pointer, msg) if {
+	some i, gate in _gates
+	gate.metric in _lower_is_better
+	not "max" in object.keys(gate)
+	pointer := sprintf("/spec/evaluation/gates/%d", [i])
+	msg := sprintf("gate %d on %s has no maximum: lower is better for this metric", [i, gate.metric])
+}

@@ -1,0 +1,142 @@
+package llmops.evaluation_test
+
+import rego.v1
+
+import data.llmops.evaluation
+
+_input(environment, classification, spec) := {
+	"spec": {"metadata": {"dataClassification": classification}, "spec": spec},
+	"plan": {"resources": []},
+	"context": {"environment": environment},
+}
+
+_models := {
+	"assistant": {"provider": "bedrock", "systemPrompt": "support@3"},
+	"triage": {"provider": "bedrock"},
+}
+
+_gate(metric, target, bounds) := object.union({"metric": metric, "dataset": "golden", "target": target}, bounds)
+
+_evaluation(gates, required_for) := {"gates": gates, "requiredFor": required_for}
+
+# -- LLM-EVL-001 --------------------------------------------------------------------------------
+
+test_fail_gates_not_required_for_production if {
+	spec := {"evaluation": _evaluation([], ["staging"])}
+	evaluation.gates_not_required == {{
+		"msg": "evaluation gates are not required for any production environment",
+		"resource": null,
+		"pointer": "/spec/evaluation/requiredFor",
+	}} with input as _input("dev", "internal", spec)
+}
+
+test_fail_gates_not_required_for_this_production_environment if {
+	spec := {"evaluation": _evaluation([], ["prod"])}
+	evaluation.gates_not_required == {{
+		"msg": "evaluation gates are not required for environment production",
+		"resource": null,
+		"pointer": "/spec/evaluation/requiredFor",
+	}} with input as _input("production", "internal", spec)
+}
+
+test_pass_gates_required_for_prod if {
+	spec := {"evaluation": _evaluation([], ["staging", "prod"])}
+	evaluation.gates_not_required == set() with input as _input("prod", "internal", spec)
+}
+
+# -- LLM-EVL-002 --------------------------------------------------------------------------------
+
+test_fail_model_without_gate if {
+	spec := {"models": _models, "evaluation": _evaluation([_gate("correctness", "support@3", {"min": 0.9})], ["prod"])}
+	evaluation.ungated_model == {{
+		"msg": "model triage is not evaluated by any gate",
+		"resource": null,
+		"pointer": "/spec/models/triage",
+	}} with input as _input("prod", "internal", spec)
+}
+
+test_pass_gates_on_model_and_prompt if {
+	gates := [_gate("correctness", "support", {"min": 0.9}), _gate("latency-p95-ms", "triage", {"max": 3000})]
+	spec := {"models": _models, "evaluation": _evaluation(gates, ["prod"])}
+	evaluation.ungated_model == set() with input as _input("prod", "internal", spec)
+}
+
+test_pass_untargeted_gate_covers_every_model if {
+	spec := {
+		"models": _models,
+		"evaluation": _evaluation([{"metric": "toxicity", "dataset": "golden", "max": 0.01}], ["prod"]),
+	}
+	evaluation.ungated_model == set() with input as _input("prod", "internal", spec)
+}
+
+# -- LLM-EVL-003 --------------------------------------------------------------------------------
+
+_kbs := {"docs": {"models": ["assistant"]}}
+
+test_fail_rag_model_without_faithfulness_gate if {
+	spec := {
+		"models": _models,
+		"knowledgeBases": _kbs,
+		"evaluation": _evaluation([_gate("answer-relevance", "assistant", {"min": 0.8})], ["prod"]),
+	}
+	evaluation.missing_rag_gate == {{
+		"msg": "model assistant answers from knowledge base docs without a faithfulness gate",
+		"resource": null,
+		"pointer": "/spec/knowledgeBases/docs/models",
+	}} with input as _input("prod", "internal", spec)
+}
+
+test_pass_rag_model_gated_on_both if {
+	gates := [_gate("faithfulness", "support@3", {"min": 0.85}), _gate("answer-relevance", "assistant", {"min": 0.8})]
+	spec := {"models": _models, "knowledgeBases": _kbs, "evaluation": _evaluation(gates, ["prod"])}
+	evaluation.missing_rag_gate == set() with input as _input("prod", "internal", spec)
+}
+
+# -- LLM-EVL-004 --------------------------------------------------------------------------------
+
+test_fail_no_safety_gate if {
+	spec := {"evaluation": _evaluation([_gate("correctness", "assistant", {"min": 0.9})], ["prod"])}
+	evaluation.no_safety_gate == {{
+		"msg": "the application handles confidential data but has no toxicity or pii-leakage gate",
+		"resource": null,
+		"pointer": "/spec/evaluation/gates",
+	}} with input as _input("prod", "confidential", spec)
+}
+
+test_pass_pii_leakage_gate if {
+	spec := {"evaluation": _evaluation([_gate("pii-leakage", "assistant", {"max": 0})], ["prod"])}
+	evaluation.no_safety_gate == set() with input as _input("prod", "confidential", spec)
+}
+
+test_pass_public_application_without_safety_gate if {
+	spec := {"evaluation": _evaluation([], ["prod"])}
+	evaluation.no_safety_gate == set() with input as _input("prod", "public", spec)
+}
+
+# -- LLM-EVL-005 --------------------------------------------------------------------------------
+
+test_fail_gates_bound_the_wrong_direction if {
+	gates := [
+		_gate("toxicity", "assistant", {"min": 0.01}),
+		_gate("faithfulness", "assistant", {"max": 1}),
+		_gate("refusal-rate", "assistant", {"max": 0.1}),
+	]
+	evaluation.misdirected_gate == {
+		{
+			"msg": "gate 0 on toxicity has no maximum: lower is better for this metric",
+			"resource": null,
+			"pointer": "/spec/evaluation/gates/0",
+		},
+		{
+			"msg": "gate 1 on faithfulness has no minimum: higher is better for this metric",
+			"resource": null,
+			"pointer": "/spec/evaluation/gates/1",
+		},
+	} with input as _input("prod", "internal", {"evaluation": _evaluation(gates, ["prod"])})
+}
+
+test_pass_gates_bound_the_right_direction if {
+	gates := [_gate("toxicity", "assistant", {"max": 0.01}), _gate("faithfulness", "assistant", {"min": 0.8, "max": 1})]
+	inp := _input("prod", "internal", {"evaluation": _evaluation(gates, ["prod"])})
+	evaluation.misdirected_gate == set() with input as inp
+}

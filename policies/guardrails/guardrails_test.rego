@@ -1,0 +1,250 @@
+package llmops.guardrails_test
+
+import rego.v1
+
+import data.llmops.guardrails
+
+# -- builders ---------------------------------------------------------------------------------
+
+_profile(model, guards) := {
+	"name": sprintf("model-%s-profile", [model]),
+	"type": "aws:bedrock/inferenceProfile:InferenceProfile",
+	"source": sprintf("/spec/models/%s", [model]),
+	"inputs": {},
+	"meta": {"modelId": "anthropic.claude-3-haiku-20240307-v1:0", "guardrails": guards},
+}
+
+_endpoint(model, meta) := {
+	"name": sprintf("endpoint-%s", [model]),
+	"type": "aws:sagemaker/endpoint:Endpoint",
+	"source": sprintf("/spec/models/%s", [model]),
+	"inputs": {},
+	"meta": meta,
+}
+
+_kb(name, models) := {
+	"name": sprintf("kb-%s", [name]),
+	"type": "aws:bedrock/agentKnowledgeBase:AgentKnowledgeBase",
+	"source": sprintf("/spec/knowledgeBases/%s", [name]),
+	"inputs": {},
+	"meta": {"models": models},
+}
+
+_role_policy(statements) := {
+	"name": "app-invoke-role-policy",
+	"type": "aws:iam/rolePolicy:RolePolicy",
+	"source": "/spec/models",
+	"inputs": {"policy": {"fn::toJSON": {"Version": "2012-10-17", "Statement": statements}}},
+}
+
+_guardrail(name, inputs, guards) := {
+	"name": sprintf("guardrail-%s", [name]),
+	"type": "aws:bedrock/guardrail:Guardrail",
+	"source": sprintf("/spec/guardrails/%s", [name]),
+	"inputs": inputs,
+	"meta": {"guards": guards},
+}
+
+_input(resources) := {"spec": {}, "plan": {"resources": resources}, "context": {"environment": "default"}}
+
+_invoke(resource) := {
+	"Sid": "InvokeA",
+	"Effect": "Allow",
+	"Action": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+	"Resource": resource,
+}
+
+# The statement, allowed only with a guardrail's version (as the compiler writes it).
+_with_guardrail(statement, guardrail) := object.union(statement, {"Condition": {"StringEquals": {
+	"bedrock:GuardrailIdentifier": [{"fn::join": ["", [
+		{"ref": sprintf("guardrail-%s", [guardrail]), "attr": "guardrailArn"},
+		":",
+		{"ref": sprintf("guardrail-%s-version", [guardrail]), "attr": "version"},
+	]]}],
+}}})
+
+_filters(prompt_attack, violence) := {"contentPolicyConfig": {"filtersConfigs": [
+	{"type": "HATE", "inputStrength": "HIGH", "outputStrength": "HIGH"},
+	{"type": "INSULTS", "inputStrength": "HIGH", "outputStrength": "HIGH"},
+	{"type": "SEXUAL", "inputStrength": "HIGH", "outputStrength": "HIGH"},
+	{"type": "VIOLENCE", "inputStrength": violence, "outputStrength": violence},
+	{"type": "MISCONDUCT", "inputStrength": "HIGH", "outputStrength": "HIGH"},
+	{"type": "PROMPT_ATTACK", "inputStrength": prompt_attack, "outputStrength": "NONE"},
+]}}
+
+# -- LLM-GRD-001 --------------------------------------------------------------------------------
+
+test_fail_model_without_guardrail if {
+	guardrails.unguarded_model == {{
+		"msg": "model b can be invoked without a guardrail",
+		"resource": "model-b-profile",
+		"pointer": "/spec/models/b",
+	}} with input as _input([_profile("a", ["g"]), _profile("b", [])])
+}
+
+test_fail_endpoint_without_guardrail if {
+	guardrails.unguarded_model == {{
+		"msg": "model llama can be invoked without a guardrail",
+		"resource": "endpoint-llama",
+		"pointer": "/spec/models/llama",
+	}} with input as _input([_endpoint("llama", {"guardrails": []})])
+}
+
+test_pass_embedding_endpoint_needs_no_guardrail if {
+	guardrails.unguarded_model == set() with input as _input([_endpoint("bge", {"embedding": true})])
+}
+
+test_fail_knowledge_base_answers_with_unguarded_model if {
+	guardrails.unguarded_model == {
+		{"msg": "model b can be invoked without a guardrail", "resource": "model-b-profile", "pointer": "/spec/models/b"},
+		{
+			"msg": "knowledge base docs answers with model b, which no guardrail guards",
+			"resource": "kb-docs",
+			"pointer": "/spec/knowledgeBases/docs",
+		},
+	} with input as _input([_profile("a", ["g"]), _profile("b", []), _kb("docs", ["a", "b"])])
+}
+
+test_fail_role_invokes_guarded_model_without_its_guardrail if {
+	guardrails.unguarded_model == {{
+		"msg": "app-invoke-role-policy allows bedrock:InvokeModel on model a without requiring its guardrail (g) through bedrock:GuardrailIdentifier",
+		"resource": "app-invoke-role-policy",
+		"pointer": "/spec/models",
+	}} with input as _input([_profile("a", ["g"]), _role_policy([_invoke([{"ref": "model-a-profile", "attr": "arn"}])])])
+}
+
+test_fail_role_invokes_the_foundation_model_directly if {
+	statement := _invoke("arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0")
+	count(guardrails.unguarded_model) == 1 with input as _input([_profile("a", ["g"]), _role_policy([statement])])
+}
+
+test_fail_wildcard_action_on_every_model if {
+	statement := {"Effect": "Allow", "Action": "bedrock:*", "Resource": "*"}
+	count(guardrails.unguarded_model) == 1 with input as _input([_profile("a", ["g"]), _role_policy([statement])])
+}
+
+test_fail_condition_names_another_guardrail if {
+	statement := _with_guardrail(_invoke([{"ref": "model-a-profile", "attr": "arn"}]), "other")
+	count(guardrails.unguarded_model) == 1 with input as _input([_profile("a", ["g"]), _role_policy([statement])])
+}
+
+test_pass_role_requires_the_guardrail if {
+	statement := _with_guardrail(_invoke([
+		{"ref": "model-a-profile", "attr": "arn"},
+		"arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-haiku-20240307-v1:0",
+	]), "g")
+	inp := _input([_profile("a", ["g"]), _kb("docs", ["a"]), _role_policy([statement])])
+	guardrails.unguarded_model == set() with input as inp
+}
+
+test_pass_other_actions_need_no_condition if {
+	statement := {"Effect": "Allow", "Action": "bedrock:GetPrompt", "Resource": "*"}
+	guardrails.unguarded_model == set() with input as _input([_profile("a", ["g"]), _role_policy([statement])])
+}
+
+# -- LLM-GRD-002 --------------------------------------------------------------------------------
+
+test_fail_prompt_attack_filter_below_high if {
+	guardrails.weak_prompt_attack_filter == {{
+		"msg": "guardrail g filters prompt attacks at MEDIUM on input, not HIGH",
+		"resource": "guardrail-g",
+		"pointer": "/spec/guardrails/g",
+	}} with input as _input([_guardrail("g", _filters("MEDIUM", "HIGH"), {})])
+}
+
+test_fail_prompt_attack_filter_missing if {
+	guardrails.weak_prompt_attack_filter == {{
+		"msg": "guardrail g filters prompt attacks at NONE on input, not HIGH",
+		"resource": "guardrail-g",
+		"pointer": "/spec/guardrails/g",
+	}} with input as _input([_guardrail("g", {}, {})])
+}
+
+test_pass_prompt_attack_filter_high if {
+	guardrails.weak_prompt_attack_filter == set() with input as _input([_guardrail("g", _filters("HIGH", "HIGH"), {})])
+}
+
+# -- LLM-GRD-003 --------------------------------------------------------------------------------
+
+_classified(classification, resources) := object.union(
+	_input(resources),
+	{"spec": {"metadata": {"dataClassification": classification}}},
+)
+
+test_fail_confidential_guardrail_without_pii if {
+	guardrails.missing_pii_filter == {{
+		"msg": "guardrail g of a confidential application filters no PII",
+		"resource": "guardrail-g",
+		"pointer": "/spec/guardrails/g",
+	}} with input as _classified("confidential", [_guardrail("g", {}, {})])
+}
+
+test_pass_restricted_guardrail_with_a_pii_regex if {
+	inputs := {
+		"sensitiveInformationPolicyConfig": {
+			"regexesConfigs": [{"name": "Employee", "pattern": "EMP-[0-9]{6}", "action": "BLOCK"}],
+		},
+	}
+	guardrails.missing_pii_filter == set() with input as _classified("restricted", [_guardrail("g", inputs, {})])
+}
+
+test_pass_internal_guardrail_without_pii if {
+	guardrails.missing_pii_filter == set() with input as _classified("internal", [_guardrail("g", {}, {})])
+}
+
+# -- LLM-GRD-004 --------------------------------------------------------------------------------
+
+_grounding(grounding, relevance) := {"contextualGroundingPolicyConfig": {"filtersConfigs": [
+	{"type": "GROUNDING", "threshold": grounding},
+	{"type": "RELEVANCE", "threshold": relevance},
+]}}
+
+test_fail_knowledge_base_guardrail_without_grounding if {
+	guardrails.missing_grounding_check == {{
+		"msg": "guardrail g guards retrieval-augmented answers (knowledge base docs, model a) without a contextual grounding check",
+		"resource": "guardrail-g",
+		"pointer": "/spec/guardrails/g",
+	}} with input as _input([_guardrail("g", {}, {"models": ["a"], "knowledgeBases": ["docs"]}), _kb("docs", ["a"])])
+}
+
+test_fail_answering_model_guardrail_without_grounding if {
+	guardrails.missing_grounding_check == {{
+		"msg": "guardrail g guards retrieval-augmented answers (model a) without a contextual grounding check",
+		"resource": "guardrail-g",
+		"pointer": "/spec/guardrails/g",
+	}} with input as _input([_guardrail("g", {}, {"models": ["a"], "knowledgeBases": []}), _kb("docs", ["a"])])
+}
+
+test_fail_zero_relevance_threshold if {
+	inp := _input([_guardrail("g", _grounding(0.8, 0), {"knowledgeBases": ["docs"]}), _kb("docs", [])])
+	count(guardrails.missing_grounding_check) == 1 with input as inp
+}
+
+test_pass_grounding_checked if {
+	inp := _input(
+		[_guardrail("g", _grounding(0.8, 0.7), {"models": ["a"], "knowledgeBases": ["docs"]}), _kb("docs", ["a"])],
+	)
+	guardrails.missing_grounding_check == set() with input as inp
+}
+
+test_pass_guardrail_outside_retrieval if {
+	inp := _input([_guardrail("g", {}, {"models": ["b"], "knowledgeBases": []}), _kb("docs", ["a"])])
+	guardrails.missing_grounding_check == set() with input as inp
+}
+
+# -- LLM-GRD-005 --------------------------------------------------------------------------------
+
+test_fail_content_filter_low if {
+	guardrails.weak_content_filter == {
+		{"msg": "guardrail g filters violence at LOW on input", "resource": "guardrail-g", "pointer": "/spec/guardrails/g"},
+		{"msg": "guardrail g filters violence at LOW on output", "resource": "guardrail-g", "pointer": "/spec/guardrails/g"},
+	} with input as _input([_guardrail("g", _filters("HIGH", "LOW"), {})])
+}
+
+test_fail_content_filters_missing if {
+	count(guardrails.weak_content_filter) == 10 with input as _input([_guardrail("g", {}, {})])
+}
+
+test_pass_content_filters_medium if {
+	guardrails.weak_content_filter == set() with input as _input([_guardrail("g", _filters("HIGH", "MEDIUM"), {})])
+}
