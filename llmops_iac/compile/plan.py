@@ -34,6 +34,10 @@ CONTEXT_KEYS = ("accountId", "callerArn")
 _LOGICAL = re.compile(r"^[a-z][a-z0-9-]{0,127}$")
 
 
+def _same(value: Any) -> Any:
+    return value
+
+
 def ref(name: str, attr: str) -> dict[str, str]:
     """Return a reference to output ``attr`` of resource ``name``."""
     return {"ref": name, "attr": attr}
@@ -140,8 +144,11 @@ class Plan:
     def by_type(self, type: str) -> list[Resource]:
         return [r for r in self.resources.values() if r.type == type]
 
-    def to_data(self) -> dict[str, Any]:
-        """Return the Plan as JSON-ready data (schemas/plan.schema.json), in a stable order."""
+    def to_data(self, *, copy_values: bool = True) -> dict[str, Any]:
+        """Return the Plan as JSON-ready data (schemas/plan.schema.json), in a stable order.
+
+        ``copy_values=False`` shares the inputs and meta with the Plan (read-only use, e.g. a policy input).
+        """
         return {
             "planVersion": PLAN_VERSION,
             "app": self.app,
@@ -150,6 +157,6 @@ class Plan:
             "specFile": self.spec_file,
             "specHash": self.spec_hash,
             "tags": dict(self.tags),
-            "resources": [copy.deepcopy(self.resources[n].to_data()) for n in sorted(self.resources)],
+            "resources": [(copy.deepcopy if copy_values else _same)(self.resources[n].to_data()) for n in sorted(self.resources)],
             "outputs": dict(sorted(self.outputs.items())),
         }

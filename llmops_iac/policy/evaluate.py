@@ -78,7 +78,7 @@ def build_input(loaded: Any, plan: Any, *, stack: str | None, today: dt.date | N
     """The document every rule reads: ``{spec, plan, context}``."""
     return {
         "spec": loaded.data,
-        "plan": plan.to_data(),
+        "plan": plan.to_data(copy_values=False),
         "context": {
             "stack": stack,
             "environment": plan.environment,

@@ -40,7 +40,19 @@ class Profile:
 
 
 def load_all(catalogue: Catalogue) -> dict[str, Profile]:
-    """Every profile in the policy directories' profiles/ folders; raise InternalError for a bad one."""
+    """Every profile in the policy directories' profiles/ folders; raise InternalError for a bad one.
+
+    Read once per catalogue: judging many specs reuses them.
+    """
+    cached = getattr(catalogue, "_profiles", None)
+    if cached is not None:
+        return cached
+    profiles = _read_all(catalogue)
+    catalogue._profiles = profiles  # type: ignore[attr-defined]
+    return profiles
+
+
+def _read_all(catalogue: Catalogue) -> dict[str, Profile]:
     from cerberus import Validator
 
     out: dict[str, Profile] = {}

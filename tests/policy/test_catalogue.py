@@ -171,7 +171,7 @@ class _PatchedPlan:
     def __init__(self, plan: Any, data: dict[str, Any]):
         self._plan, self._data = plan, data
 
-    def to_data(self) -> dict[str, Any]:
+    def to_data(self, *, copy_values: bool = True) -> dict[str, Any]:
         return copy.deepcopy(self._data)
 
     def __getattr__(self, name: str) -> Any:
