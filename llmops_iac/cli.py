@@ -221,6 +221,64 @@ def plan(file: str, stack: str | None, stacks_dir: str | None, fmt: str, out: st
     sys.exit(EXIT_OK)
 
 
+@cli.command(epilog=EXIT_CODES_HELP)
+@click.argument("file", type=click.Path(dir_okay=True))
+@click.option("--repo", default=None, metavar="PATH", type=click.Path(file_okay=False),
+              help="Repository to read evidence from (CI workflows, CODEOWNERS); default: the spec's git repository.")
+@click.option("--no-repo", is_flag=True, help="Assess the spec and Plan alone (repository criteria fail and say why).")
+@click.option("--stack", default=None, metavar="STACK", help="Stack whose environment overrides apply.")
+@click.option("--stacks-dir", default=None, metavar="DIR", type=click.Path(file_okay=False), help="Directory of stack files.")
+@click.option("--fail-under", default=None, metavar="LEVEL",
+              help="Exit 1 when the overall level is below LEVEL (0-3, or 'target' for the spec's maturity.target).")
+@click.option("--format", "fmt", type=click.Choice(("text", "json", "markdown", "html")), default="text", show_default=True,
+              help="Format printed on standard output.")
+@click.option("--output", "outputs", multiple=True, metavar="FORMAT=PATH",
+              help="Also write the report as FORMAT (text, json, markdown, html) to PATH, atomically. Repeatable.")
+@_guard
+def maturity(file: str, repo: str | None, no_repo: bool, stack: str | None, stacks_dir: str | None, fail_under: str | None,
+             fmt: str, outputs: tuple[str, ...]) -> None:
+    """Assess LLMOps maturity (six dimensions, levels 0-3) from the spec, its Plan and the repository.
+
+    Every level is traced to the criteria and evidence that earned or blocked it;
+    the roadmap lists the failing criteria of the next level first.
+
+    \b
+    Example:
+      llmops-iac maturity examples/support-assistant.yaml --stack prod --fail-under target --output html=maturity.html
+    """
+    from llmops_iac.errors import UsageError
+    from llmops_iac.maturity import FORMATS, render
+    from llmops_iac.pipeline import PolicyOptions, run
+    from llmops_iac.report import text as text_report
+    from llmops_iac.report import write_atomic
+
+    targets = []
+    for spec in outputs:
+        out_fmt, sep, path = spec.partition("=")
+        if not sep or out_fmt not in FORMATS or not path:
+            raise UsageError(f"--output {spec!r}: write FORMAT=PATH with FORMAT one of {', '.join(FORMATS)}")
+        targets.append((out_fmt, path))
+    if fail_under is not None and fail_under != "target" and fail_under not in ("0", "1", "2", "3"):
+        raise UsageError(f"--fail-under {fail_under!r}: use 0, 1, 2, 3 or target")
+    if repo and no_repo:
+        raise UsageError("--repo and --no-repo exclude each other")
+    options = PolicyOptions(repo="" if no_repo else repo)
+    result = run("maturity", (file,), stack=stack, stacks_dir=stacks_dir, policy=options)
+    f = result.files[0]
+    if not f.ok or f.maturity is None:
+        click.echo(text_report.render(result), nl=False, err=True)
+        sys.exit(EXIT_INPUT)
+    for out_fmt, path in targets:
+        write_atomic(path, render(f.maturity, out_fmt))
+    click.echo(render(f.maturity, fmt), nl=False)
+    if fail_under is not None:
+        floor = f.maturity.target if fail_under == "target" else int(fail_under)
+        if f.maturity.level < floor:
+            click.echo(f"llmops-iac: maturity level {f.maturity.level} is below {floor}", err=True)
+            sys.exit(EXIT_FINDINGS)
+    sys.exit(EXIT_OK)
+
+
 @cli.group(epilog=EXIT_CODES_HELP)
 def policy() -> None:
     """Rego policies: judge specs, run the policy tests, generate the rule reference, build an OPA bundle.

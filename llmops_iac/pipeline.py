@@ -15,8 +15,8 @@ SPEC_SUFFIXES = (".yaml", ".yml", ".json")
 _SPEC_MARK = re.compile(rb"(?m)^\s*[\"']?(?:kind[\"']?\s*:\s*[\"']?LLMApplication|apiVersion[\"']?\s*:\s*[\"']?llmops-iac/)")
 _SKIP_DIRS = {".git", ".venv", "node_modules", "__pycache__", ".pulumi", "stacks"}
 
-STAGES = ("load", "validate", "compile", "policy")
-"""The stages `check` runs, in order; later issues add cost and maturity."""
+STAGES = ("load", "validate", "compile", "maturity", "policy")
+"""The stages `check` runs, in order; the policy stage judges the maturity assessment too (llmops.maturity)."""
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,7 @@ class PolicyOptions:
     profile: str | None = None
     fail_level: str = "error"
     today: Any = None  # datetime.date; None = today
+    repo: str | None = None  # maturity evidence: None = the spec's git repository; "" = none
 
 
 @dataclass
@@ -41,6 +42,7 @@ class FileResult:
     loaded: LoadedSpec | None = None
     plan: Any = None  # llmops_iac.compile.plan.Plan once compiled
     policy: Any = None  # llmops_iac.policy.evaluate.PolicyResult once judged
+    maturity: Any = None  # llmops_iac.maturity.assess.Assessment once assessed
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -128,7 +130,8 @@ def run(command: str, paths: Iterable[str], *, stack: str | None = None, stacks_
 
     Raises EngineError (exit 3) when the policy engine cannot give a verdict.
     """
-    stages = {"validate": ("load", "validate"), "plan": ("load", "validate", "compile")}.get(command, STAGES)
+    stages = {"validate": ("load", "validate"), "plan": ("load", "validate", "compile"),
+              "maturity": ("load", "validate", "compile", "maturity")}.get(command, STAGES)
     files, skipped = expand(paths) if command in ("check", "policy") else (list(paths), [])
     judge = None
     if "policy" in stages:
@@ -151,12 +154,24 @@ def run(command: str, paths: Iterable[str], *, stack: str | None = None, stacks_
                     result.plan = compile_spec(loaded)
                 except SpecError as exc:
                     result.diagnostics.extend(exc.diagnostics)
+            if "maturity" in stages and result.plan is not None:
+                result.maturity = _assess(loaded, result.plan, policy or PolicyOptions())
             if judge is not None and result.plan is not None:
-                result.policy = judge(loaded, result.plan)
+                result.policy = judge(loaded, result.plan,
+                                      maturity=result.maturity.policy_input() if result.maturity is not None else None)
         results.append(result)
     return RunResult(command=command, stages=stages, files=results, stack=stack, skipped=skipped,
                      policy_options=policy or PolicyOptions() if judge else None,
                      engine=getattr(judge, "engine_name", None), catalogue=getattr(judge, "catalogue", None))
+
+
+def _assess(loaded: LoadedSpec, plan: Any, options: PolicyOptions):
+    """The maturity assessment, with evidence from ``options.repo`` (default: the spec's git repository)."""
+    from llmops_iac.maturity.assess import assess
+    from llmops_iac.maturity.repo import repo_root
+
+    repo = repo_root(loaded.source_path) if options.repo is None else (options.repo or None)
+    return assess(loaded, plan, repo=repo, today=options.today)
 
 
 def _policy_judge(options: PolicyOptions, stack: str | None):
@@ -168,8 +183,9 @@ def _policy_judge(options: PolicyOptions, stack: str | None):
     eng = engine.create(options.engine, opa_url=options.opa_url)
     eng.load(cat.modules, {})
 
-    def judge(loaded: LoadedSpec, plan: Any):
-        return evaluate.judge(eng, cat, loaded, plan, stack=stack, today=options.today, profile_name=options.profile)
+    def judge(loaded: LoadedSpec, plan: Any, maturity: Any = None):
+        return evaluate.judge(eng, cat, loaded, plan, stack=stack, today=options.today, profile_name=options.profile,
+                              maturity=maturity)
 
     judge.engine_name = eng.name  # type: ignore[attr-defined]
     judge.catalogue = cat  # type: ignore[attr-defined]

@@ -8,7 +8,7 @@ from llmops_iac.policy.catalog import FRAMEWORKS, Catalogue
 AREA_TITLES = {
     "guardrails": "Guardrails", "security": "Security", "data": "Data protection", "cost": "Cost",
     "deployment": "Deployment", "observability": "Observability", "prompts": "Prompts", "evaluation": "Evaluation",
-    "retrieval": "Retrieval", "governance": "Governance",
+    "retrieval": "Retrieval", "governance": "Governance", "maturity": "Maturity",
 }
 
 

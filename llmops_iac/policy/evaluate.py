@@ -74,9 +74,11 @@ class PolicyResult:
         return any(SEVERITY_RANK[f.severity] >= SEVERITY_RANK[level] for f in self.active())
 
 
-def build_input(loaded: Any, plan: Any, *, stack: str | None, today: dt.date | None = None) -> dict[str, Any]:
-    """The document every rule reads: ``{spec, plan, context}``."""
-    return {
+def build_input(loaded: Any, plan: Any, *, stack: str | None, today: dt.date | None = None,
+                maturity: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The document every rule reads: ``{spec, plan, context}``, plus ``maturity`` (the assessment's
+    policy input) when the maturity stage ran."""
+    document = {
         "spec": loaded.data,
         "plan": plan.to_data(copy_values=False),
         "context": {
@@ -86,12 +88,16 @@ def build_input(loaded: Any, plan: Any, *, stack: str | None, today: dt.date | N
             "today": (today or dt.date.today()).isoformat(),
         },
     }
+    if maturity is not None:
+        document["maturity"] = maturity
+    return document
 
 
 def judge(engine: Engine, catalogue: Catalogue, loaded: Any, plan: Any, *, stack: str | None = None,
-          today: dt.date | None = None, profile_name: str | None = None) -> PolicyResult:
+          today: dt.date | None = None, profile_name: str | None = None,
+          maturity: dict[str, Any] | None = None) -> PolicyResult:
     """Evaluate every rule for one spec; raise EngineError if the engine can't give a verdict."""
-    document = build_input(loaded, plan, stack=stack, today=today)
+    document = build_input(loaded, plan, stack=stack, today=today, maturity=maturity)
     raw = engine.evaluate(document)
     profile = profiles.select(catalogue, plan.environment, profile_name)
     result = PolicyResult(engine=engine.name, profile=profile.name, environment=plan.environment)
@@ -134,6 +140,8 @@ def _results(rule: Rule, value: Any) -> list[dict[str, Any]]:
 
 def _present(document: dict[str, Any]) -> set[str]:
     present = {r["type"] for r in document["plan"]["resources"]}
+    if "maturity" in document:
+        present.add("maturity:assessment")
     for section, value in document["spec"].get("spec", {}).items():
         if value not in (None, [], {}):
             present.add(f"spec:{section}")

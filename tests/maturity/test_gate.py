@@ -1,4 +1,4 @@
-"""The proposed Rego gate (proposed_gate/maturity.rego) over Assessment.policy_input(), in the embedded engine."""
+"""The maturity gate (policies/maturity/maturity.rego) over Assessment.policy_input(), in the embedded engine."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from tests.maturity.helpers import TODAY, at_root, example, fixture_repo
 
 regopy = pytest.importorskip("regopy")
 
-GATE = ROOT / "tests" / "maturity" / "proposed_gate" / "maturity.rego"
+GATE = ROOT / "policies" / "maturity" / "maturity.rego"
 LIB = ROOT / "policies" / "lib" / "lib.rego"
 
 

@@ -31,6 +31,7 @@ import pytest
 import yaml
 
 from llmops_iac.compile import compile_spec
+from llmops_iac.pipeline import PolicyOptions, _assess
 from llmops_iac.policy import catalog, engine, evaluate, profiles
 from llmops_iac.policy.catalog import SEVERITIES
 from llmops_iac.spec.validate import load_spec
@@ -42,7 +43,7 @@ FIXTURE_TODAY = dt.date(2026, 6, 1)
 
 AREAS = {
     "guardrails": "GRD", "security": "SEC", "data": "DAT", "cost": "CST", "deployment": "DEP",
-    "observability": "OBS", "prompts": "PRM", "evaluation": "EVL", "retrieval": "RET", "governance": "GOV",
+    "observability": "OBS", "prompts": "PRM", "evaluation": "EVL", "retrieval": "RET", "governance": "GOV", "maturity": "MAT",
 }
 REFERENCE_FORMS = {
     "owasp": re.compile(r"^LLM(0[1-9]|10)$"),
@@ -218,7 +219,9 @@ def _outcome(eng, path: Path, rule_id: str, patch: Path | None = None):
     if patch is not None:
         ops = yaml.safe_load(patch.read_text(encoding="utf-8"))
         plan = _PatchedPlan(plan, _apply(plan.to_data(), ops))
-    result = evaluate.judge(eng, CATALOGUE, loaded, plan, today=FIXTURE_TODAY)
+    # as `check` judges: with the maturity assessment, evidence from this repository
+    maturity = _assess(loaded, compile_spec(loaded), PolicyOptions(today=FIXTURE_TODAY)).policy_input()
+    result = evaluate.judge(eng, CATALOGUE, loaded, plan, today=FIXTURE_TODAY, maturity=maturity)
     findings = [f.message for f in result.findings if f.rule_id == rule_id]
     return result.outcomes[rule_id], findings
 
@@ -280,6 +283,7 @@ def _example_cases() -> list[tuple[Path, str | None]]:
 def test_examples_pass_every_error_level_rule(judge_engine, path, env):
     loaded = load_spec(str(path), environment=env)
     plan = compile_spec(loaded)
-    result = evaluate.judge(judge_engine, CATALOGUE, loaded, plan)
+    maturity = _assess(loaded, plan, PolicyOptions()).policy_input()
+    result = evaluate.judge(judge_engine, CATALOGUE, loaded, plan, maturity=maturity)
     errors = [f"{f.rule_id} {f.message}" for f in result.active() if f.severity == "error"]
     assert not errors, f"{path.name} ({env or 'default'}, profile {result.profile}) fails error-level rules:\n  " + "\n  ".join(errors)

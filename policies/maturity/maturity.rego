@@ -1,13 +1,9 @@
-# PROPOSAL for policies/maturity/maturity.rego (the maturity gate of issue 5); kept
-# here, next to the test that runs it, until the policy stage passes the assessment.
+# Maturity gate: the LLMOps maturity assessment (llmops-iac maturity) as policy.
 #
-# Input: {spec, plan, context: {stack, environment, today},
-#         maturity: llmops_iac.maturity.assess.Assessment.policy_input()}
-# where maturity is {maturityVersion, environment, productionEnvironment, repository
-# (bool), target, overall: {level, levelName, score, meetsTarget}, dimensions: [{id,
-# name, achieved, target, meetsTarget, score, blockedBy: [criterion IDs], next: the
-# blockedBy IDs joined with ", " (rego-cpp quotes concat() results inside sprintf())}],
-# subDimensions: [{id, applicable, level, state}], failing: [criterion IDs]}.
+# input.maturity is llmops_iac.maturity.assess.Assessment.policy_input():
+# {environment, productionEnvironment, repository, target, overall: {level, score, meetsTarget},
+#  dimensions: [{id, name, achieved, target, meetsTarget, score, blockedBy, next}], subDimensions, failing}.
+# Without an assessment (the policy stage run without the maturity stage) both rules are not applicable.
 package llmops.maturity
 
 import rego.v1
@@ -33,7 +29,7 @@ import data.llmops.lib
 #     nist: [GOVERN 1.4, MANAGE 4.1]
 #     euAiAct: [Article 17]
 #     awsGenAiLens: [GENOPS04-BP02]
-#   applies_to: [spec:maturity]
+#   applies_to: [maturity:assessment]
 production_below_operational contains lib.spec_result("/spec/maturity/target", msg) if {
 	lib.is_production
 	some d in input.maturity.dimensions
@@ -57,7 +53,7 @@ production_below_operational contains lib.spec_result("/spec/maturity/target", m
 #     nist: [GOVERN 1.5, MANAGE 4.2]
 #     euAiAct: [Article 17]
 #     awsGenAiLens: [GENOPS04-BP02]
-#   applies_to: [spec:maturity]
+#   applies_to: [maturity:assessment]
 target_not_met contains lib.spec_result("/spec/maturity/target", msg) if {
 	some d in input.maturity.dimensions
 	d.achieved < d.target

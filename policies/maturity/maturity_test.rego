@@ -1,0 +1,50 @@
+package llmops.maturity_test
+
+import rego.v1
+
+import data.llmops.maturity
+
+_input(environment, dimensions) := {
+	"spec": {},
+	"plan": {"resources": []},
+	"context": {"environment": environment, "today": "2026-06-01"},
+	"maturity": {"dimensions": dimensions},
+}
+
+_dim(name, achieved, target) := {"id": "X", "name": name, "achieved": achieved, "target": target, "next": "MAT-X-201"}
+
+# -- LLM-MAT-001 --------------------------------------------------------------------------------
+
+test_fail_production_below_operational if {
+	maturity.production_below_operational == {{
+		"msg": "CI/CD is at maturity level 1 in production, below the operational level 2 (next: MAT-X-201)",
+		"resource": null,
+		"pointer": "/spec/maturity/target",
+	}} with input as _input("prod", [_dim("CI/CD", 1, 2), _dim("Cost", 2, 2)])
+}
+
+test_pass_production_at_operational if {
+	count(maturity.production_below_operational) == 0 with input as _input("prod", [_dim("CI/CD", 2, 2), _dim("Cost", 3, 2)])
+}
+
+test_pass_below_operational_outside_production if {
+	count(maturity.production_below_operational) == 0 with input as _input("dev", [_dim("CI/CD", 0, 1)])
+}
+
+# -- LLM-MAT-002 --------------------------------------------------------------------------------
+
+test_fail_target_not_met if {
+	maturity.target_not_met == {{
+		"msg": "Cost is at maturity level 1, below the declared target 3 (next: MAT-X-201)",
+		"resource": null,
+		"pointer": "/spec/maturity/target",
+	}} with input as _input("dev", [_dim("Cost", 1, 3), _dim("Governance", 3, 3)])
+}
+
+test_pass_target_met if {
+	count(maturity.target_not_met) == 0 with input as _input("dev", [_dim("Cost", 3, 3)])
+}
+
+test_pass_without_an_assessment if {
+	count(maturity.target_not_met) == 0 with input as {"spec": {}, "plan": {"resources": []}, "context": {}}
+}
