@@ -416,3 +416,8 @@ def main() -> None:
     except KeyboardInterrupt:
         click.echo("llmops-iac: interrupted", err=True)
         sys.exit(130)
+
+
+from llmops_iac.cli_cost import register as _register_cost  # noqa: E402 - the cost commands of issue 6
+
+_register_cost(cli)
