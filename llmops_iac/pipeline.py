@@ -15,7 +15,7 @@ SPEC_SUFFIXES = (".yaml", ".yml", ".json")
 _SPEC_MARK = re.compile(rb"(?m)^\s*[\"']?(?:kind[\"']?\s*:\s*[\"']?LLMApplication|apiVersion[\"']?\s*:\s*[\"']?llmops-iac/)")
 _SKIP_DIRS = {".git", ".venv", "node_modules", "__pycache__", ".pulumi", "stacks"}
 
-STAGES = ("load", "validate", "compile", "maturity", "policy")
+STAGES = ("load", "validate", "compile", "cost", "maturity", "policy")
 """The stages `check` runs, in order; the policy stage judges the maturity assessment too (llmops.maturity)."""
 
 
@@ -43,6 +43,7 @@ class FileResult:
     plan: Any = None  # llmops_iac.compile.plan.Plan once compiled
     policy: Any = None  # llmops_iac.policy.evaluate.PolicyResult once judged
     maturity: Any = None  # llmops_iac.maturity.assess.Assessment once assessed
+    cost: Any = None  # llmops_iac.cost.estimate.Estimate once estimated
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -154,15 +155,37 @@ def run(command: str, paths: Iterable[str], *, stack: str | None = None, stacks_
                     result.plan = compile_spec(loaded)
                 except SpecError as exc:
                     result.diagnostics.extend(exc.diagnostics)
+            if "cost" in stages and result.plan is not None:
+                result.cost = _estimate(loaded, result.plan)
             if "maturity" in stages and result.plan is not None:
                 result.maturity = _assess(loaded, result.plan, policy or PolicyOptions())
             if judge is not None and result.plan is not None:
                 result.policy = judge(loaded, result.plan,
-                                      maturity=result.maturity.policy_input() if result.maturity is not None else None)
+                                      maturity=result.maturity.policy_input() if result.maturity is not None else None,
+                                      cost=cost_input(result.cost) if result.cost is not None else None)
         results.append(result)
     return RunResult(command=command, stages=stages, files=results, stack=stack, skipped=skipped,
                      policy_options=policy or PolicyOptions() if judge else None,
                      engine=getattr(judge, "engine_name", None), catalogue=getattr(judge, "catalogue", None))
+
+
+def _estimate(loaded: LoadedSpec, plan: Any):
+    """The monthly cost estimate (offline price table) with its GPU-fit results."""
+    from llmops_iac.cost.estimate import estimate
+
+    return estimate(plan, loaded)
+
+
+def cost_input(est: Any) -> dict[str, Any]:
+    """The part of an estimate policies read as ``input.cost``: totals, budget, flags, GPU fit."""
+    data = est.to_dict()
+    return {k: data[k] for k in ("currency", "total", "budget", "flags", "gpu") if k in data}
+
+
+def stage_inputs(loaded: LoadedSpec, plan: Any, options: PolicyOptions | None = None) -> dict[str, Any]:
+    """``{maturity, cost}`` for the policy input, as `check` computes them (for tests and the policy pack)."""
+    options = options or PolicyOptions()
+    return {"maturity": _assess(loaded, plan, options).policy_input(), "cost": cost_input(_estimate(loaded, plan))}
 
 
 def _assess(loaded: LoadedSpec, plan: Any, options: PolicyOptions):
@@ -183,9 +206,9 @@ def _policy_judge(options: PolicyOptions, stack: str | None):
     eng = engine.create(options.engine, opa_url=options.opa_url)
     eng.load(cat.modules, {})
 
-    def judge(loaded: LoadedSpec, plan: Any, maturity: Any = None):
+    def judge(loaded: LoadedSpec, plan: Any, maturity: Any = None, cost: Any = None):
         return evaluate.judge(eng, cat, loaded, plan, stack=stack, today=options.today, profile_name=options.profile,
-                              maturity=maturity)
+                              maturity=maturity, cost=cost)
 
     judge.engine_name = eng.name  # type: ignore[attr-defined]
     judge.catalogue = cat  # type: ignore[attr-defined]

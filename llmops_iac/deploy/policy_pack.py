@@ -44,7 +44,7 @@ def _setting(args: StackValidationArgs, key: str, env: str) -> str | None:
 def judge_resources(resources: Iterable[Any], spec: str, environment: str | None, region: str | None):
     """Return (PolicyResult, URN by logical name, the Plan judged) for ``spec`` with the live ``resources``."""
     from llmops_iac.compile import compile_spec
-    from llmops_iac.pipeline import PolicyOptions, _assess, _policy_judge
+    from llmops_iac.pipeline import PolicyOptions, _policy_judge, stage_inputs
     from llmops_iac.spec.validate import load_spec
 
     loaded = load_spec(spec, environment=environment, region=region)
@@ -66,8 +66,8 @@ def judge_resources(resources: Iterable[Any], spec: str, environment: str | None
                 res.inputs[key] = value
     options = PolicyOptions()
     judge = _policy_judge(options, None)
-    maturity = _assess(loaded, plan, options).policy_input()
-    return judge(loaded, plan, maturity=maturity), {name: getattr(r, "urn", None) for name, r in live.items()}, plan
+    extra = stage_inputs(loaded, plan, options)
+    return judge(loaded, plan, **extra), {name: getattr(r, "urn", None) for name, r in live.items()}, plan
 
 
 def _has_expression(value: Any) -> bool:

@@ -75,9 +75,9 @@ class PolicyResult:
 
 
 def build_input(loaded: Any, plan: Any, *, stack: str | None, today: dt.date | None = None,
-                maturity: dict[str, Any] | None = None) -> dict[str, Any]:
+                maturity: dict[str, Any] | None = None, cost: dict[str, Any] | None = None) -> dict[str, Any]:
     """The document every rule reads: ``{spec, plan, context}``, plus ``maturity`` (the assessment's
-    policy input) when the maturity stage ran."""
+    policy input) and ``cost`` (the estimate's policy input) when those stages ran."""
     document = {
         "spec": loaded.data,
         "plan": plan.to_data(copy_values=False),
@@ -90,14 +90,16 @@ def build_input(loaded: Any, plan: Any, *, stack: str | None, today: dt.date | N
     }
     if maturity is not None:
         document["maturity"] = maturity
+    if cost is not None:
+        document["cost"] = cost
     return document
 
 
 def judge(engine: Engine, catalogue: Catalogue, loaded: Any, plan: Any, *, stack: str | None = None,
           today: dt.date | None = None, profile_name: str | None = None,
-          maturity: dict[str, Any] | None = None) -> PolicyResult:
+          maturity: dict[str, Any] | None = None, cost: dict[str, Any] | None = None) -> PolicyResult:
     """Evaluate every rule for one spec; raise EngineError if the engine can't give a verdict."""
-    document = build_input(loaded, plan, stack=stack, today=today, maturity=maturity)
+    document = build_input(loaded, plan, stack=stack, today=today, maturity=maturity, cost=cost)
     raw = engine.evaluate(document)
     profile = profiles.select(catalogue, plan.environment, profile_name)
     result = PolicyResult(engine=engine.name, profile=profile.name, environment=plan.environment)
@@ -142,6 +144,8 @@ def _present(document: dict[str, Any]) -> set[str]:
     present = {r["type"] for r in document["plan"]["resources"]}
     if "maturity" in document:
         present.add("maturity:assessment")
+    if "cost" in document:
+        present.add("cost:estimate")
     for section, value in document["spec"].get("spec", {}).items():
         if value not in (None, [], {}):
             present.add(f"spec:{section}")

@@ -166,3 +166,73 @@ provisioned_outside_production contains lib.result(r, msg) if {
 		[lib.model_name(r), units, input.context.environment],
 	)
 }
+
+# METADATA
+# title: The estimated monthly cost fits the budget
+# description: >-
+#   At the declared expected traffic, the cost estimate (price table × Plan) exceeds
+#   spec.budgets.monthlyUsd: the budget will alert every month, or the traffic
+#   assumptions are wrong.
+# related_resources:
+#   - ref: https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-managing-costs.html
+# custom:
+#   id: LLM-CST-005
+#   severity: warning
+#   remediation: >-
+#     Run `llmops-iac cost <spec>` to see which resources drive the estimate; raise
+#     budgets.monthlyUsd, lower the expected traffic or choose cheaper models or instances.
+#   frameworks:
+#     owasp: [LLM10]
+#     nist: [MANAGE 2.1]
+#     awsGenAiLens: [GENCOST01-BP01]
+#   applies_to: [cost:estimate]
+estimate_over_budget contains lib.spec_result("/spec/budgets/monthlyUsd", msg) if {
+	input.cost.flags.overBudgetAtExpected
+	msg := sprintf(
+		"expected monthly cost %d USD exceeds the budget of %d USD",
+		[round(input.cost.total.expected), round(input.cost.budget.monthlyUsd)],
+	)
+}
+
+# METADATA
+# title: The model fits its GPU
+# description: >-
+#   Weights for the dtype or quantization, the KV cache for the declared context length
+#   and concurrency, and the runtime overhead must fit the GPU memory of the instance
+#   type across its tensor-parallel degree; otherwise the endpoint never becomes healthy.
+# related_resources:
+#   - ref: https://docs.aws.amazon.com/sagemaker/latest/dg/large-model-inference-choosing-instance-types.html
+# custom:
+#   id: LLM-CST-006
+#   severity: error
+#   remediation: >-
+#     Choose one of the instance types the finding lists, quantize the weights (awq/gptq)
+#     or lower maxContextTokens / maxConcurrentRequests.
+#   frameworks:
+#     owasp: [LLM10]
+#     nist: [MEASURE 2.6]
+#     awsGenAiLens: [GENPERF01-BP01]
+#   applies_to: [cost:estimate]
+gpu_misfit contains lib.spec_result(g.source, g.message) if {
+	some g in input.cost.gpu
+	g.status == "misfit"
+}
+
+# METADATA
+# title: GPUs are not left mostly idle
+# description: >-
+#   A model that uses under a quarter of its instance's GPU memory pays for capacity it
+#   cannot use; a smaller instance type serves it for less.
+# custom:
+#   id: LLM-CST-007
+#   severity: warning
+#   remediation: Choose a smaller GPU instance type, or serve more concurrent requests per instance.
+#   frameworks:
+#     owasp: [LLM10]
+#     nist: [MANAGE 2.1]
+#     awsGenAiLens: [GENCOST02-BP01]
+#   applies_to: [cost:estimate]
+gpu_underused contains lib.spec_result(g.source, g.message) if {
+	some g in input.cost.gpu
+	g.status == "underused"
+}

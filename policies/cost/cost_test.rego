@@ -112,3 +112,39 @@ test_pass_provisioned_throughput_in_production if {
 test_pass_on_demand_in_development if {
 	cost.provisioned_outside_production == set() with input as _input("dev", [_profile(0)])
 }
+
+# -- LLM-CST-005..007: the cost estimate ------------------------------------------------------------
+
+_cost_input(cost) := {"spec": {}, "plan": {"resources": []}, "context": {"environment": "prod"}, "cost": cost}
+
+_flags(over) := {"overBudgetAtExpected": over}
+
+test_fail_estimate_over_budget if {
+	cost.estimate_over_budget == {{
+		"msg": "expected monthly cost 3085 USD exceeds the budget of 2500 USD",
+		"resource": null,
+		"pointer": "/spec/budgets/monthlyUsd",
+	}} with input as _cost_input({"flags": _flags(true), "total": {"expected": 3085.2}, "budget": {"monthlyUsd": 2500}})
+}
+
+test_pass_estimate_within_budget if {
+	count(cost.estimate_over_budget) == 0 with input as _cost_input({"flags": _flags(false), "total": {"expected": 10}, "budget": {"monthlyUsd": 2500}})
+}
+
+test_fail_gpu_misfit if {
+	g := {"status": "misfit", "source": "/spec/models/big/instanceType", "message": "Llama-3-70B in fp16 needs ~167 GB"}
+	cost.gpu_misfit == {{"msg": "Llama-3-70B in fp16 needs ~167 GB", "resource": null, "pointer": "/spec/models/big/instanceType"}} with input as _cost_input({"gpu": [g]})
+}
+
+test_pass_gpu_fits if {
+	count(cost.gpu_misfit) == 0 with input as _cost_input({"gpu": [{"status": "fits", "source": "/x", "message": "ok"}]})
+}
+
+test_fail_gpu_underused if {
+	g := {"status": "underused", "source": "/spec/models/small", "message": "uses 4 % of 192 GB"}
+	cost.gpu_underused == {{"msg": "uses 4 % of 192 GB", "resource": null, "pointer": "/spec/models/small"}} with input as _cost_input({"gpu": [g]})
+}
+
+test_pass_without_an_estimate if {
+	count(cost.gpu_underused) == 0 with input as {"spec": {}, "plan": {"resources": []}, "context": {}}
+}

@@ -7,7 +7,7 @@ from pulumi_policy import PolicyResource, PolicyResourceOptions, StackValidation
 
 from llmops_iac.compile import compile_spec
 from llmops_iac.deploy import policy_pack, program
-from llmops_iac.pipeline import PolicyOptions, _assess, _policy_judge
+from llmops_iac.pipeline import PolicyOptions, _policy_judge, stage_inputs
 from llmops_iac.spec.validate import load_spec
 from tests.conftest import EXAMPLES, ROOT, example_files
 from tests.deploy.conftest import install_mocks, run_program
@@ -48,7 +48,7 @@ def test_pack_agrees_with_the_policy_stage(path, env, sagemaker_describe):
     config = {"spec": str(path), **({"environment": env} if env else {})}
     loaded = load_spec(str(path), environment=env)
     plan = compile_spec(loaded)
-    expected = _policy_judge(PolicyOptions(), None)(loaded, plan, maturity=_assess(loaded, plan, PolicyOptions()).policy_input())
+    expected = _policy_judge(PolicyOptions(), None)(loaded, plan, **stage_inputs(loaded, plan))
     mandatory = _violations(policy_pack.validate_mandatory, resources, config)
     advisory = _violations(policy_pack.validate_advisory, resources, config)
     assert len(mandatory) == sum(1 for f in expected.active() if f.severity == "error")

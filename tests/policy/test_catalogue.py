@@ -31,7 +31,7 @@ import pytest
 import yaml
 
 from llmops_iac.compile import compile_spec
-from llmops_iac.pipeline import PolicyOptions, _assess
+from llmops_iac.pipeline import PolicyOptions, stage_inputs
 from llmops_iac.policy import catalog, engine, evaluate, profiles
 from llmops_iac.policy.catalog import SEVERITIES
 from llmops_iac.spec.validate import load_spec
@@ -220,8 +220,8 @@ def _outcome(eng, path: Path, rule_id: str, patch: Path | None = None):
         ops = yaml.safe_load(patch.read_text(encoding="utf-8"))
         plan = _PatchedPlan(plan, _apply(plan.to_data(), ops))
     # as `check` judges: with the maturity assessment, evidence from this repository
-    maturity = _assess(loaded, compile_spec(loaded), PolicyOptions(today=FIXTURE_TODAY)).policy_input()
-    result = evaluate.judge(eng, CATALOGUE, loaded, plan, today=FIXTURE_TODAY, maturity=maturity)
+    extra = stage_inputs(loaded, compile_spec(loaded), PolicyOptions(today=FIXTURE_TODAY))
+    result = evaluate.judge(eng, CATALOGUE, loaded, plan, today=FIXTURE_TODAY, **extra)
     findings = [f.message for f in result.findings if f.rule_id == rule_id]
     return result.outcomes[rule_id], findings
 
@@ -283,7 +283,6 @@ def _example_cases() -> list[tuple[Path, str | None]]:
 def test_examples_pass_every_error_level_rule(judge_engine, path, env):
     loaded = load_spec(str(path), environment=env)
     plan = compile_spec(loaded)
-    maturity = _assess(loaded, plan, PolicyOptions()).policy_input()
-    result = evaluate.judge(judge_engine, CATALOGUE, loaded, plan, maturity=maturity)
+    result = evaluate.judge(judge_engine, CATALOGUE, loaded, plan, **stage_inputs(loaded, plan))
     errors = [f"{f.rule_id} {f.message}" for f in result.active() if f.severity == "error"]
     assert not errors, f"{path.name} ({env or 'default'}, profile {result.profile}) fails error-level rules:\n  " + "\n  ".join(errors)

@@ -35,7 +35,7 @@ def test_summary_line(scenario):
     last = text.render(scenario("report-demo")).splitlines()[-1]
     assert last.startswith("2 spec(s): 1 valid, 1 invalid; 2 error(s), 0 warning(s); 5 finding(s), 1 waived "
                            "(2 errors, 2 warnings, 1 note; fail level error)")
-    assert last.endswith("(stages: load, validate, compile, maturity, policy)")
+    assert last.endswith("(stages: load, validate, compile, cost, maturity, policy)")
 
 
 def test_status_reflects_findings(scenario):
