@@ -65,7 +65,7 @@ def policy_options(func: Callable[..., Any]) -> Callable[..., Any]:
     decorators = [
         click.option("--fail-level", type=click.Choice(("error", "warning", "note")), default="error", show_default=True,
                      help="Exit 1 when an unwaived finding is at this severity or above."),
-        click.option("--policy-dir", "policy_dirs", multiple=True, type=click.Path(file_okay=False),
+        click.option("--policy-dir", "policy_dirs", multiple=True, type=click.Path(file_okay=False, exists=True),
                      help="Extra directory of Rego policies, merged with the built-ins. Repeatable."),
         click.option("--engine", type=click.Choice(("regopy", "opa")), default=None,
                      help="In-process Rego engine: opa (the real OPA engine; the default when installed) or regopy (embedded rego-cpp)."),
@@ -111,7 +111,10 @@ def _guard(func: Callable[..., Any]) -> Callable[..., Any]:
         except LlmopsError as exc:
             click.echo(f"llmops-iac: error: {exc}", err=True)
             sys.exit(exc.exit_code)
-        except (click.exceptions.Exit, click.ClickException, SystemExit, KeyboardInterrupt):
+        except KeyboardInterrupt:  # click would turn it into "Aborted!" and exit 1
+            click.echo("\nllmops-iac: interrupted", err=True)
+            sys.exit(130)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except Exception as exc:  # noqa: BLE001 - the whole point: fail closed with a message
             if os.environ.get("LLMOPS_IAC_DEBUG"):
@@ -157,9 +160,15 @@ def validate(files: tuple[str, ...], fmt: str, outputs: tuple, stack: str | None
 @click.argument("paths", nargs=-1, type=click.Path(dir_okay=True))
 @report_options
 @policy_options
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Worker processes to check files in (default: the number of CPUs; 1 = in this process; runs of fewer than 16 files always run in this process).")
+@click.option("--timings", is_flag=True, help="Print seconds per stage (summed over files) on standard error.")
+@click.option("--cache", "cache_dir", default=None, metavar="DIR", type=click.Path(file_okay=False),
+              help="Reuse results of unchanged specs from DIR (keyed by content, tool version and policies).")
 @_guard
 def check(paths: tuple[str, ...], fmt: str, outputs: tuple, stack: str | None, stacks_dir: str | None,
-          fail_level: str, policy_dirs: tuple[str, ...], engine: str | None, opa_url: str | None, profile: str | None) -> None:
+          fail_level: str, policy_dirs: tuple[str, ...], engine: str | None, opa_url: str | None, profile: str | None,
+          jobs: int | None, timings: bool, cache_dir: str | None) -> None:
     """Run every stage over spec files and directories (default: the current directory).
 
     Directories are searched for .yaml/.yml/.json files declaring
@@ -169,12 +178,48 @@ def check(paths: tuple[str, ...], fmt: str, outputs: tuple, stack: str | None, s
     Example:
       llmops-iac check examples/ --stack prod --output json=report.json
     """
-    from llmops_iac.pipeline import run
+    import time
 
-    result = run("check", paths or (".",), stack=stack, stacks_dir=stacks_dir,
-                 policy=_options(policy_dirs, engine, opa_url, profile, fail_level))
+    from llmops_iac.pipeline import expand, run
+
+    started = time.perf_counter()
+    targets = paths or (".",)
+    jobs = jobs or os.cpu_count() or 1
+    bar = None
+    if sys.stderr.isatty():
+        count = len(expand(targets)[0])
+        if count > 20:
+            bar = click.progressbar(length=count, label="checking", file=sys.stderr)
+    try:
+        result = run("check", targets, stack=stack, stacks_dir=stacks_dir,
+                     policy=_options(policy_dirs, engine, opa_url, profile, fail_level), jobs=jobs,
+                     progress=bar.update if bar is not None else None, cache=cache_dir)
+    finally:
+        if bar is not None:
+            bar.render_finish()
     _emit(result, fmt, outputs)
+    if timings:
+        click.echo(_timing_table(result, time.perf_counter() - started, jobs), err=True, nl=False)
     _exit_for(result)
+
+
+def _timing_table(result: Any, wall: float, jobs: int) -> str:
+    """Seconds per stage summed over files (CPU-side work across workers), then the run's wall time."""
+    from llmops_iac.pipeline import STAGES
+
+    totals: dict[str, float] = {}
+    for f in result.files:
+        for stage, seconds in f.timings.items():
+            totals[stage] = totals.get(stage, 0.0) + seconds
+    n = len(result.files) or 1
+    lines = [f"{'stage':<10} {'total s':>9} {'mean ms':>9} {'max ms':>9}"]
+    for stage in (*STAGES, "cache"):
+        if stage in totals:
+            worst = max(f.timings.get(stage, 0.0) for f in result.files)
+            lines.append(f"{stage:<10} {totals[stage]:>9.3f} {totals[stage] / n * 1000:>9.1f} {worst * 1000:>9.1f}")
+    lines.append(f"{'sum':<10} {sum(totals.values()):>9.3f}")
+    lines.append(f"wall {wall:.3f} s for {len(result.files)} file(s), --jobs {jobs}")
+    return "\n".join(lines) + "\n"
 
 
 @cli.command(epilog=EXIT_CODES_HELP)
@@ -311,7 +356,7 @@ def policy_check(paths: tuple[str, ...], fmt: str, outputs: tuple, stack: str | 
 
 
 @policy.command("test", epilog=EXIT_CODES_HELP)
-@click.option("--policy-dir", "policy_dirs", multiple=True, type=click.Path(file_okay=False),
+@click.option("--policy-dir", "policy_dirs", multiple=True, type=click.Path(file_okay=False, exists=True),
               help="Extra directory of Rego policies and their _test.rego files. Repeatable.")
 @click.option("--verbose", "-v", is_flag=True, help="List passing tests too.")
 @_guard
@@ -341,7 +386,7 @@ def policy_test(policy_dirs: tuple[str, ...], verbose: bool) -> None:
 @policy.command("docs", epilog=EXIT_CODES_HELP)
 @click.option("--output", default="docs/rules.md", show_default=True, metavar="PATH", help="Where to write the rule reference.")
 @click.option("--check", "check_only", is_flag=True, help="Write nothing; exit 1 if PATH is not current.")
-@click.option("--policy-dir", "policy_dirs", multiple=True, type=click.Path(file_okay=False), help="Extra policy directory. Repeatable.")
+@click.option("--policy-dir", "policy_dirs", multiple=True, type=click.Path(file_okay=False, exists=True), help="Extra policy directory. Repeatable.")
 @_guard
 def policy_docs(output: str, check_only: bool, policy_dirs: tuple[str, ...]) -> None:
     """Generate the rule reference (docs/rules.md) from the rules' METADATA and the profiles.
@@ -373,7 +418,7 @@ def policy_docs(output: str, check_only: bool, policy_dirs: tuple[str, ...]) -> 
 @policy.command("bundle", epilog=EXIT_CODES_HELP)
 @click.option("--output", default="bundle.tar.gz", show_default=True, metavar="PATH", help="Where to write the OPA bundle.")
 @click.option("--revision", default=None, help="Bundle revision (default: a hash of its contents).")
-@click.option("--policy-dir", "policy_dirs", multiple=True, type=click.Path(file_okay=False), help="Extra policy directory. Repeatable.")
+@click.option("--policy-dir", "policy_dirs", multiple=True, type=click.Path(file_okay=False, exists=True), help="Extra policy directory. Repeatable.")
 @_guard
 def policy_bundle(output: str, revision: str | None, policy_dirs: tuple[str, ...]) -> None:
     """Build an OPA bundle (.manifest, the Rego, data.json) for an OPA server to load.

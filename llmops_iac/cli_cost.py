@@ -9,6 +9,7 @@ adds them to the main ``llmops-iac`` group (llmops_iac/cli.py calls it on its la
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -110,13 +111,29 @@ def stack_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+def _check_region(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not re.match(r"^[a-z]{2}(?:-gov)?-[a-z]+-[0-9]$", value):
+        raise click.BadParameter(f"{value!r} is not an AWS region; write one such as us-east-1", ctx, param)
+    return value
+
+
+def _check_endpoint_url(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None:
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise click.BadParameter(f"{value!r} is not an http(s) URL; write e.g. http://127.0.0.1:5000", ctx, param)
+    return value
+
+
 def aws_options(func: Callable[..., Any]) -> Callable[..., Any]:
     decorators = [
-        click.option("--region", default=None, metavar="REGION",
+        click.option("--region", default=None, metavar="REGION", callback=_check_region,
                      help="AWS region to check (default: the stack's aws:region, else spec.region, else the profile's)."),
         click.option("--profile", default=None, metavar="NAME",
                      help="AWS profile to use (default: the standard credential chain: AWS_PROFILE, environment, SSO, role)."),
-        click.option("--endpoint-url", default=None, metavar="URL",
+        click.option("--endpoint-url", default=None, metavar="URL", callback=_check_endpoint_url,
                      help="Send every AWS call to URL instead of AWS, e.g. a local moto server or LocalStack (for testing)."),
     ]
     for decorator in reversed(decorators):

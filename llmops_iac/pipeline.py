@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import re
+import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from llmops_iac.errors import Diagnostic, SpecError, UsageError
 from llmops_iac.spec.validate import LoadedSpec, display_path, load_spec
@@ -44,6 +46,7 @@ class FileResult:
     policy: Any = None  # llmops_iac.policy.evaluate.PolicyResult once judged
     maturity: Any = None  # llmops_iac.maturity.assess.Assessment once assessed
     cost: Any = None  # llmops_iac.cost.estimate.Estimate once estimated
+    timings: dict[str, float] = field(default_factory=dict, compare=False, repr=False)  # seconds per stage
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -125,48 +128,198 @@ def _looks_like_spec(path: str) -> bool:
     return bool(_SPEC_MARK.search(head)) or Path(path).name.startswith("llmapp")
 
 
+PARALLEL_FROM = 16
+"""Fewer spec files than this are checked in-process: forking workers costs more than it saves."""
+
+
 def run(command: str, paths: Iterable[str], *, stack: str | None = None, stacks_dir: str | None = None,
-        policy: PolicyOptions | None = None) -> RunResult:
+        policy: PolicyOptions | None = None, jobs: int = 1, progress: Callable[[int], None] | None = None,
+        cache: str | None = None) -> RunResult:
     """Run the stages of ``command`` over ``paths``; never raise for a bad spec (it is a result).
 
-    Raises EngineError (exit 3) when the policy engine cannot give a verdict.
+    ``jobs`` > 1 splits the files across that many worker processes (results keep the input
+    order, identical to ``jobs=1``); ``progress(n)`` is called as each n files finish;
+    ``cache`` is a directory of results keyed by content (see llmops_iac.pipeline_cache).
+    Raises EngineError (exit 3) when the policy engine cannot give a verdict, and
+    InternalError (exit 3) when a worker process dies: a file is never dropped.
     """
     stages = {"validate": ("load", "validate"), "plan": ("load", "validate", "compile"),
               "maturity": ("load", "validate", "compile", "maturity")}.get(command, STAGES)
     files, skipped = expand(paths) if command in ("check", "policy") else (list(paths), [])
-    judge = None
-    if "policy" in stages:
-        judge = _policy_judge(policy or PolicyOptions(), stack)
-    results = []
-    for path in files:
-        result = FileResult(path=display_path(path))
-        try:
-            loaded = load_spec(path, stack=stack, stacks_directory=stacks_dir)
-        except SpecError as exc:
-            result.diagnostics.extend(exc.diagnostics)
-        else:
-            result.loaded = loaded
-            result.environment = loaded.environment
-            result.diagnostics.extend(loaded.warnings)
-            if "compile" in stages:
-                from llmops_iac.compile import compile_spec
+    options = policy or PolicyOptions()
+    store = None
+    if cache is not None:
+        from llmops_iac.pipeline_cache import Cache
 
-                try:
-                    result.plan = compile_spec(loaded)
-                except SpecError as exc:
-                    result.diagnostics.extend(exc.diagnostics)
-            if "cost" in stages and result.plan is not None:
-                result.cost = _estimate(loaded, result.plan)
-            if "maturity" in stages and result.plan is not None:
-                result.maturity = _assess(loaded, result.plan, policy or PolicyOptions())
-            if judge is not None and result.plan is not None:
-                result.policy = judge(loaded, result.plan,
-                                      maturity=result.maturity.policy_input() if result.maturity is not None else None,
-                                      cost=cost_input(result.cost) if result.cost is not None else None)
-        results.append(result)
+        store = Cache(cache, command=command, stack=stack, stacks_dir=stacks_dir, options=options)
+    if jobs > 1 and len(files) >= PARALLEL_FROM:
+        results, engine_name, catalogue = _run_parallel(files, stages, stack, stacks_dir, options, jobs, progress, store)
+    else:
+        judge = _policy_judge(options, stack) if "policy" in stages else None
+        engine_name, catalogue = getattr(judge, "engine_name", None), getattr(judge, "catalogue", None)
+        if store is not None and catalogue is not None:
+            store.bind_catalogue(catalogue)
+        results = []
+        for path in files:
+            results.append(_check_file(path, stages, stack, stacks_dir, options, judge, store))
+            if progress is not None:
+                progress(1)
     return RunResult(command=command, stages=stages, files=results, stack=stack, skipped=skipped,
-                     policy_options=policy or PolicyOptions() if judge else None,
-                     engine=getattr(judge, "engine_name", None), catalogue=getattr(judge, "catalogue", None))
+                     policy_options=options if "policy" in stages else None, engine=engine_name, catalogue=catalogue)
+
+
+def _check_file(path: str, stages: tuple[str, ...], stack: str | None, stacks_dir: str | None,
+                options: PolicyOptions, judge: Any, store: Any = None) -> FileResult:
+    """Run ``stages`` over one spec file; per-stage seconds go to ``result.timings``."""
+    if store is not None:
+        hit = store.get(path)
+        if hit is not None:
+            return hit
+    result = FileResult(path=display_path(path))
+    times = result.timings
+    started = time.perf_counter()
+    try:
+        loaded = load_spec(path, stack=stack, stacks_directory=stacks_dir, timings=times)
+    except SpecError as exc:
+        result.diagnostics.extend(exc.diagnostics)
+        loaded = None
+    times["validate"] = time.perf_counter() - started - times.get("load", 0.0)
+    if loaded is not None:
+        result.loaded = loaded
+        result.environment = loaded.environment
+        result.diagnostics.extend(loaded.warnings)
+        if "compile" in stages:
+            from llmops_iac.compile import compile_spec
+
+            clock = time.perf_counter()
+            try:
+                result.plan = compile_spec(loaded)
+            except SpecError as exc:
+                result.diagnostics.extend(exc.diagnostics)
+            times["compile"] = time.perf_counter() - clock
+        if "cost" in stages and result.plan is not None:
+            clock = time.perf_counter()
+            result.cost = _estimate(loaded, result.plan)
+            times["cost"] = time.perf_counter() - clock
+        if "maturity" in stages and result.plan is not None:
+            clock = time.perf_counter()
+            result.maturity = _assess(loaded, result.plan, options)
+            times["maturity"] = time.perf_counter() - clock
+        if judge is not None and result.plan is not None:
+            clock = time.perf_counter()
+            result.policy = judge(loaded, result.plan,
+                                  maturity=result.maturity.policy_input() if result.maturity is not None else None,
+                                  cost=cost_input(result.cost) if result.cost is not None else None)
+            times["policy"] = time.perf_counter() - clock
+    if store is not None:
+        store.put(path, result)
+    return result
+
+
+# Worker state of a parallel run: set once per worker process by _worker_init.
+_WORKER: dict[str, Any] = {}
+
+
+def _worker_init(stages: tuple[str, ...], stack: str | None, stacks_dir: str | None, options: PolicyOptions,
+                 catalogue: Any, store: Any) -> None:
+    """Load the policy engine once per worker (the catalogue was loaded before the fork).
+
+    A failure is kept and raised by the worker's first task, so it reaches the parent as that
+    task's exception (exit 3 with its message) instead of a traceback printed by the pool.
+    """
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the pool
+    try:
+        judge = _policy_judge(options, stack, catalogue=catalogue) if "policy" in stages else None
+    except Exception as exc:  # noqa: BLE001 - re-raised in _worker_chunk
+        _WORKER.update(error=exc)
+        return
+    _WORKER.update(stages=stages, stack=stack, stacks_dir=stacks_dir, options=options, judge=judge, store=store)
+
+
+def _worker_chunk(chunk: list[tuple[int, str]]) -> tuple[list[tuple[int, FileResult]], str | None]:
+    w = _WORKER
+    if "error" in w:
+        raise w["error"]
+    done = []
+    for index, path in chunk:
+        result = _check_file(path, w["stages"], w["stack"], w["stacks_dir"], w["options"], w["judge"], w["store"])
+        if result.loaded is not None:
+            result.loaded.__dict__.pop("spec", None)  # a cached view of ``data``, rebuilt on demand; not picklable
+        done.append((index, result))
+    return done, getattr(w["judge"], "engine_name", None)
+
+
+def _run_parallel(files: list[str], stages: tuple[str, ...], stack: str | None, stacks_dir: str | None,
+                  options: PolicyOptions, jobs: int, progress: Callable[[int], None] | None,
+                  store: Any) -> tuple[list[FileResult], str | None, Any]:
+    """Check ``files`` in ``jobs`` forked worker processes; merge the results in input order.
+
+    The catalogue is loaded (pure Python) before the fork and shared; each worker creates
+    and loads its own engine, since a Go or C++ engine runtime does not survive a fork.
+    A worker that dies or raises fails the whole run (exit 3): no file is ever dropped.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    from llmops_iac.errors import InternalError, LlmopsError
+
+    catalogue = None
+    if "policy" in stages:
+        from llmops_iac.policy import catalog, profiles
+
+        catalogue = catalog.load(list(options.policy_dirs))
+        profiles.load_all(catalogue)  # a broken profile fails before any spec is judged
+        if store is not None:
+            store.bind_catalogue(catalogue)
+    jobs = min(jobs, len(files))
+    size = max(1, min(16, len(files) // (jobs * 8) or 1))
+    indexed = list(enumerate(files))
+    chunks = [indexed[i:i + size] for i in range(0, len(indexed), size)]
+    results: list[FileResult | None] = [None] * len(files)
+    engine_name = None
+    # fork is cheapest (imports and the catalogue are shared), but a Go (OPA) or C++ (rego-cpp) runtime
+    # already loaded in this process does not survive a fork: then start clean workers from a fork server.
+    engines_loaded = any(name in sys.modules for name in ("opa_bindings", "regopy", "_regopy"))
+    method = "forkserver" if engines_loaded else "fork"
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method),
+                               initializer=_worker_init, initargs=(stages, stack, stacks_dir, options, catalogue, store))
+    try:
+        futures = {pool.submit(_worker_chunk, chunk): chunk for chunk in chunks}
+        from concurrent.futures import as_completed
+
+        for future in as_completed(futures):
+            chunk = futures[future]
+            try:
+                done, engine_name = future.result()
+            except LlmopsError:
+                raise
+            except BrokenProcessPool as exc:
+                raise InternalError(f"a worker process died while checking {display_path(chunk[0][1])} "
+                                    f"(or a file after it): {exc}; no result is trusted, rerun with --jobs 1") from exc
+            except Exception as exc:  # noqa: BLE001 - fail closed with the file that broke the worker
+                raise InternalError(f"a worker failed on {display_path(chunk[0][1])} (or a file after it): "
+                                    f"{type(exc).__name__}: {exc}") from exc
+            for index, result in done:
+                results[index] = result
+            if progress is not None:
+                progress(len(done))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    missing = [files[i] for i, r in enumerate(results) if r is None]
+    if missing:
+        raise InternalError(f"{len(missing)} file(s) got no result from the workers, e.g. {missing[0]}")
+    if engine_name is None and "policy" in stages:
+        engine_name = _engine_name(options)
+    return results, engine_name, catalogue  # type: ignore[return-value]
+
+
+def _engine_name(options: PolicyOptions) -> str:
+    from llmops_iac.policy import engine
+
+    return engine.create(options.engine, opa_url=options.opa_url).name
 
 
 def _estimate(loaded: LoadedSpec, plan: Any):
@@ -197,12 +350,14 @@ def _assess(loaded: LoadedSpec, plan: Any, options: PolicyOptions):
     return assess(loaded, plan, repo=repo, today=options.today)
 
 
-def _policy_judge(options: PolicyOptions, stack: str | None):
-    """Load the catalogue and the engine once; return judge(loaded, plan) -> PolicyResult."""
+def _policy_judge(options: PolicyOptions, stack: str | None, catalogue: Any = None):
+    """Load the catalogue (unless given) and the engine once; return judge(loaded, plan) -> PolicyResult."""
     from llmops_iac.policy import catalog, engine, evaluate, profiles
 
-    cat = catalog.load(list(options.policy_dirs))
-    profiles.load_all(cat)  # a broken profile fails before any spec is judged
+    cat = catalogue
+    if cat is None:
+        cat = catalog.load(list(options.policy_dirs))
+        profiles.load_all(cat)  # a broken profile fails before any spec is judged
     eng = engine.create(options.engine, opa_url=options.opa_url)
     eng.load(cat.modules, {})
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from llmops_iac.errors import InternalError
+from llmops_iac.errors import InternalError, UsageError
 from llmops_iac.policy.catalog import RULE_ID, SEVERITIES, Catalogue, Rule, cerberus_errors
 
 SCHEMA = {
@@ -94,7 +94,7 @@ def select(catalogue: Catalogue, environment: str, name: str | None = None) -> P
     profiles = load_all(catalogue)
     if name is not None:
         if name not in profiles:
-            raise InternalError(f"unknown profile {name!r}; profiles: {', '.join(sorted(profiles))}")
+            raise UsageError(f"--profile {name!r}: no such policy profile; profiles: {', '.join(sorted(profiles))}")
         return profiles[name]
     for p in profiles.values():
         if environment in p.environments:

@@ -36,6 +36,15 @@ def write_atomic(path: str, content: str) -> None:
         raise UsageError(f"--output {path}: is a directory; name a file")
     if not os.path.isdir(directory):
         raise UsageError(f"--output {path}: directory {directory} does not exist; create it first")
+    if os.path.exists(path) and not os.path.isfile(path):
+        # A device or FIFO (--output /dev/stdout, /dev/null): write through it; replacing it would
+        # put a regular file where the device was.
+        try:
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(content)
+        except OSError as exc:
+            raise UsageError(f"--output {path}: cannot write there ({exc.strerror}); choose a writable location") from None
+        return
     tmp = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=".llmops-iac-", suffix=".tmp", dir=directory)

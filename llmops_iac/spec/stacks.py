@@ -61,6 +61,10 @@ def _stack_config_dir(pulumi_yaml: Path) -> str:
     return value if isinstance(value, str) else "."
 
 
+STACK_KEYS = ("config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment")
+"""Top-level keys of a Pulumi stack settings file; anything else (a misspelled ``config``) is an error."""
+
+
 def available(directory: Path) -> list[str]:
     """Return the stack names that have a file in ``directory``."""
     if not directory.is_dir():
@@ -87,6 +91,11 @@ def load_stack(name: str, directory: Path) -> Stack:
         file, line, col = doc.source.locate(pointer, key=key)
         errors.append(Diagnostic(file=file, line=line, col=col, code=code, message=message, hint=hint, pointer=pointer))
 
+    for key in doc.data:
+        if key not in STACK_KEYS:
+            guess = did_you_mean(str(key), list(STACK_KEYS))
+            err("/" + str(key).replace("~", "~0").replace("/", "~1"), "unknown-key", f"unknown stack file key {key!r}",
+                f"did you mean {guess!r}?" if guess else "known keys: " + ", ".join(STACK_KEYS), key=True)
     config = doc.data.get("config", {})
     if not isinstance(config, dict):
         err("/config", "stack-config", "config must be a mapping of namespaced keys", f"write e.g. `config: {{{PROJECT}:environment: prod}}`")
