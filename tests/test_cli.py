@@ -60,6 +60,7 @@ def test_output_writes_several_formats(invoke, tmp_path):
     result = invoke("validate", VALID, "--output", f"json={out_json}", "--output", str(out_text))
     assert result.exit_code == 0
     assert json.loads(out_json.read_text())["ok"] is True
+    assert out_json.stat().st_mode & 0o777 == 0o644  # readable like any written file, not mkstemp's 0600
     assert out_text.read_text() == result.output
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".llmops-iac-")]  # no temporary left
 

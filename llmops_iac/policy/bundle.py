@@ -30,19 +30,17 @@ is written atomically: a reader sees the old bundle or the new one.
 
 from __future__ import annotations
 
-import errno
 import gzip
 import hashlib
 import io
 import json
-import os
 import re
 import tarfile
-import tempfile
 from typing import Any
 
-from llmops_iac.errors import InternalError, UsageError
+from llmops_iac.errors import InternalError
 from llmops_iac.policy.catalog import Catalogue, rule_data
+from llmops_iac.report import write_atomic
 
 DATA_ROOT = "llmops_catalog"
 """Root of the bundle's data document (data.llmops_catalog.rules / .profiles)."""
@@ -90,7 +88,7 @@ def build_bundle(catalogue: Catalogue, path: str, revision: str | None = None) -
     """Write the bundle to ``path`` atomically; return its revision."""
     files = bundle_files(catalogue, revision)
     payload = _targz(files)
-    _write_bytes_atomic(path, payload)
+    write_atomic(path, payload)
     return json.loads(files["/.manifest"])["revision"]
 
 
@@ -122,34 +120,3 @@ def _targz(files: dict[str, bytes]) -> bytes:
     with gzip.GzipFile(filename="", fileobj=out, mode="wb", compresslevel=9, mtime=0) as gz:
         gz.write(raw.getvalue())
     return out.getvalue()
-
-
-def _write_bytes_atomic(path: str, content: bytes) -> None:
-    """llmops_iac.report.write_atomic for bytes: temporary file in the same directory, fsync, rename."""
-    directory = os.path.dirname(os.path.abspath(path))
-    if os.path.isdir(path):
-        raise UsageError(f"--output {path}: is a directory; name a file")
-    if not os.path.isdir(directory):
-        raise UsageError(f"--output {path}: directory {directory} does not exist; create it first")
-    tmp = None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".llmops-iac-", suffix=".tmp", dir=directory)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(content)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-        tmp = None
-    except PermissionError as exc:
-        raise UsageError(f"--output {path}: permission denied ({exc.strerror}); choose a writable location") from None
-    except OSError as exc:
-        if exc.errno in (errno.EROFS, errno.EACCES):
-            raise UsageError(f"--output {path}: cannot write there ({exc.strerror}); choose a writable location") from None
-        raise InternalError(f"--output {path}: writing failed ({exc.strerror or exc}); no partial file was left") from None
-    finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass

@@ -25,12 +25,14 @@ FORMATS = ("text", "json", "sarif", "junit", "markdown", "github")
 junit (JUnit XML), markdown (a pull-request comment), github (workflow-command annotations)."""
 
 
-def write_atomic(path: str, content: str) -> None:
-    """Write ``content`` to ``path`` all at once: a reader sees the old file or the new, never half.
+def write_atomic(path: str, content: str | bytes) -> None:
+    """Write ``content`` (text as UTF-8, or bytes) to ``path`` all at once: a reader sees the old
+    file or the new, never half; the new file is readable by all (0644), like any written file.
 
     Raises UsageError for a path that can't be written (exit 2) and InternalError
     for a failing disk (exit 3); the partial temporary file is always removed.
     """
+    data = content.encode("utf-8") if isinstance(content, str) else content
     directory = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
         raise UsageError(f"--output {path}: is a directory; name a file")
@@ -40,18 +42,19 @@ def write_atomic(path: str, content: str) -> None:
         # A device or FIFO (--output /dev/stdout, /dev/null): write through it; replacing it would
         # put a regular file where the device was.
         try:
-            with open(path, "w", encoding="utf-8") as fh:
-                fh.write(content)
+            with open(path, "wb") as fh:
+                fh.write(data)
         except OSError as exc:
             raise UsageError(f"--output {path}: cannot write there ({exc.strerror}); choose a writable location") from None
         return
     tmp = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=".llmops-iac-", suffix=".tmp", dir=directory)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(content)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
         tmp = None
     except PermissionError as exc:
