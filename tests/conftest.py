@@ -87,3 +87,17 @@ def golden(request):
         assert text == expected, f"{rel} differs from its golden file: review the change, then `pytest --update-golden`"
 
     return _golden
+
+
+@pytest.fixture(scope="session")
+def moto_url():
+    """A moto server on 127.0.0.1 (a free port), shared by the tests of every AWS API moto covers."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()

@@ -21,7 +21,7 @@ from llmops_iac.cli import cli
 from llmops_iac.cli_cost import register
 from llmops_iac.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK
 from tests.aws import fakes
-from tests.aws.conftest import client, moto_url, no_real_aws, reset_moto, stubbed  # noqa: F401 - fixtures
+from tests.aws.conftest import client, no_real_aws, reset_moto, stubbed  # noqa: F401 - fixtures
 from tests.conftest import EXAMPLES, ROOT, console_script
 
 register(cli)  # the lead's one line in cli.py does this; register() is idempotent

@@ -45,20 +45,6 @@ def no_real_aws(monkeypatch):
     monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/config")
 
 
-@pytest.fixture(scope="session")
-def moto_url():
-    """A moto server on 127.0.0.1 (a free port) for SageMaker, Budgets, OpenSearch Serverless, S3 Vectors, Bedrock Agents, STS."""
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
-
-
 @pytest.fixture
 def reset_moto(moto_url):
     """Start each test with an empty moto backend."""

@@ -197,25 +197,11 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.filterwarnings("ignore::DeprecationWarning:pulumi_aws"))
 
 
-@pytest.fixture(scope="session")
-def moto_endpoint():
-    """A moto server on 127.0.0.1 (a free port) for the AWS APIs the deploy program reads; yields its URL."""
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    try:
-        yield f"http://{host}:{port}"
-    finally:
-        server.stop()
-
-
 @pytest.fixture
-def sagemaker_client(moto_endpoint):
+def sagemaker_client(moto_url):
     import boto3
 
-    client = boto3.client("sagemaker", region_name="us-east-1", endpoint_url=moto_endpoint,
+    client = boto3.client("sagemaker", region_name="us-east-1", endpoint_url=moto_url,
                           aws_access_key_id="testing", aws_secret_access_key="testing")
     yield client
     for ep in client.list_endpoints()["Endpoints"]:
