@@ -96,9 +96,16 @@ def _emit(result: Any, fmt: str, outputs: tuple[tuple[str | None, str], ...]) ->
     from llmops_iac.report import renderers, write_atomic
 
     render = renderers()
+    done: dict[str, str] = {}  # each format is rendered once, however many places it goes
+
+    def text(name: str) -> str:
+        if name not in done:
+            done[name] = render[name](result)
+        return done[name]
+
     for out_fmt, path in outputs:
-        write_atomic(path, render[out_fmt or fmt](result))
-    click.echo(render[fmt](result), nl=False)
+        write_atomic(path, text(out_fmt or fmt))
+    click.echo(text(fmt), nl=False)
 
 
 def _guard(func: Callable[..., Any]) -> Callable[..., Any]:

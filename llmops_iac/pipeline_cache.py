@@ -107,18 +107,20 @@ class Cache:
         result.timings = {"cache": 0.0}
         return result
 
-    def put(self, path: str, result: Any) -> None:
-        if not result.ok or result.loaded is None:
+    def put(self, path: str, result: Any, loaded: Any) -> None:
+        """Store ``result`` for ``path``; ``loaded`` (the spec as the stages saw it) names the files it read."""
+        if not result.ok or loaded is None:
             return
         key = self._key(path)
         if key is None:
             return
-        base = Path(result.loaded.source_path).resolve().parent
-        spec = result.loaded.data.get("spec") or {}
+        base = Path(loaded.source_path).resolve().parent
+        spec = loaded.data.get("spec") or {}
         refs = [p.get("file") for p in (spec.get("prompts") or {}).values()]
         refs += [d.get("file") for d in ((spec.get("evaluation") or {}).get("datasets") or {}).values()]
         deps = [(str(base / ref), _file_hash(str(base / ref))) for ref in refs if ref]
-        result.loaded.__dict__.pop("spec", None)  # cached view of ``data``; rebuilt on demand
+        if result.loaded is not None:
+            result.loaded.__dict__.pop("spec", None)  # cached view of ``data``; rebuilt on demand
         entry = self._entry(key)
         try:
             os.makedirs(os.path.dirname(entry), exist_ok=True)

@@ -24,10 +24,11 @@ cannot be written as plain data; the compiler never emits one.
 
 from __future__ import annotations
 
-import copy
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator
+
+from llmops_iac.spec.tree import copy_tree
 
 PLAN_VERSION = 1
 CONTEXT_KEYS = ("accountId", "callerArn")
@@ -157,6 +158,6 @@ class Plan:
             "specFile": self.spec_file,
             "specHash": self.spec_hash,
             "tags": dict(self.tags),
-            "resources": [(copy.deepcopy if copy_values else _same)(self.resources[n].to_data()) for n in sorted(self.resources)],
+            "resources": [(copy_tree if copy_values else _same)(self.resources[n].to_data()) for n in sorted(self.resources)],
             "outputs": dict(sorted(self.outputs.items())),
         }

@@ -22,6 +22,7 @@ What is collected:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import hashlib
 import json
@@ -29,7 +30,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 import yaml
 
@@ -307,7 +308,7 @@ def collect(loaded: "LoadedSpec", plan: "Plan", *, repo: str | os.PathLike[str] 
 
     Raises UsageError when ``repo`` is not a directory.
     """
-    environments = _declared_environments(loaded)
+    environments = loaded.declared_environments
     production = _production_view(loaded, environments)
     prompts = _prompts(loaded)
     datasets = _datasets(loaded)
@@ -321,25 +322,12 @@ def collect(loaded: "LoadedSpec", plan: "Plan", *, repo: str | os.PathLike[str] 
                     datasets=datasets, repo=repo_facts, today=today or _dt.date.today())
 
 
-def _declared_environments(loaded: "LoadedSpec") -> dict[str, Any]:
-    """The environment overrides as written (the loader resolves them away from ``loaded.data``)."""
-    from llmops_iac.spec.load import load
-
-    doc = load(loaded.source_path, display=loaded.path)
-    spec = doc.data.get("spec") if isinstance(doc.data, dict) else None
-    envs = (spec or {}).get("environments") or {}
-    return dict(envs) if isinstance(envs, dict) else {}
-
-
 def _production_view(loaded: "LoadedSpec", environments: dict[str, Any]) -> View:
     if loaded.environment in PRODUCTION_NAMES:
         return View(loaded.environment, loaded)
     for name in PRODUCTION_NAMES:
         if name in environments:
-            from llmops_iac.spec.validate import load_spec
-
-            region = loaded.stack.region if loaded.stack and loaded.stack.region else None
-            return View(name, load_spec(loaded.source_path, environment=name, region=region))
+            return View(name, loaded.view(name))
     return View(loaded.environment, loaded)
 
 
@@ -436,6 +424,24 @@ _BITBUCKET_PR = re.compile(r"^\s*pull-requests\s*:")
 _STACK_FILES = ("stacks/Pulumi.*.yaml", "Pulumi.*.yaml")
 
 
+_snapshot: dict[Path, tuple[Any, ...]] | None = None
+
+
+@contextlib.contextmanager
+def repository_snapshot() -> Iterator[None]:
+    """Within this block, each repository's CI files, CODEOWNERS and stack files are read once.
+
+    A run of `check` over many specs of one repository judges one snapshot of it; outside the
+    block every assessment reads the repository afresh (a test may change it between two).
+    """
+    global _snapshot
+    saved, _snapshot = _snapshot, {} if _snapshot is None else _snapshot
+    try:
+        yield
+    finally:
+        _snapshot = saved
+
+
 def _repository(root: Path, loaded: "LoadedSpec") -> RepoFacts:
     from llmops_iac.spec.validate import display_path
 
@@ -444,6 +450,18 @@ def _repository(root: Path, loaded: "LoadedSpec") -> RepoFacts:
         spec_path: str | None = Path(loaded.source_path).resolve().relative_to(resolved).as_posix()
     except ValueError:
         spec_path = None
+    scanned = _snapshot.get(resolved) if _snapshot is not None else None
+    if scanned is None:
+        scanned = _scan_repository(resolved)
+        if _snapshot is not None:
+            _snapshot[resolved] = scanned
+    ci, codeowners, stacks = scanned
+    return RepoFacts(root=resolved, display=display_path(str(root)), spec_path=spec_path, ci=ci,
+                     codeowners=codeowners, stacks=stacks)
+
+
+def _scan_repository(resolved: Path) -> tuple[tuple[CiFile, ...], Any, tuple[str, ...]]:
+    """(CI files, CODEOWNERS, stack files) of the repository at ``resolved``: what every spec in it shares."""
     ci = []
     seen: set[Path] = set()
     for pattern, system in CI_FILES:
@@ -452,8 +470,7 @@ def _repository(root: Path, loaded: "LoadedSpec") -> RepoFacts:
                 seen.add(path)
                 ci.append(_scan_ci(path, path.relative_to(resolved).as_posix(), system))
     stacks = sorted({p.relative_to(resolved).as_posix() for pattern in _STACK_FILES for p in resolved.glob(pattern) if p.is_file()})
-    return RepoFacts(root=resolved, display=display_path(str(root)), spec_path=spec_path, ci=tuple(ci),
-                     codeowners=co.load(resolved), stacks=tuple(stacks))
+    return tuple(ci), co.load(resolved), tuple(stacks)
 
 
 def _lines(text: str, comment: str) -> Iterable[tuple[int, str]]:

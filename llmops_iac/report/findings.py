@@ -10,6 +10,7 @@ A report covers two kinds of problem, and every format shows both:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from dataclasses import dataclass, field
@@ -168,8 +169,13 @@ def repo_root(start: str | os.PathLike[str] | None = None) -> Path:
 
 def repo_path(path: str, root: Path | None = None) -> str:
     """``path`` relative to the repository root with forward slashes; unchanged (but /-separated) outside it."""
-    root = root or repo_root()
-    absolute = Path(path if os.path.isabs(path) else os.path.join(os.getcwd(), path)).resolve()
+    return _repo_path(path, root or repo_root(), os.getcwd())
+
+
+@functools.lru_cache(maxsize=4096)
+def _repo_path(path: str, root: Path, cwd: str) -> str:
+    # every finding of a file asks for the same path: resolving symlinks once per file is enough
+    absolute = Path(path if os.path.isabs(path) else os.path.join(cwd, path)).resolve()
     try:
         return absolute.relative_to(root).as_posix()
     except ValueError:

@@ -68,7 +68,7 @@ def to_data(result: RunResult) -> dict:
                 "file": f.path,
                 "environment": f.environment,
                 "ok": f.ok,
-                "sha256": f.loaded.sha256 if f.loaded else None,
+                "sha256": f.sha256,
                 "diagnostics": [d.to_dict() for d in f.diagnostics],
                 **({"policy": _policy(f, fail_at, root)} if f.policy is not None else {}),
             }

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from llmops_iac.spec.jsonschema_lite import Validator
+from llmops_iac.spec.tree import copy_tree
 
 
 def apply_defaults(validator: Validator, instance: Any) -> Any:
@@ -15,7 +15,7 @@ def apply_defaults(validator: Validator, instance: Any) -> Any:
     defaults of its own schema), and inside ``if``/``then`` branches whose
     condition holds for the value.
     """
-    data = copy.deepcopy(instance)
+    data = copy_tree(instance)
     _fill(validator, validator.schema, data)
     return data
 
@@ -37,7 +37,7 @@ def _fill(v: Validator, s: Any, value: Any) -> None:
             if name not in value:
                 default = _default_of(v, sub)
                 if default is not _MISSING:
-                    value[name] = copy.deepcopy(default)
+                    value[name] = copy_tree(default)
             if name in value:
                 _fill(v, sub, value[name])
         extra = s.get("additionalProperties")

@@ -7,7 +7,6 @@ them).
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import functools
 import os
@@ -20,6 +19,7 @@ from llmops_iac.errors import Diagnostic, SpecError
 from llmops_iac.resources import load_json
 from llmops_iac.spec import references
 from llmops_iac.spec.defaults import apply_defaults
+from llmops_iac.spec.tree import copy_tree
 from llmops_iac.spec.jsonschema_lite import SchemaError, Validator, did_you_mean, dotted
 from llmops_iac.spec.load import Document, OverlaySourceMap, SourceMap, resolve_plain, escape, load
 from llmops_iac.spec.stacks import Stack, load_stack, stacks_dir
@@ -60,6 +60,37 @@ class LoadedSpec:
     environment: str | None
     stack: Stack | None
     warnings: tuple[Diagnostic, ...] = ()
+    document: Document | None = dataclasses.field(default=None, repr=False, compare=False)
+    """The file as read (before environments were resolved); None once a result is made compact."""
+    region: str | None = None
+    """The region override this spec was resolved with (a stack's aws:region), applied to every view."""
+    _views: dict[str, "LoadedSpec"] = dataclasses.field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def declared_environments(self) -> dict[str, Any]:
+        """The environment overrides as written in the file (resolved away from ``data``)."""
+        data = self.document.data if self.document is not None else None
+        spec = data.get("spec") if isinstance(data, dict) else None
+        envs = (spec or {}).get("environments") or {}
+        return dict(envs) if isinstance(envs, dict) else {}
+
+    def view(self, environment: str) -> "LoadedSpec":
+        """This spec resolved for ``environment`` (its overrides merged), as ``load_spec`` would return it.
+
+        Views the loader already built while checking every environment are reused; others are
+        resolved from the document once. Raises SpecError when that environment's overrides are invalid.
+        """
+        if environment == self.environment:
+            return self
+        if environment not in self._views:
+            if self.document is None:
+                raise ValueError("a compact LoadedSpec keeps no document to resolve other environments from")
+            base_dir = Path(self.source_path).resolve().parent
+            view, problems = _resolve(self.document, environment, self.region, None, base_dir)
+            if problems:
+                raise SpecError(_sorted(problems))
+            self._views[environment] = view
+        return self._views[environment]
 
     @functools.cached_property
     def spec(self) -> "AppSpec":
@@ -128,8 +159,8 @@ def merge_patch(target: Any, patch: Any, into: str = "", touched: set[str] | Non
     """Apply an RFC 7386 JSON Merge Patch; record every pointer the patch set in ``touched``."""
     if not isinstance(patch, dict):
         _touch(patch, into, touched)
-        return copy.deepcopy(patch)
-    result = copy.deepcopy(target) if isinstance(target, dict) else {}
+        return copy_tree(patch)
+    result = dict(target) if isinstance(target, dict) else {}  # untouched values are shared, never modified
     for key, value in patch.items():
         ptr = f"{into}/{escape(key)}"
         if value is None:
@@ -185,7 +216,9 @@ def load_spec(path: str, *, stack: str | None = None, stacks_directory: str | No
         declared = (doc.data.get("spec") or {}).get("environments") or {}
         seen = {(d.file, d.line, d.col, d.code, d.message) for d in problems}
         for name in declared:
-            _, env_problems = _resolve(doc, name, region, None, base_dir)
+            view, env_problems = _resolve(doc, name, region, None, base_dir)
+            if loaded is not None and view is not None:
+                loaded._views[name] = view  # later stages (maturity's production view) reuse it
             for d in env_problems:
                 key = (d.file, d.line, d.col, d.code, d.message)
                 if key not in seen:
@@ -212,7 +245,7 @@ def _resolve(doc: Document, env: str | None, region: str | None, stack_obj: Stac
     if problems:
         return None, problems
     return LoadedSpec(path=doc.source.file, data=data, source=source, sha256=doc.sha256, source_path=doc.path,
-                      environment=env, stack=stack_obj, warnings=tuple(warnings)), []
+                      environment=env, stack=stack_obj, warnings=tuple(warnings), document=doc, region=region), []
 
 
 def _sorted(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
@@ -220,7 +253,7 @@ def _sorted(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
 
 
 def _select_environment(doc: Document, env: str | None) -> tuple[dict[str, Any], SourceMap, list[Diagnostic]]:
-    data = copy.deepcopy(doc.data)
+    data = copy_tree(doc.data)
     spec = data.setdefault("spec", {})
     overrides = spec.pop("environments", None) or {}
     warnings: list[Diagnostic] = []

@@ -82,27 +82,38 @@ def test_cache_hit_is_identical_and_change_is_a_miss(corpus, tmp_path):
     assert sum("cache" not in f.timings for f in again.files) >= 1
 
 
-CRASH = """
-import os, sys
+# Workers are forked from a fork server (pipeline._worker_context), not from this process: the crash is
+# planted by a module the fork server preloads, so every worker has it (a worker dies on spec 0005).
+CRASH_HOOK = """
+import os
 import llmops_iac.pipeline as pipeline
-from llmops_iac.cli import main
 real = pipeline._check_file
 def crash(path, *args, **kwargs):
     if "0005" in path:
         os._exit(9)
     return real(path, *args, **kwargs)
 pipeline._check_file = crash
+"""
+CRASH = """
+import sys
+import llmops_iac.pipeline as pipeline
+from llmops_iac.cli import main
+pipeline._WORKER_MODULES.append("crashhook")  # found through PYTHONPATH (the fork server ignores sys.path on 3.11)
 sys.argv = ["llmops-iac", "check", sys.argv[1], "--jobs", "2", "--format", "json"]
 main()
 """
 
 
-def test_a_crashing_worker_fails_closed(corpus):
+def test_a_crashing_worker_fails_closed(corpus, tmp_path):
+    import os
     import subprocess
     import sys
 
     out, _ = corpus
-    proc = subprocess.run([sys.executable, "-c", CRASH, str(out)], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    (tmp_path / "crashhook.py").write_text(CRASH_HOOK)
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    proc = subprocess.run([sys.executable, "-c", CRASH, str(out)], capture_output=True, text=True, timeout=120, cwd=ROOT,
+                          env=env)
     assert proc.returncode == 3, proc.stderr
     assert "worker" in proc.stderr
     assert proc.stdout == ""

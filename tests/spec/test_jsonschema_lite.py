@@ -67,6 +67,15 @@ def base_instances() -> list[dict]:
 def test_agrees_on_examples(index):
     instance = base_instances()[index]
     assert lite_locations(instance) == reference_locations(instance)
+    assert_fast_path_agrees(instance)
+
+
+def assert_fast_path_agrees(instance):
+    """The boolean fast path (is_valid, and errors' shortcut for valid documents) gives the same verdict as the
+    error walk and as the jsonschema package."""
+    v = validator()
+    walked = next(v._eval(v.schema, instance, "", v.schema), None) is None
+    assert v.is_valid(instance) == walked == REFERENCE.is_valid(instance)
 
 
 def test_refuses_keywords_it_does_not_implement():
@@ -145,6 +154,7 @@ def mutated(draw):
 @given(mutated())
 def test_agrees_on_mutations(instance):
     assert lite_locations(instance) == reference_locations(instance)
+    assert_fast_path_agrees(instance)
 
 
 def test_examples_are_present():
