@@ -137,12 +137,28 @@ def did_you_mean(word: str, choices: list[str]) -> str | None:
     return lowered[match[0]] if match else None
 
 
+class ValidityMemo:
+    """(schema node, container) pairs known to be valid, shared by validations of related documents.
+
+    While ``recording``, a validation adds every container it found valid; afterwards a validation
+    of a document built from the recorded one (an environment's overrides merged in: new mappings
+    along the overridden paths, every other subtree shared) skips the shared subtrees. Pairs are
+    keyed by identity, so the recorded document must stay alive and unchanged while the memo is used.
+    """
+
+    def __init__(self) -> None:
+        self.known: set[tuple[int, int]] = set()
+        self.recording = True
+
+
 class Validator:
     """Validate instances against one schema document; ``errors`` yields every failure."""
 
     def __init__(self, schema: dict[str, Any]):
         self.schema = schema
         self._patterns: dict[str, re.Pattern[str]] = {}
+        self._string_enums: dict[int, frozenset[str]] = {}  # id(schema node) -> its enum, when all strings
+        self._memo: ValidityMemo | None = None
         self._check(schema, "#")
 
     # -- schema sanity -----------------------------------------------------------
@@ -166,6 +182,8 @@ class Validator:
             raise ValueError(f"{where}: only local #/$defs/ references are supported")
         if "pattern" in node:
             self._patterns[node["pattern"]] = re.compile(node["pattern"])
+        if "enum" in node and all(isinstance(e, str) for e in node["enum"]):
+            self._string_enums[id(node)] = frozenset(node["enum"])
 
     def resolve(self, node: dict[str, Any]) -> dict[str, Any]:
         """Return the $defs target of a ``$ref`` node."""
@@ -177,16 +195,23 @@ class Validator:
 
     # -- evaluation ----------------------------------------------------------------
     def errors(self, instance: Any, schema: Any = None, pointer: str = "",
-               traps: dict[str, str] | None = None) -> Iterator[SchemaError]:
+               traps: dict[str, str] | None = None, memo: ValidityMemo | None = None) -> Iterator[SchemaError]:
         """Yield every error of ``instance`` against ``schema`` (the root by default).
 
         ``traps`` maps pointers of unquoted YAML scalars that a YAML 1.1 reader
         would not read as a string to what it would read (``"a boolean"``); a
-        trap where the schema expects a string is an error.
+        trap where the schema expects a string is an error. ``memo`` records, or
+        reuses, the subtrees found valid (see ValidityMemo).
         """
         node = self.schema if schema is None else schema
-        if not traps and self._valid(node, instance):
-            return  # the common case, decided without building a pointer or a message
+        if not traps:
+            saved_memo, self._memo = self._memo, memo
+            try:
+                valid = self._valid(node, instance)
+            finally:
+                self._memo = saved_memo
+            if valid:
+                return  # the common case, decided without building a pointer or a message
         saved, self._traps = self._traps, traps or {}
         try:
             yield from self._eval(node, instance, pointer, node)
@@ -202,6 +227,18 @@ class Validator:
         so validity is decided here first and ``_eval`` runs only to explain a failure.
         tests/spec/test_jsonschema_lite.py holds the two to the same answers.
         """
+        memo = self._memo
+        if memo is not None and isinstance(v, (dict, list)):
+            key = (id(s), id(v))
+            if key in memo.known:
+                return True
+            ok = self._valid_uncached(s, v)
+            if ok and memo.recording:
+                memo.known.add(key)
+            return ok
+        return self._valid_uncached(s, v)
+
+    def _valid_uncached(self, s: Any, v: Any) -> bool:
         if s is True:
             return True
         if s is False:
@@ -217,8 +254,13 @@ class Validator:
                 return False
         if "const" in s and not _equal(v, s["const"]):
             return False
-        if "enum" in s and not any(_equal(v, e) for e in s["enum"]):
-            return False
+        if "enum" in s:
+            strings = self._string_enums.get(id(s))
+            if strings is not None and type(v) is str:
+                if v not in strings:
+                    return False
+            elif not any(_equal(v, e) for e in s["enum"]):
+                return False
         if isinstance(v, str):
             if ("minLength" in s and len(v) < s["minLength"]) or ("maxLength" in s and len(v) > s["maxLength"]):
                 return False

@@ -20,7 +20,7 @@ from llmops_iac.resources import load_json
 from llmops_iac.spec import references
 from llmops_iac.spec.defaults import apply_defaults
 from llmops_iac.spec.tree import copy_tree
-from llmops_iac.spec.jsonschema_lite import SchemaError, Validator, did_you_mean, dotted
+from llmops_iac.spec.jsonschema_lite import SchemaError, Validator, ValidityMemo, did_you_mean, dotted
 from llmops_iac.spec.load import Document, OverlaySourceMap, SourceMap, resolve_plain, escape, load
 from llmops_iac.spec.stacks import Stack, load_stack, stacks_dir
 
@@ -100,13 +100,13 @@ class LoadedSpec:
         return build(self.data)
 
 
-def schema_diagnostics(data: Any, source: SourceMap) -> list[Diagnostic]:
+def schema_diagnostics(data: Any, source: SourceMap, memo: ValidityMemo | None = None) -> list[Diagnostic]:
     """Return a diagnostic for every schema error of ``data``, located through ``source``."""
     traps = {ptr: t.yaml11 for ptr, t in source.traps.items()}
     out: list[Diagnostic] = []
     seen: set[tuple[str, str, str]] = set()
     total = 0
-    for err in validator().errors(data, traps=traps):
+    for err in validator().errors(data, traps=traps, memo=memo):
         key = (err.pointer, err.keyword, err.message)
         if key in seen:
             continue
@@ -204,19 +204,21 @@ def load_spec(path: str, *, stack: str | None = None, stacks_directory: str | No
     doc = load(path, display=display)
     if timings is not None:
         timings["load"] = time.perf_counter() - started
-    errors = schema_diagnostics(doc.data, doc.source)
+    memo = ValidityMemo()  # the environments' merged documents share every subtree they don't override
+    errors = schema_diagnostics(doc.data, doc.source, memo)
     if errors:
         raise SpecError(_sorted(errors))
+    memo.recording = False
     stack_obj = load_stack(stack, stacks_dir(path, stacks_directory)) if stack else None
     env = stack_obj.environment if stack_obj else environment
     base_dir = Path(path).resolve().parent
     region = stack_obj.region if stack_obj and stack_obj.region else region
-    loaded, problems = _resolve(doc, env, region, stack_obj, base_dir)
+    loaded, problems = _resolve(doc, env, region, stack_obj, base_dir, memo)
     if env is None:
         declared = (doc.data.get("spec") or {}).get("environments") or {}
         seen = {(d.file, d.line, d.col, d.code, d.message) for d in problems}
         for name in declared:
-            view, env_problems = _resolve(doc, name, region, None, base_dir)
+            view, env_problems = _resolve(doc, name, region, None, base_dir, memo)
             if loaded is not None and view is not None:
                 loaded._views[name] = view  # later stages (maturity's production view) reuse it
             for d in env_problems:
@@ -231,12 +233,12 @@ def load_spec(path: str, *, stack: str | None = None, stacks_directory: str | No
 
 
 def _resolve(doc: Document, env: str | None, region: str | None, stack_obj: Stack | None,
-             base_dir: Path) -> tuple[LoadedSpec | None, list[Diagnostic]]:
+             base_dir: Path, memo: ValidityMemo | None = None) -> tuple[LoadedSpec | None, list[Diagnostic]]:
     data, source, warnings = _select_environment(doc, env)
     if region:
         data["spec"]["region"] = region
     if env is not None:
-        errors = schema_diagnostics(data, source)
+        errors = schema_diagnostics(data, source, memo)
         if errors:
             return None, errors
     data = apply_defaults(validator(), data)
@@ -253,8 +255,11 @@ def _sorted(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
 
 
 def _select_environment(doc: Document, env: str | None) -> tuple[dict[str, Any], SourceMap, list[Diagnostic]]:
-    data = copy_tree(doc.data)
-    spec = data.setdefault("spec", {})
+    # New mappings at the top and along every overridden path; every other subtree is the document's own,
+    # shared, so a ValidityMemo of the document applies to it. Nothing here changes a shared subtree:
+    # apply_defaults copies before it fills.
+    data = dict(doc.data)
+    spec = data["spec"] = dict(data.get("spec") or {})
     overrides = spec.pop("environments", None) or {}
     warnings: list[Diagnostic] = []
     if env is None:

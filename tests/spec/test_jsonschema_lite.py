@@ -159,3 +159,62 @@ def test_agrees_on_mutations(instance):
 
 def test_examples_are_present():
     assert any(Path(p).name == "minimal.yaml" for p in example_files())
+
+
+@st.composite
+def overridden(draw):
+    """(base, merged): a valid base document and an RFC 7386 merge of an override patch into it,
+    sharing every subtree the patch does not touch, as the loader builds an environment's spec."""
+    from llmops_iac.spec.validate import merge_patch
+
+    valid = [b for b in _base_instances() if validator().is_valid(b)]
+    base = copy.deepcopy(draw(st.sampled_from(valid)))
+    patch: dict = {}
+    for _ in range(draw(st.integers(1, 3))):
+        keys = [p for p in _paths(base) if p and all(isinstance(k, str) for k in p)]  # merge patches address keys
+        path = draw(st.sampled_from(keys))
+        node = patch
+        for part in path[:-1]:
+            node = node.setdefault(part, {}) if isinstance(node.get(part, {}), dict) else node
+        node[path[-1]] = draw(st.one_of(st.none(), json_values))  # None deletes the key
+    return base, merge_patch(base, patch)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(overridden())
+def test_a_validity_memo_of_the_base_gives_the_same_errors_for_a_merged_document(pair):
+    """The memo recorded on the base document lets the merged one skip shared subtrees: the verdict
+    and every error must be those of a validation without it (and of the jsonschema package)."""
+    from llmops_iac.spec.jsonschema_lite import ValidityMemo
+
+    base, merged = pair
+    v = validator()
+    memo = ValidityMemo()
+    assert list(v.errors(base, memo=memo)) == []
+    assert memo.known  # the base's containers were recorded
+    memo.recording = False
+    with_memo = [(e.pointer, e.keyword, e.message) for e in v.errors(merged, memo=memo)]
+    without = [(e.pointer, e.keyword, e.message) for e in v.errors(merged)]
+    assert with_memo == without
+    assert (not with_memo) == REFERENCE.is_valid(merged)
+
+
+def test_a_shared_subtree_is_checked_again_against_the_branch_an_override_selects():
+    """A memo entry is for one schema node: an override that flips a discriminator puts an unchanged
+    (shared) subtree under another branch's schema, which must judge it afresh."""
+    from llmops_iac.spec.jsonschema_lite import ValidityMemo
+    from llmops_iac.spec.validate import merge_patch
+
+    def branch(kind, n_type):
+        return {"if": {"properties": {"kind": {"const": kind}}},
+                "then": {"properties": {"payload": {"type": "object", "properties": {"n": {"type": n_type}}}}}}
+
+    v = Validator({"type": "object", "properties": {"kind": {"enum": ["a", "b"]}, "payload": {"type": "object"}},
+                   "allOf": [branch("a", "integer"), branch("b", "string")]})
+    base = {"kind": "a", "payload": {"n": 1}}
+    memo = ValidityMemo()
+    assert list(v.errors(base, memo=memo)) == []
+    memo.recording = False
+    merged = merge_patch(base, {"kind": "b"})
+    assert merged["payload"] is base["payload"]  # shared, as in the loader
+    assert [(e.pointer, e.keyword) for e in v.errors(merged, memo=memo)] == [("/payload/n", "type")]
