@@ -288,17 +288,20 @@ def _worker_chunk(chunk: list[tuple[int, str]]) -> tuple[list[tuple[int, FileRes
 def _run_parallel(files: list[str], stages: tuple[str, ...], stack: str | None, stacks_dir: str | None,
                   options: PolicyOptions, jobs: int, progress: Callable[[int], None] | None,
                   store: Any) -> tuple[list[FileResult], str | None, Any]:
-    """Check ``files`` in ``jobs`` forked worker processes; merge the results in input order.
+    """Check ``files`` in ``jobs`` worker processes; merge the results in input order.
 
-    The catalogue is loaded (pure Python) before the fork and shared; each worker creates
-    and loads its own engine, since a Go or C++ engine runtime does not survive a fork.
-    A worker that dies or raises fails the whole run (exit 3): no file is ever dropped.
+    The catalogue is loaded (pure Python) here and sent to the workers; each worker creates
+    and loads its own engine. A worker that dies or raises fails the whole run (exit 3): no
+    file is ever dropped.
     """
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
+    from multiprocessing import forkserver
 
     from llmops_iac.errors import InternalError, LlmopsError
 
+    context = _worker_context()
+    forkserver.ensure_running()  # it imports the stages' modules while this process reads the catalogue
     catalogue = None
     if "policy" in stages:
         from llmops_iac.policy import catalog, profiles
@@ -308,12 +311,10 @@ def _run_parallel(files: list[str], stages: tuple[str, ...], stack: str | None, 
         if store is not None:
             store.bind_catalogue(catalogue)
     jobs = min(jobs, len(files))
-    size = max(1, min(16, len(files) // (jobs * 8) or 1))
-    indexed = list(enumerate(files))
-    chunks = [indexed[i:i + size] for i in range(0, len(indexed), size)]
+    chunks = _chunks(list(enumerate(files)), jobs)
     results: list[FileResult | None] = [None] * len(files)
     engine_name = None
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_worker_context(),
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context,
                                initializer=_worker_init, initargs=(stages, stack, stacks_dir, options, catalogue, store))
     try:
         futures = {pool.submit(_worker_chunk, chunk): chunk for chunk in chunks}
@@ -343,6 +344,19 @@ def _run_parallel(files: list[str], stages: tuple[str, ...], stack: str | None, 
     if engine_name is None and "policy" in stages:
         engine_name = _engine_name(options)
     return results, engine_name, catalogue  # type: ignore[return-value]
+
+
+def _chunks(indexed: list[tuple[int, str]], jobs: int) -> list[list[tuple[int, str]]]:
+    """Split the work: chunks of up to 16 files (fewer messages), then small ones for the last
+    files, so no worker sits idle while another finishes a long chunk."""
+    big = max(1, min(16, len(indexed) // (jobs * 8) or 1))
+    small = max(1, big // 4)
+    chunks, i = [], 0
+    while i < len(indexed):
+        size = big if len(indexed) - i > 2 * jobs * big else small
+        chunks.append(indexed[i:i + size])
+        i += size
+    return chunks
 
 
 _WORKER_MODULES = ["llmops_iac.pipeline", "llmops_iac.compile", "llmops_iac.policy.evaluate", "llmops_iac.policy.reference",
