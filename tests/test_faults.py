@@ -222,14 +222,14 @@ def test_write_atomic_replaces_the_file_in_one_step(tmp_path):
 
 @pytest.fixture(scope="module")
 def many_specs(tmp_path_factory) -> Path:
-    """60 copies of the examples (with their prompt and dataset files)."""
+    """300 copies of the examples (with their prompt and dataset files): a run of several seconds."""
     root = tmp_path_factory.mktemp("many")
     shutil.copytree(EXAMPLES / "prompts", root / "prompts")
     shutil.copytree(EXAMPLES / "evaluation", root / "evaluation")
     examples = sorted(EXAMPLES.glob("*.yaml"))
-    for i in range(60):
+    for i in range(300):
         src = examples[i % len(examples)]
-        shutil.copy(src, root / f"{src.stem}-{i:02d}.yaml")
+        shutil.copy(src, root / f"{src.stem}-{i:03d}.yaml")
     return root
 
 
