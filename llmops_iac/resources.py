@@ -27,3 +27,12 @@ def load_json(*parts: str) -> Any:
     """Return the parsed JSON data file at ``parts`` (cached per process)."""
     with open(data_path(*parts), encoding="utf-8") as fh:
         return json.load(fh)
+
+
+def safe_load_yaml(text: str) -> Any:
+    """``yaml.safe_load`` through libyaml (CSafeLoader) when PyYAML was built with it: the same values,
+    ~10x faster on the METADATA blocks, the maturity catalogue and CI workflows read at start-up.
+    Specs never come here: they have their own strict loader (llmops_iac.spec.load)."""
+    import yaml
+
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader

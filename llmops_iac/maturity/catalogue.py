@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from llmops_iac.errors import InternalError
+from llmops_iac.resources import safe_load_yaml
 
 CATALOGUE_FILE = Path(__file__).with_name("catalogue.yaml")
 LEVELS = (0, 1, 2, 3)
@@ -210,7 +211,7 @@ def load(path: str | None = None) -> Catalogue:
     """Return the catalogue at ``path`` (default: the built-in one); raise InternalError when it is invalid."""
     file = Path(path) if path else CATALOGUE_FILE
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
+        data = safe_load_yaml(file.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise InternalError(f"maturity catalogue {file} cannot be read: {exc}") from exc
     problems = validate(data)

@@ -36,6 +36,7 @@ import yaml
 
 from llmops_iac.errors import UsageError
 from llmops_iac.maturity import codeowners as co
+from llmops_iac.resources import safe_load_yaml
 from llmops_iac.spec.load import OverlaySourceMap, SourceMap, escape
 
 if TYPE_CHECKING:
@@ -502,7 +503,7 @@ def _scan_ci(path: Path, rel: str, system: str) -> CiFile:
 def _pull_request_triggers(system: str, text: str, lines: list[tuple[int, str]]) -> tuple[tuple[Hit, ...], tuple[str, ...]]:
     if system == "github-actions":
         try:
-            doc = yaml.safe_load(text)
+            doc = safe_load_yaml(text)
         except yaml.YAMLError as exc:
             return (), (f"not valid YAML: {str(exc).splitlines()[0]}",)
         if not isinstance(doc, dict):

@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from llmops_iac.errors import InternalError
-from llmops_iac.resources import data_path
+from llmops_iac.resources import data_path, safe_load_yaml
 
 SEVERITIES = ("error", "warning", "note")
 RULE_ID = re.compile(r"^LLM-[A-Z]{2,5}-[0-9]{3}$")
@@ -159,7 +159,7 @@ def _rules_of(path: Path, text: str, problems: list[str]) -> list[Rule]:
             problems.append(f"{path}:{start}: METADATA block is not followed by a rule")
             continue
         try:
-            meta = yaml.safe_load("\n".join(block)) or {}
+            meta = safe_load_yaml("\n".join(block)) or {}
         except yaml.YAMLError as exc:
             problems.append(f"{path}:{start}: METADATA is not valid YAML: {exc}")
             continue

@@ -16,6 +16,7 @@ import yaml
 
 from llmops_iac.errors import InternalError, UsageError
 from llmops_iac.policy.catalog import RULE_ID, SEVERITIES, Catalogue, Rule, cerberus_errors
+from llmops_iac.resources import safe_load_yaml
 
 SCHEMA = {
     "name": {"type": "string", "required": True, "regex": r"^[a-z][a-z0-9-]*$"},
@@ -60,7 +61,7 @@ def _read_all(catalogue: Catalogue) -> dict[str, Profile]:
     for directory in catalogue.directories:
         for path in sorted(Path(directory, "profiles").glob("*.yaml")):
             try:
-                data = yaml.safe_load(path.read_text(encoding="utf-8"))
+                data = safe_load_yaml(path.read_text(encoding="utf-8"))
             except (OSError, yaml.YAMLError) as exc:
                 problems.append(f"{path}: {exc}")
                 continue
