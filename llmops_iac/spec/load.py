@@ -521,7 +521,15 @@ def _copy(value: Any) -> Any:
     return value
 
 
+_TRAP_START = frozenset("yYnNoO-+0123456789.eE_=")
+"""Every text a _TRAPS pattern matches starts with one of these: most scalars skip the patterns."""
+_SPECIAL_START = frozenset("~nNtTfF-+.0123456789")
+"""Every YAML 1.2 core-schema null, boolean, integer and float starts with one of these (or is empty)."""
+
+
 def _trap(text: str) -> str | None:
+    if not text or text[0] not in _TRAP_START:
+        return None
     for pattern, meaning in _TRAPS:
         if pattern.match(text):
             return meaning
@@ -530,6 +538,8 @@ def _trap(text: str) -> str | None:
 
 def resolve_plain(text: str) -> Any:
     """Resolve a plain scalar with the YAML 1.2 core schema."""
+    if text and text[0] not in _SPECIAL_START:
+        return text
     if _NULL.match(text):
         return None
     if text in _BOOL:

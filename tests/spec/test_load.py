@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from llmops_iac.errors import SpecError
 from llmops_iac.spec import load as loader
@@ -146,3 +148,41 @@ def test_file_checks(tmp_path):
         assert (d.code, d.line) == (code, line), path
         assert d.hint
     assert loader.load(str(bom)).data == {"a": 1}
+
+
+# The loader skips the regular expressions for scalars that cannot match them (by their first
+# character): the answers must be those of trying every pattern.
+_SCALAR_TEXT = st.text(alphabet="yYnNoOtTfFeE~_=.+-:0123456789abxXlLuUsSiIAa @", max_size=8)
+
+
+def _resolve_by_patterns(text):
+    if loader._NULL.match(text):
+        return None
+    if text in loader._BOOL:
+        return loader._BOOL[text]
+    if loader._INT10.match(text):
+        return int(text, 10)
+    if loader._INT8.match(text):
+        return int(text[2:], 8)
+    if loader._INT16.match(text):
+        return int(text[2:], 16)
+    if loader._FLOAT.match(text):
+        return float(text)
+    if loader._INF.match(text):
+        return float("-inf") if text.startswith("-") else float("inf")
+    if loader._NAN.match(text):
+        return float("nan")
+    return text
+
+
+def _same(a, b):
+    if isinstance(a, float) and a != a:
+        return isinstance(b, float) and b != b
+    return type(a) is type(b) and a == b
+
+
+@settings(max_examples=3000, deadline=None, derandomize=True)
+@given(_SCALAR_TEXT)
+def test_first_character_shortcuts_change_no_answer(text):
+    assert _same(resolve_plain(text), _resolve_by_patterns(text))
+    assert loader._trap(text) == next((meaning for pattern, meaning in loader._TRAPS if pattern.match(text)), None)
