@@ -76,16 +76,17 @@ def is_expression(value: Any) -> bool:
 
 
 def refs_in(value: Any) -> Iterator[dict[str, str]]:
-    """Yield every ``{"ref", "attr"}`` expression inside ``value``."""
-    if isinstance(value, dict):
-        if set(value) == {"ref", "attr"}:
-            yield value
-            return
-        for v in value.values():
-            yield from refs_in(v)
-    elif isinstance(value, list):
-        for v in value:
-            yield from refs_in(v)
+    """Yield every ``{"ref", "attr"}`` expression inside ``value``, in document order."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if len(node) == 2 and "ref" in node and "attr" in node:
+                yield node
+            else:
+                stack.extend(reversed(node.values()))
+        elif isinstance(node, list):
+            stack.extend(reversed(node))
 
 
 @dataclass

@@ -17,7 +17,7 @@ import re
 import sys
 import types
 import typing
-from typing import Any, Mapping, NamedTuple, Optional, Union
+from typing import Any, Callable, Mapping, NamedTuple, Optional, Union
 
 
 
@@ -381,29 +381,49 @@ _HINTS: dict[type, dict[str, Any]] = {}
 
 
 def _convert(tp: Any, value: Any) -> Any:
+    return _converter(tp)(value)
+
+
+_CONVERTERS: dict[Any, Callable[[Any], Any]] = {}
+
+
+def _converter(tp: Any) -> Callable[[Any], Any]:
+    """The function turning plain data of type ``tp`` into records, worked out once per type."""
+    found = _CONVERTERS.get(tp)
+    if found is None:
+        found = _CONVERTERS[tp] = _make_converter(tp)
+    return found
+
+
+def _make_converter(tp: Any) -> Callable[[Any], Any]:
     if tp in _DISCRIMINATED:
-        return _convert(_DISCRIMINATED[tp][value["provider"]], value)
+        choices = _DISCRIMINATED[tp]
+        return lambda value: _converter(choices[value["provider"]])(value)
     origin = typing.get_origin(tp)
     if origin is Union or origin is types.UnionType:
         args = [a for a in typing.get_args(tp) if a is not type(None)]
-        if value is None:
-            return None
-        return _convert(args[0] if len(args) == 1 else Union[tuple(args)], value)
+        inner = args[0] if len(args) == 1 else Union[tuple(args)]
+        return lambda value: None if value is None else _converter(inner)(value)
     if is_record(tp):
         hints = _hints(tp)
-        kwargs = {}
-        for name in tp._fields:
-            key = camel(name)
-            kwargs[name] = _convert(hints[name], value[key]) if key in value else None
-        return tp(**kwargs)
+        fields = [(name, camel(name), hints[name]) for name in tp._fields]
+
+        def record(value: Any) -> Any:
+            return tp(**{name: _converter(hint)(value[key]) if key in value else None for name, key, hint in fields})
+
+        return record
     if origin is tuple:
         (item, _ellipsis) = typing.get_args(tp)
-        return tuple(_convert(item, v) for v in value)
+        return lambda value: tuple(_converter(item)(v) for v in value)
     if origin is collections.abc.Mapping:
         _k, item = typing.get_args(tp)
-        return types.MappingProxyType({k: _convert(item, v) for k, v in value.items()})
-    if tp is float and isinstance(value, int):
-        return float(value)
-    if tp is int and isinstance(value, float):
-        return int(value)
+        return lambda value: types.MappingProxyType({k: _converter(item)(v) for k, v in value.items()})
+    if tp is float:
+        return lambda value: float(value) if isinstance(value, int) else value
+    if tp is int:
+        return lambda value: int(value) if isinstance(value, float) else value
+    return _same
+
+
+def _same(value: Any) -> Any:
     return value
