@@ -269,6 +269,9 @@ def _worker_init(stages: tuple[str, ...], stack: str | None, stacks_dir: str | N
         _WORKER.update(error=exc)
         return
     _WORKER.update(stages=stages, stack=stack, stacks_dir=stacks_dir, options=options, judge=judge, store=store)
+    import gc
+
+    gc.freeze()  # modules, schema, catalogue, engine: live for the whole run, so the collector stops rescanning them
 
 
 def _worker_chunk(chunk: list[tuple[int, str]]) -> tuple[list[tuple[int, FileResult]], str | None]:
