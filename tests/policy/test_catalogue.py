@@ -31,6 +31,7 @@ import pytest
 import yaml
 
 from llmops_iac.compile import compile_spec
+from llmops_iac.errors import InternalError
 from llmops_iac.pipeline import PolicyOptions, stage_inputs
 from llmops_iac.policy import catalog, engine, evaluate, profiles
 from llmops_iac.policy.catalog import SEVERITIES
@@ -86,6 +87,22 @@ def test_id_names_the_area(rule):
         f"{rule.package}.{rule.name} is in area {rule.area}: its ID must be LLM-{AREAS[rule.area]}-NNN, not {rule.id}")
     assert rule.package == f"llmops.{rule.area}"
     assert Path(rule.file).name == f"{rule.area}.rego" and Path(rule.file).parent.name == rule.area
+
+
+def test_builtin_metadata_meets_its_schema():
+    """`check` skips the cerberus pass over the built-in METADATA (it is part of the tool): this is where
+    it is checked, and where a bad block fails with its file:line."""
+    checked = catalog.load(check_builtin=True)
+    assert sorted(checked.rules) == sorted(r.id for r in RULES)
+
+
+def test_metadata_of_extra_directories_is_always_checked(tmp_path):
+    (tmp_path / "acme").mkdir()
+    (tmp_path / "acme" / "acme.rego").write_text(
+        "package acme\n\nimport rego.v1\n\n# METADATA\n# title: T\n# custom:\n#   id: ACME-001\n"
+        "#   severity: fatal\n\nbad contains 1 if false\n")
+    with pytest.raises(InternalError, match=r"acme\.rego:5: METADATA of bad"):
+        catalog.load([str(tmp_path)])
 
 
 def test_ids_are_unique():
