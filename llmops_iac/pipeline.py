@@ -162,7 +162,7 @@ def run(command: str, paths: Iterable[str], *, stack: str | None = None, stacks_
         from llmops_iac.pipeline_cache import Cache
 
         store = Cache(cache, command=command, stack=stack, stacks_dir=stacks_dir, options=options)
-    with _snapshot(stages):
+    with _repository_snapshot(stages):
         if jobs > 1 and len(files) >= PARALLEL_FROM:
             results, engine_name, catalogue = _run_parallel(files, stages, stack, stacks_dir, options, jobs, progress, store)
         else:
@@ -171,7 +171,7 @@ def run(command: str, paths: Iterable[str], *, stack: str | None = None, stacks_
                      policy_options=options if "policy" in stages else None, engine=engine_name, catalogue=catalogue)
 
 
-def _snapshot(stages: tuple[str, ...]) -> Any:
+def _repository_snapshot(stages: tuple[str, ...]) -> Any:
     """One read of each repository's CI files and CODEOWNERS for the whole run (maturity evidence)."""
     if "maturity" not in stages:
         return contextlib.nullcontext()
@@ -260,7 +260,7 @@ def _worker_init(stages: tuple[str, ...], stack: str | None, stacks_dir: str | N
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the pool
-    snapshot = _snapshot(stages)  # a worker lives for one run: it reads each repository once, like the parent
+    snapshot = _repository_snapshot(stages)  # a worker lives for one run: it reads each repository once, like the parent
     snapshot.__enter__()
     _WORKER["snapshot"] = snapshot  # kept: a dropped context manager would end the snapshot when collected
     try:

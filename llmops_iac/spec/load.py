@@ -22,6 +22,7 @@ import yaml
 
 from llmops_iac.errors import Diagnostic, SpecError
 from llmops_iac.spec.jsonschema_lite import words
+from llmops_iac.spec.tree import copy_tree
 
 MAX_BYTES = 1024 * 1024
 """Largest spec file accepted (1 MiB): a spec is a few kilobytes."""
@@ -488,7 +489,7 @@ class _Builder:
             if ptr == src or ptr.startswith(src + "/"):
                 self.record(kind, pointer + ptr[len(src):], entry)
         if isinstance(value, (dict, list)):
-            value = _copy(value)
+            value = copy_tree(value)
         self._finish(stack, value, size, None, pointer, mark, log_start)
 
     def _finish(self, stack: list[_Frame], value: Any, size: int, anchor: str | None, pointer: str, mark: tuple[int, int],
@@ -511,14 +512,6 @@ class _Builder:
             if top.key is not None and top.key is not _NOKEY:
                 top.value[top.key] = value
             top.key = _NOKEY
-
-
-def _copy(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _copy(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_copy(v) for v in value]
-    return value
 
 
 _TRAP_START = frozenset("yYnNoO-+0123456789.eE_=")

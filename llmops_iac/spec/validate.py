@@ -19,10 +19,10 @@ from llmops_iac.errors import Diagnostic, SpecError
 from llmops_iac.resources import load_json
 from llmops_iac.spec import references
 from llmops_iac.spec.defaults import apply_defaults
-from llmops_iac.spec.tree import copy_tree
 from llmops_iac.spec.jsonschema_lite import SchemaError, Validator, ValidityMemo, did_you_mean, dotted
 from llmops_iac.spec.load import Document, OverlaySourceMap, SourceMap, resolve_plain, escape, load
 from llmops_iac.spec.stacks import Stack, load_stack, stacks_dir
+from llmops_iac.spec.tree import copy_tree
 
 if TYPE_CHECKING:
     from llmops_iac.spec.model import AppSpec
@@ -59,9 +59,9 @@ class LoadedSpec:
     source_path: str
     environment: str | None
     stack: Stack | None
+    document: Document = dataclasses.field(repr=False, compare=False)
+    """The file as read, before environments were resolved: other environments' views come from it."""
     warnings: tuple[Diagnostic, ...] = ()
-    document: Document | None = dataclasses.field(default=None, repr=False, compare=False)
-    """The file as read (before environments were resolved); None once a result is made compact."""
     region: str | None = None
     """The region override this spec was resolved with (a stack's aws:region), applied to every view."""
     _views: dict[str, "LoadedSpec"] = dataclasses.field(default_factory=dict, repr=False, compare=False)
@@ -69,7 +69,7 @@ class LoadedSpec:
     @property
     def declared_environments(self) -> dict[str, Any]:
         """The environment overrides as written in the file (resolved away from ``data``)."""
-        data = self.document.data if self.document is not None else None
+        data = self.document.data
         spec = data.get("spec") if isinstance(data, dict) else None
         envs = (spec or {}).get("environments") or {}
         return dict(envs) if isinstance(envs, dict) else {}
@@ -83,8 +83,6 @@ class LoadedSpec:
         if environment == self.environment:
             return self
         if environment not in self._views:
-            if self.document is None:
-                raise ValueError("a compact LoadedSpec keeps no document to resolve other environments from")
             base_dir = Path(self.source_path).resolve().parent
             view, problems = _resolve(self.document, environment, self.region, None, base_dir)
             if problems:
