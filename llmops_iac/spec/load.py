@@ -22,6 +22,7 @@ import yaml
 
 from llmops_iac.errors import Diagnostic, SpecError
 from llmops_iac.spec.jsonschema_lite import words
+from llmops_iac.spec.scalars import resolve_plain, yaml11_meaning
 from llmops_iac.spec.tree import copy_tree
 
 MAX_BYTES = 1024 * 1024
@@ -35,27 +36,6 @@ MAX_NUMBER_CHARS = 40
 _NUMERIC = re.compile(r"^[-+]?(?:0x[0-9a-fA-F]+|0o[0-7]+|[0-9._]+(?:[eE][-+]?[0-9]+)?)$")
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-# YAML 1.2 core schema (https://yaml.org/spec/1.2.2/#1032-tag-resolution).
-_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
-_BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
-_INT10 = re.compile(r"^[-+]?[0-9]+$")
-_INT8 = re.compile(r"^0o[0-7]+$")
-_INT16 = re.compile(r"^0x[0-9a-fA-F]+$")
-_FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
-_INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
-_NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
-
-# Plain scalars that YAML 1.1 tools (PyYAML, many CI systems) read differently.
-_TRAPS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$"), "a boolean"),
-    (re.compile(r"^[-+]?0[0-9_]+$"), "an octal number"),
-    (re.compile(r"^[-+]?0b[01_]+$"), "a binary number"),
-    (re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$"), "a base-60 number"),
-    (re.compile(r"^[-+]?(?:[0-9][0-9_]*)?\.?[0-9_]*[eE][-+]?[0-9]+$"), "a string (no exponent floats in YAML 1.1)"),
-    (re.compile(r"^[-+]?[0-9][0-9_]*_[0-9_]*(?:\.[0-9_]*)?$"), "a number with _ separators"),
-    (re.compile(r"^=$"), "the YAML 1.1 value key"),
-]
 
 _STD = "tag:yaml.org,2002:"
 
@@ -420,7 +400,7 @@ class _Builder:
                            f"quote the key: \"{text}\"", frame.pointer)
                 frame.key = None
                 return
-            trap = _trap(text)
+            trap = yaml11_meaning(text)
             if trap:
                 self.error(mark, "yaml11-trap", f"key {text!r} is {trap} in YAML 1.1",
                            f"quote the key: \"{text}\"", frame.pointer)
@@ -442,7 +422,7 @@ class _Builder:
         if tag is None or tag == "!":
             if ev.implicit[0] and tag is None:
                 self.record("plain", pointer, None)
-                trap = _trap(text)
+                trap = yaml11_meaning(text)
                 if trap:
                     self.record("traps", pointer, Trap(text, trap))
                 return self._finite(self._resolve(text, mark, pointer), text, mark, pointer)
@@ -512,41 +492,3 @@ class _Builder:
             if top.key is not None and top.key is not _NOKEY:
                 top.value[top.key] = value
             top.key = _NOKEY
-
-
-_TRAP_START = frozenset("yYnNoO-+0123456789.eE_=")
-"""Every text a _TRAPS pattern matches starts with one of these: most scalars skip the patterns."""
-_SPECIAL_START = frozenset("~nNtTfF-+.0123456789")
-"""Every YAML 1.2 core-schema null, boolean, integer and float starts with one of these (or is empty)."""
-
-
-def _trap(text: str) -> str | None:
-    if not text or text[0] not in _TRAP_START:
-        return None
-    for pattern, meaning in _TRAPS:
-        if pattern.match(text):
-            return meaning
-    return None
-
-
-def resolve_plain(text: str) -> Any:
-    """Resolve a plain scalar with the YAML 1.2 core schema."""
-    if text and text[0] not in _SPECIAL_START:
-        return text
-    if _NULL.match(text):
-        return None
-    if text in _BOOL:
-        return _BOOL[text]
-    if _INT10.match(text):
-        return int(text, 10)
-    if _INT8.match(text):
-        return int(text[2:], 8)
-    if _INT16.match(text):
-        return int(text[2:], 16)
-    if _FLOAT.match(text):
-        return float(text)
-    if _INF.match(text):
-        return float("-inf") if text.startswith("-") else float("inf")
-    if _NAN.match(text):
-        return float("nan")
-    return text

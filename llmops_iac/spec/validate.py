@@ -20,7 +20,8 @@ from llmops_iac.resources import load_json
 from llmops_iac.spec import references
 from llmops_iac.spec.defaults import apply_defaults
 from llmops_iac.spec.jsonschema_lite import SchemaError, Validator, ValidityMemo, did_you_mean, dotted
-from llmops_iac.spec.load import Document, OverlaySourceMap, SourceMap, resolve_plain, escape, load
+from llmops_iac.spec.load import Document, OverlaySourceMap, SourceMap, escape, load
+from llmops_iac.spec.scalars import resolve_plain
 from llmops_iac.spec.stacks import Stack, load_stack, stacks_dir
 from llmops_iac.spec.tree import copy_tree
 

@@ -105,7 +105,6 @@ main()
 
 
 def test_a_crashing_worker_fails_closed(corpus, tmp_path):
-    import os
     import subprocess
     import sys
 

@@ -8,7 +8,9 @@ from hypothesis import strategies as st
 
 from llmops_iac.errors import SpecError
 from llmops_iac.spec import load as loader
-from llmops_iac.spec.load import parse, resolve_plain
+from llmops_iac.spec import scalars
+from llmops_iac.spec.load import parse
+from llmops_iac.spec.scalars import resolve_plain
 
 
 def errors_of(text: str) -> list[tuple[str, int, int]]:
@@ -156,21 +158,21 @@ _SCALAR_TEXT = st.text(alphabet="yYnNoOtTfFeE~_=.+-:0123456789abxXlLuUsSiIAa @",
 
 
 def _resolve_by_patterns(text):
-    if loader._NULL.match(text):
+    if scalars._NULL.match(text):
         return None
-    if text in loader._BOOL:
-        return loader._BOOL[text]
-    if loader._INT10.match(text):
+    if text in scalars._BOOL:
+        return scalars._BOOL[text]
+    if scalars._INT10.match(text):
         return int(text, 10)
-    if loader._INT8.match(text):
+    if scalars._INT8.match(text):
         return int(text[2:], 8)
-    if loader._INT16.match(text):
+    if scalars._INT16.match(text):
         return int(text[2:], 16)
-    if loader._FLOAT.match(text):
+    if scalars._FLOAT.match(text):
         return float(text)
-    if loader._INF.match(text):
+    if scalars._INF.match(text):
         return float("-inf") if text.startswith("-") else float("inf")
-    if loader._NAN.match(text):
+    if scalars._NAN.match(text):
         return float("nan")
     return text
 
@@ -185,4 +187,4 @@ def _same(a, b):
 @given(_SCALAR_TEXT)
 def test_first_character_shortcuts_change_no_answer(text):
     assert _same(resolve_plain(text), _resolve_by_patterns(text))
-    assert loader._trap(text) == next((meaning for pattern, meaning in loader._TRAPS if pattern.match(text)), None)
+    assert scalars.yaml11_meaning(text) == next((meaning for pattern, meaning in scalars._TRAPS if pattern.match(text)), None)
