@@ -164,7 +164,9 @@ def run(command: str, paths: Iterable[str], *, stack: str | None = None, stacks_
         store = Cache(cache, command=command, stack=stack, stacks_dir=stacks_dir, options=options)
     with _repository_snapshot(stages):
         if jobs > 1 and len(files) >= PARALLEL_FROM:
-            results, engine_name, catalogue = _run_parallel(files, stages, stack, stacks_dir, options, jobs, progress, store)
+            from llmops_iac.pipeline_parallel import run_parallel
+
+            results, engine_name, catalogue = run_parallel(files, stages, stack, stacks_dir, options, jobs, progress, store)
         else:
             results, engine_name, catalogue = _run_serial(files, stages, stack, stacks_dir, options, progress, store)
     return RunResult(command=command, stages=stages, files=results, stack=stack, skipped=skipped,
@@ -246,146 +248,8 @@ def _check_file(path: str, stages: tuple[str, ...], stack: str | None, stacks_di
     return result
 
 
-# Worker state of a parallel run: set once per worker process by _worker_init.
-_WORKER: dict[str, Any] = {}
-
-
-def _worker_init(stages: tuple[str, ...], stack: str | None, stacks_dir: str | None, options: PolicyOptions,
-                 catalogue: Any, store: Any) -> None:
-    """Load the policy engine once per worker (the catalogue was loaded before the fork).
-
-    A failure is kept and raised by the worker's first task, so it reaches the parent as that
-    task's exception (exit 3 with its message) instead of a traceback printed by the pool.
-    """
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the pool
-    snapshot = _repository_snapshot(stages)  # a worker lives for one run: it reads each repository once, like the parent
-    snapshot.__enter__()
-    _WORKER["snapshot"] = snapshot  # kept: a dropped context manager would end the snapshot when collected
-    try:
-        judge = _policy_judge(options, stack, catalogue=catalogue) if "policy" in stages else None
-    except Exception as exc:  # noqa: BLE001 - re-raised in _worker_chunk
-        _WORKER.update(error=exc)
-        return
-    _WORKER.update(stages=stages, stack=stack, stacks_dir=stacks_dir, options=options, judge=judge, store=store)
-    import gc
-
-    gc.freeze()  # modules, schema, catalogue, engine: live for the whole run, so the collector stops rescanning them
-
-
-def _worker_chunk(chunk: list[tuple[int, str]]) -> tuple[list[tuple[int, FileResult]], str | None]:
-    w = _WORKER
-    if "error" in w:
-        raise w["error"]
-    done = []
-    for index, path in chunk:
-        result = _check_file(path, w["stages"], w["stack"], w["stacks_dir"], w["options"], w["judge"], w["store"])
-        if result.loaded is not None:
-            result.loaded.__dict__.pop("spec", None)  # a cached view of ``data``, rebuilt on demand; not picklable
-            result.loaded._views.clear()  # the other environments' views: rebuilt from the document on demand
-        done.append((index, result))
-    return done, getattr(w["judge"], "engine_name", None)
-
-
-def _run_parallel(files: list[str], stages: tuple[str, ...], stack: str | None, stacks_dir: str | None,
-                  options: PolicyOptions, jobs: int, progress: Callable[[int], None] | None,
-                  store: Any) -> tuple[list[FileResult], str | None, Any]:
-    """Check ``files`` in ``jobs`` worker processes; merge the results in input order.
-
-    The catalogue is loaded (pure Python) here and sent to the workers; each worker creates
-    and loads its own engine. A worker that dies or raises fails the whole run (exit 3): no
-    file is ever dropped.
-    """
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-    from multiprocessing import forkserver
-
-    from llmops_iac.errors import InternalError, LlmopsError
-
-    context = _worker_context()
-    forkserver.ensure_running()  # it imports the stages' modules while this process reads the catalogue
-    catalogue = None
-    if "policy" in stages:
-        from llmops_iac.policy import catalog, profiles
-
-        catalogue = catalog.load(list(options.policy_dirs))
-        profiles.load_all(catalogue)  # a broken profile fails before any spec is judged
-        if store is not None:
-            store.bind_catalogue(catalogue)
-    jobs = min(jobs, len(files))
-    chunks = _chunks(list(enumerate(files)), jobs)
-    results: list[FileResult | None] = [None] * len(files)
-    engine_name = None
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context,
-                               initializer=_worker_init, initargs=(stages, stack, stacks_dir, options, catalogue, store))
-    try:
-        futures = {pool.submit(_worker_chunk, chunk): chunk for chunk in chunks}
-        from concurrent.futures import as_completed
-
-        for future in as_completed(futures):
-            chunk = futures[future]
-            try:
-                done, engine_name = future.result()
-            except LlmopsError:
-                raise
-            except BrokenProcessPool as exc:
-                raise InternalError(f"a worker process died while checking {display_path(chunk[0][1])} "
-                                    f"(or a file after it): {exc}; no result is trusted, rerun with --jobs 1") from exc
-            except Exception as exc:  # noqa: BLE001 - fail closed with the file that broke the worker
-                raise InternalError(f"a worker failed on {display_path(chunk[0][1])} (or a file after it): "
-                                    f"{type(exc).__name__}: {exc}") from exc
-            for index, result in done:
-                results[index] = result
-            if progress is not None:
-                progress(len(done))
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-    missing = [files[i] for i, r in enumerate(results) if r is None]
-    if missing:
-        raise InternalError(f"{len(missing)} file(s) got no result from the workers, e.g. {missing[0]}")
-    if engine_name is None and "policy" in stages:
-        engine_name = _engine_name(options)
-    return results, engine_name, catalogue  # type: ignore[return-value]
-
-
-def _chunks(indexed: list[tuple[int, str]], jobs: int) -> list[list[tuple[int, str]]]:
-    """Split the work: chunks of up to 16 files (fewer messages), then small ones for the last
-    files, so no worker sits idle while another finishes a long chunk."""
-    big = max(1, min(16, len(indexed) // (jobs * 8) or 1))
-    small = max(1, big // 4)
-    chunks, i = [], 0
-    while i < len(indexed):
-        size = big if len(indexed) - i > 2 * jobs * big else small
-        chunks.append(indexed[i:i + size])
-        i += size
-    return chunks
-
-
-_WORKER_MODULES = ["llmops_iac.pipeline", "llmops_iac.compile", "llmops_iac.policy.evaluate", "llmops_iac.policy.reference",
-                   "llmops_iac.cost.estimate", "llmops_iac.maturity.assess"]
-"""Imported once by the fork server, so each worker forked from it starts with them loaded."""
-
-
-def _worker_context() -> Any:
-    """Workers come from a fork server: a clean process started with GOGC in its environment.
-
-    A plain fork would share this process's imports, but a Go (OPA) or C++ (rego-cpp) runtime
-    loaded here does not survive a fork, and Go reads GOGC only from the environment a process was
-    *started* with (the stack, not ``os.environ``): only a freshly started process gets the
-    collector setting that makes the embedded OPA ~30 % faster (policy/reference.py).
-    """
-    import multiprocessing
-
-    from llmops_iac.policy.reference import GOGC
-
-    os.environ.setdefault("GOGC", GOGC)
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(_WORKER_MODULES)
-    return context
-
-
-def _engine_name(options: PolicyOptions) -> str:
+def selected_engine_name(options: PolicyOptions) -> str:
+    """The name of the engine ``options`` select (for a report whose files were all judged elsewhere)."""
     from llmops_iac.policy import engine
 
     return engine.create(options.engine, opa_url=options.opa_url).name

@@ -14,7 +14,7 @@ import textwrap
 import pytest
 import yaml
 
-from llmops_iac import pipeline
+from llmops_iac import pipeline, pipeline_parallel
 from llmops_iac.compile import compile_spec
 from llmops_iac.errors import SpecError
 from llmops_iac.maturity import evidence
@@ -35,8 +35,8 @@ q.put(env.get(b"GOGC", b"<unset>").decode())
 """
 PARENT_CODE = f"""\
 import multiprocessing, os
-from llmops_iac import pipeline
-context = pipeline._worker_context()
+from llmops_iac import pipeline_parallel
+context = pipeline_parallel.worker_context()
 assert context.get_start_method() == "forkserver", context.get_start_method()
 q = context.Queue()
 p = context.Process(target=exec, args=({WORKER_CODE!r}, {{"q": q}}))
@@ -71,13 +71,13 @@ def test_worker_context_keeps_a_gogc_the_user_set():
 @pytest.mark.parametrize("count, jobs", [(1000, 2), (1000, 8), (17, 4), (100, 3), (5, 16), (1, 2)])
 def test_chunks_cover_every_file_once_in_order_and_stay_small(count, jobs):
     indexed = [(i, f"spec-{i}.yaml") for i in range(count)]
-    chunks = pipeline._chunks(indexed, jobs)
+    chunks = pipeline_parallel.split(indexed, jobs)
     assert [item for chunk in chunks for item in chunk] == indexed
     assert all(1 <= len(chunk) <= 16 for chunk in chunks)
 
 
 def test_chunks_split_the_tail_so_workers_finish_together():
-    chunks = pipeline._chunks([(i, f"spec-{i}.yaml") for i in range(1000)], 2)
+    chunks = pipeline_parallel.split([(i, f"spec-{i}.yaml") for i in range(1000)], 2)
     sizes = [len(c) for c in chunks]
     assert sizes[-1] < sizes[0] and sizes[-2] < sizes[0]
     assert sizes == sorted(sizes, reverse=True)  # big chunks first, the small ones only at the end
@@ -85,8 +85,8 @@ def test_chunks_split_the_tail_so_workers_finish_together():
 
 
 def test_chunks_of_one_file_and_of_none():
-    assert pipeline._chunks([(0, "a.yaml")], 4) == [[(0, "a.yaml")]]
-    assert pipeline._chunks([], 4) == []
+    assert pipeline_parallel.split([(0, "a.yaml")], 4) == [[(0, "a.yaml")]]
+    assert pipeline_parallel.split([], 4) == []
 
 
 # -- 3. the repository snapshot of maturity evidence -------------------------------------------------

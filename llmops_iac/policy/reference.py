@@ -31,7 +31,7 @@ GOGC = "400"
 Every evaluation turns a ~50 kB input into OPA values and drops them: with Go's default (100)
 the collector runs several times per spec. 400 cut the engine's time per spec by ~30 % for
 ~20 MB more resident memory (bench/RESULTS.md). Go reads it from the environment the process was
-started with, not from ``os.environ``: `check --jobs` starts its workers with it (pipeline._worker_context).
+started with, not from ``os.environ``: `check --jobs` starts its workers with it (pipeline_parallel.worker_context).
 """
 
 

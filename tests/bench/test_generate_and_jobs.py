@@ -82,7 +82,7 @@ def test_cache_hit_is_identical_and_change_is_a_miss(corpus, tmp_path):
     assert sum("cache" not in f.timings for f in again.files) >= 1
 
 
-# Workers are forked from a fork server (pipeline._worker_context), not from this process: the crash is
+# Workers are forked from a fork server (pipeline_parallel.worker_context), not from this process: the crash is
 # planted by a module the fork server preloads, so every worker has it (a worker dies on spec 0005).
 CRASH_HOOK = """
 import os
@@ -96,9 +96,9 @@ pipeline._check_file = crash
 """
 CRASH = """
 import sys
-import llmops_iac.pipeline as pipeline
+import llmops_iac.pipeline_parallel as pipeline_parallel
 from llmops_iac.cli import main
-pipeline._WORKER_MODULES.append("crashhook")  # found through PYTHONPATH (the fork server ignores sys.path on 3.11)
+pipeline_parallel.WORKER_MODULES.append("crashhook")  # found through PYTHONPATH (the fork server ignores sys.path on 3.11)
 sys.argv = ["llmops-iac", "check", sys.argv[1], "--jobs", "2", "--format", "json"]
 main()
 """
