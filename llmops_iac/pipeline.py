@@ -177,7 +177,7 @@ def _repository_snapshot(stages: tuple[str, ...]) -> Any:
     """One read of each repository's CI files and CODEOWNERS for the whole run (maturity evidence)."""
     if "maturity" not in stages:
         return contextlib.nullcontext()
-    from llmops_iac.maturity.evidence import repository_snapshot
+    from llmops_iac.maturity.repo import repository_snapshot
 
     return repository_snapshot()
 

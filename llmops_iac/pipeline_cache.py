@@ -63,15 +63,14 @@ class Cache:
 
     def _repo_fingerprint(self, spec_path: str) -> str:
         from llmops_iac.maturity.codeowners import LOCATIONS
-        from llmops_iac.maturity.evidence import _STACK_FILES, CI_FILES
-        from llmops_iac.maturity.repo import repo_root
+        from llmops_iac.maturity.repo import CI_FILES, STACK_FILES, repo_root
 
         root = repo_root(spec_path)
         key = str(root)
         if key not in self._repos:
             digest = hashlib.sha256(key.encode())
             if root is not None:
-                patterns = [p for p, _ in CI_FILES] + list(LOCATIONS) + list(_STACK_FILES)
+                patterns = [p for p, _ in CI_FILES] + list(LOCATIONS) + list(STACK_FILES)
                 for pattern in patterns:
                     for path in sorted(glob.glob(os.path.join(str(root), pattern))):
                         digest.update(f"{path}\0{_file_hash(path)}\0".encode())

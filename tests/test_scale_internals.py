@@ -18,6 +18,7 @@ from llmops_iac import pipeline, pipeline_parallel
 from llmops_iac.compile import compile_spec
 from llmops_iac.errors import SpecError
 from llmops_iac.maturity import evidence
+from llmops_iac.maturity import repo as repo_mod
 from llmops_iac.policy.reference import GOGC
 from llmops_iac.report import renderers
 from llmops_iac.spec.validate import load_spec
@@ -123,19 +124,19 @@ AFTER = {".github/workflows/ci.yml": ([], []), ".github/workflows/extra.yml": BE
 def test_snapshot_scans_each_repository_once(repo, monkeypatch):
     ci, change = repo
     scans = []
-    scan = evidence._scan_repository
-    monkeypatch.setattr(evidence, "_scan_repository", lambda root: scans.append(root) or scan(root))
-    with evidence.repository_snapshot():
+    scan = repo_mod._read
+    monkeypatch.setattr(repo_mod, "_read", lambda root: scans.append(root) or scan(root))
+    with repo_mod.repository_snapshot():
         assert ci() == BEFORE
         change()
         assert ci() == BEFORE  # the snapshot, not the changed file
     assert len(scans) == 1
-    assert evidence._snapshot is None
+    assert repo_mod._snapshot is None
 
 
 def test_without_snapshot_every_assessment_reads_the_repository(repo):
     ci, change = repo
-    assert evidence._snapshot is None
+    assert repo_mod._snapshot is None
     assert ci() == BEFORE
     change()
     assert ci() == AFTER
@@ -143,16 +144,16 @@ def test_without_snapshot_every_assessment_reads_the_repository(repo):
 
 def test_nested_snapshot_keeps_the_outer_one(repo):
     ci, change = repo
-    with evidence.repository_snapshot():
-        outer = evidence._snapshot
+    with repo_mod.repository_snapshot():
+        outer = repo_mod._snapshot
         assert ci() == BEFORE
-        with evidence.repository_snapshot():
-            assert evidence._snapshot is outer
+        with repo_mod.repository_snapshot():
+            assert repo_mod._snapshot is outer
             change()
             assert ci() == BEFORE
-        assert evidence._snapshot is outer  # the inner block's end does not end the outer snapshot
+        assert repo_mod._snapshot is outer  # the inner block's end does not end the outer snapshot
         assert ci() == BEFORE
-    assert evidence._snapshot is None
+    assert repo_mod._snapshot is None
     assert ci() == AFTER
 
 

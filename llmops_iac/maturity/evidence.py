@@ -22,7 +22,6 @@ What is collected:
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
 import hashlib
 import json
@@ -30,13 +29,11 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from llmops_iac.errors import UsageError
 from llmops_iac.maturity import codeowners as co
-from llmops_iac.resources import safe_load_yaml
+from llmops_iac.maturity.repo import MAX_FILE_BYTES, CiFile, scan
 from llmops_iac.spec.load import OverlaySourceMap, SourceMap, escape
 
 if TYPE_CHECKING:
@@ -48,7 +45,6 @@ PRODUCTION_NAMES = ("prod", "production", "prd")
 
 USER_FACING_TASKS = frozenset({"chat", "qa", "summarization", "generation"})
 _VARIABLE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
-MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -147,26 +143,6 @@ class DatasetFacts:
     cases: int
     invalid_lines: tuple[int, ...]
     problem: str = ""
-
-
-@dataclass(frozen=True)
-class Hit:
-    """A line of a repository file that matched what a check looks for."""
-
-    line: int
-    text: str
-
-
-@dataclass(frozen=True)
-class CiFile:
-    """One CI pipeline definition and what it does."""
-
-    path: str
-    system: str
-    check: tuple[Hit, ...] = ()
-    pull_request: tuple[Hit, ...] = ()
-    deploy: tuple[Hit, ...] = ()
-    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -393,56 +369,6 @@ def _datasets(loaded: "LoadedSpec") -> dict[str, DatasetFacts]:
     return out
 
 
-# -- the repository ------------------------------------------------------------------------------
-
-CI_FILES: tuple[tuple[str, str], ...] = (
-    (".github/workflows/*.yml", "github-actions"),
-    (".github/workflows/*.yaml", "github-actions"),
-    (".gitlab-ci.yml", "gitlab-ci"),
-    ("Jenkinsfile", "jenkins"),
-    ("azure-pipelines.yml", "azure-pipelines"),
-    ("azure-pipelines.yaml", "azure-pipelines"),
-    (".azure-pipelines/*.yml", "azure-pipelines"),
-    (".circleci/config.yml", "circleci"),
-    ("bitbucket-pipelines.yml", "bitbucket-pipelines"),
-    ("buildspec.yml", "codebuild"),
-    ("buildspec.yaml", "codebuild"),
-    (".buildkite/pipeline.yml", "buildkite"),
-    (".buildkite/pipeline.yaml", "buildkite"),
-)
-"""CI pipeline definitions looked for, relative to the repository root, and the system they belong to."""
-
-_CHECK = re.compile(r"\b(?:llmops-iac|python3?\s+-m\s+llmops_iac)\s+(?:check|policy\s+check|maturity)\b")
-_ACTION = re.compile(r"^\s*-?\s*uses\s*:\s*['\"]?[^\s'\"#]*llmops-iac[^\s'\"#]*")
-_PULUMI_UP = re.compile(r"\bpulumi\s+up\b")
-_PULUMI_ACTION = re.compile(r"^\s*-?\s*uses\s*:\s*['\"]?pulumi/actions@")
-_PULUMI_COMMAND_UP = re.compile(r"^\s*command\s*:\s*['\"]?up\b")
-_GH_PR_EVENTS = ("pull_request", "pull_request_target", "merge_group")
-_GITLAB_MR = re.compile(r"merge_request_event|^\s*-\s*['\"]?merge_requests['\"]?\s*$|\bonly\s*:\s*\[[^\]]*\bmerge_requests\b")
-_JENKINS_PR = re.compile(r"\bchangeRequest\s*\(|\bCHANGE_ID\b")
-_AZURE_PR = re.compile(r"^pr\s*:(?P<rest>.*)$")
-_BITBUCKET_PR = re.compile(r"^\s*pull-requests\s*:")
-_STACK_FILES = ("stacks/Pulumi.*.yaml", "Pulumi.*.yaml")
-
-
-_snapshot: dict[Path, tuple[Any, ...]] | None = None
-
-
-@contextlib.contextmanager
-def repository_snapshot() -> Iterator[None]:
-    """Within this block, each repository's CI files, CODEOWNERS and stack files are read once.
-
-    A run of `check` over many specs of one repository judges one snapshot of it; outside the
-    block every assessment reads the repository afresh (a test may change it between two).
-    """
-    global _snapshot
-    saved, _snapshot = _snapshot, {} if _snapshot is None else _snapshot
-    try:
-        yield
-    finally:
-        _snapshot = saved
-
-
 def _repository(root: Path, loaded: "LoadedSpec") -> RepoFacts:
     from llmops_iac.spec.validate import display_path
 
@@ -451,90 +377,9 @@ def _repository(root: Path, loaded: "LoadedSpec") -> RepoFacts:
         spec_path: str | None = Path(loaded.source_path).resolve().relative_to(resolved).as_posix()
     except ValueError:
         spec_path = None
-    scanned = _snapshot.get(resolved) if _snapshot is not None else None
-    if scanned is None:
-        scanned = _scan_repository(resolved)
-        if _snapshot is not None:
-            _snapshot[resolved] = scanned
-    ci, codeowners, stacks = scanned
+    ci, codeowners, stacks = scan(resolved)
     return RepoFacts(root=resolved, display=display_path(str(root)), spec_path=spec_path, ci=ci,
                      codeowners=codeowners, stacks=stacks)
-
-
-def _scan_repository(resolved: Path) -> tuple[tuple[CiFile, ...], Any, tuple[str, ...]]:
-    """(CI files, CODEOWNERS, stack files) of the repository at ``resolved``: what every spec in it shares."""
-    ci = []
-    seen: set[Path] = set()
-    for pattern, system in CI_FILES:
-        for path in sorted(resolved.glob(pattern)):
-            if path.is_file() and path not in seen:
-                seen.add(path)
-                ci.append(_scan_ci(path, path.relative_to(resolved).as_posix(), system))
-    stacks = sorted({p.relative_to(resolved).as_posix() for pattern in _STACK_FILES for p in resolved.glob(pattern) if p.is_file()})
-    return tuple(ci), co.load(resolved), tuple(stacks)
-
-
-def _lines(text: str, comment: str) -> Iterable[tuple[int, str]]:
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.strip().startswith(comment):
-            continue
-        yield number, line
-
-
-def _scan_ci(path: Path, rel: str, system: str) -> CiFile:
-    try:
-        raw = path.read_bytes()
-        if len(raw) > MAX_FILE_BYTES:
-            return CiFile(rel, system, notes=("too large to read",))
-        text = raw.decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return CiFile(rel, system, notes=(f"cannot be read: {getattr(exc, 'strerror', None) or exc}",))
-    comment = "//" if system == "jenkins" else "#"
-    lines = list(_lines(text, comment))
-    check = tuple(Hit(n, line.strip()) for n, line in lines
-                  if _CHECK.search(line) or (system == "github-actions" and _ACTION.search(line)))
-    deploy = [Hit(n, line.strip()) for n, line in lines if _PULUMI_UP.search(line)]
-    if any(_PULUMI_COMMAND_UP.search(line) for _, line in lines):
-        deploy += [Hit(n, line.strip()) for n, line in lines if _PULUMI_ACTION.search(line)]
-    pr, notes = _pull_request_triggers(system, text, lines)
-    return CiFile(rel, system, check=check, pull_request=pr, deploy=tuple(sorted(deploy, key=lambda h: h.line)), notes=notes)
-
-
-def _pull_request_triggers(system: str, text: str, lines: list[tuple[int, str]]) -> tuple[tuple[Hit, ...], tuple[str, ...]]:
-    if system == "github-actions":
-        try:
-            doc = safe_load_yaml(text)
-        except yaml.YAMLError as exc:
-            return (), (f"not valid YAML: {str(exc).splitlines()[0]}",)
-        if not isinstance(doc, dict):
-            return (), ("not a workflow mapping",)
-        on = doc.get("on", doc.get(True))  # YAML 1.1 readers turn the key `on` into True
-        events = {on} if isinstance(on, str) else set(on) if isinstance(on, (list, dict)) else set()
-        found = [e for e in _GH_PR_EVENTS if e in events]
-        hits = []
-        for event in found:
-            for n, line in lines:
-                if re.match(r"^jobs\s*:", line):
-                    break
-                if re.search(rf"(?<![\w.]){event}(?![\w-])", line):
-                    hits.append(Hit(n, line.strip()))
-                    break
-        return tuple(hits), ()
-    if system == "gitlab-ci":
-        return tuple(Hit(n, line.strip()) for n, line in lines if _GITLAB_MR.search(line)), ()
-    if system == "jenkins":
-        return tuple(Hit(n, line.strip()) for n, line in lines if _JENKINS_PR.search(line)), ()
-    if system == "azure-pipelines":
-        for n, line in lines:
-            m = _AZURE_PR.match(line)
-            if m:
-                return ((), ()) if m["rest"].strip().lower() == "none" else ((Hit(n, line.strip()),), ())
-        return (Hit(1, "(no pr: key: Azure Pipelines validates pull requests by default)"),), ()
-    if system == "bitbucket-pipelines":
-        return tuple(Hit(n, line.strip()) for n, line in lines if _BITBUCKET_PR.search(line)), ()
-    if system == "circleci":
-        return (Hit(1, "(CircleCI builds every pushed branch, pull requests included)"),), ()
-    return (), ("its triggers are configured outside the repository",)
 
 
 def pointer(*parts: str | int) -> str:
