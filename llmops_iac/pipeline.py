@@ -239,7 +239,7 @@ def _check_file(path: str, stages: tuple[str, ...], stack: str | None, stacks_di
             clock = time.perf_counter()
             result.policy = judge(loaded, result.plan,
                                   maturity=result.maturity.policy_input() if result.maturity is not None else None,
-                                  cost=cost_input(result.cost) if result.cost is not None else None)
+                                  cost=result.cost.policy_input() if result.cost is not None else None)
             times["policy"] = time.perf_counter() - clock
     if "policy" in stages:  # check / policy check: the report is all that is left to make
         result.compact()
@@ -262,16 +262,12 @@ def _estimate(loaded: LoadedSpec, plan: Any):
     return estimate(plan, loaded)
 
 
-def cost_input(est: Any) -> dict[str, Any]:
-    """The part of an estimate policies read as ``input.cost``: totals, budget, flags, GPU fit."""
-    data = est.to_dict()
-    return {k: data[k] for k in ("currency", "total", "budget", "flags", "gpu") if k in data}
 
 
 def stage_inputs(loaded: LoadedSpec, plan: Any, options: PolicyOptions | None = None) -> dict[str, Any]:
     """``{maturity, cost}`` for the policy input, as `check` computes them (for tests and the policy pack)."""
     options = options or PolicyOptions()
-    return {"maturity": _assess(loaded, plan, options).policy_input(), "cost": cost_input(_estimate(loaded, plan))}
+    return {"maturity": _assess(loaded, plan, options).policy_input(), "cost": _estimate(loaded, plan).policy_input()}
 
 
 def _assess(loaded: LoadedSpec, plan: Any, options: PolicyOptions):

@@ -24,6 +24,7 @@ from typing import Any
 
 from llmops_iac.aws.report import Check, CheckReport
 from llmops_iac.aws.session import Clients, call, error_code, make_session, mapped, require_credentials, resolve_region
+from llmops_iac.compile.plan import plan_data
 
 #: Pulumi type token prefix → the boto3 services behind it (the API the deploy calls, and the one the app invokes).
 SERVICES_BY_TYPE: list[tuple[str, tuple[str, ...]]] = [
@@ -56,14 +57,10 @@ PROBES: dict[str, tuple[str, dict[str, Any]]] = {
 }
 
 
-def _data(plan: Any) -> dict[str, Any]:
-    return plan.to_data() if hasattr(plan, "to_data") else plan
-
-
 def services_of(plan: Any) -> list[str]:
     """The boto3 services a Plan's resources use."""
     out: set[str] = set()
-    for r in _data(plan).get("resources", []):
+    for r in plan_data(plan).get("resources", []):
         for prefix, services in SERVICES_BY_TYPE:
             if r["type"].startswith(prefix):
                 out.update(services)
@@ -153,7 +150,7 @@ def check_regions(session: Any, clients: Clients, services: list[str], region: s
 
 def endpoint_needs(plan: Any) -> dict[str, dict[str, Any]]:
     """instance type → {"max": instances at autoscaling maximum, "deploy": during a blue/green update, "endpoints": [...]}."""
-    data = _data(plan)
+    data = plan_data(plan)
     res = {r["name"]: r for r in data.get("resources", [])}
     out: dict[str, dict[str, Any]] = {}
     for name, r in sorted(res.items()):
@@ -236,7 +233,7 @@ def check_quotas(clients: Clients, plan: Any) -> list[Check]:
 def bedrock_models(plan: Any) -> dict[str, dict[str, Any]]:
     """model ID → {"resources": [...], "profile": geography or "none", "source": pointer} of every Bedrock model used."""
     out: dict[str, dict[str, Any]] = {}
-    for r in _data(plan).get("resources", []):
+    for r in plan_data(plan).get("resources", []):
         meta = r.get("meta") or {}
         mid, profile = None, "none"
         if r["type"] == "aws:bedrock/inferenceProfile:InferenceProfile" and meta.get("modelId"):
@@ -314,7 +311,7 @@ def preflight(plan: Any, *, session: Any = None, region: str | None = None, prof
               endpoint_url: str | None = None, endpoint_urls: dict[str, str] | None = None,
               clients: dict[str, Any] | None = None) -> CheckReport:
     """Run every pre-flight check of ``plan`` and return the report (``report.ok`` is False on any failure)."""
-    data = _data(plan)
+    data = plan_data(plan)
     session = session or make_session(profile=profile)
     region = resolve_region(region, data.get("region"), getattr(session, "region_name", None), what="preflight")
     require_credentials(session, "preflight")

@@ -21,13 +21,10 @@ from typing import Any
 
 from llmops_iac.aws.report import Check, CheckReport
 from llmops_iac.aws.session import Clients, call, error_code, make_session, mapped, require_credentials, resolve_region
+from llmops_iac.compile.plan import plan_data
 
 _NOT_FOUND = {"ValidationException", "ResourceNotFoundException", "NotFoundException", "NoSuchBucket", "NotFound",
               "NoSuchVectorBucket", "NoSuchIndex"}
-
-
-def _data(plan: Any) -> dict[str, Any]:
-    return plan.to_data() if hasattr(plan, "to_data") else plan
 
 
 def static(value: Any, resources: dict[str, dict[str, Any]]) -> Any:
@@ -343,7 +340,7 @@ def verify(plan: Any, *, session: Any = None, region: str | None = None, profile
            endpoint_url: str | None = None, endpoint_urls: dict[str, str] | None = None,
            clients: dict[str, Any] | None = None, account: str | None = None) -> CheckReport:
     """Compare the deployed endpoints, guardrails, budgets and vector stores with ``plan``; ``report.ok`` is False on drift."""
-    data = _data(plan)
+    data = plan_data(plan)
     session = session or make_session(profile=profile)
     region = resolve_region(region, data.get("region"), getattr(session, "region_name", None), what="verify")
     require_credentials(session, "verify")

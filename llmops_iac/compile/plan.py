@@ -162,3 +162,9 @@ class Plan:
             "resources": [(copy_tree if copy_values else _same)(self.resources[n].to_data()) for n in sorted(self.resources)],
             "outputs": dict(sorted(self.outputs.items())),
         }
+
+
+def plan_data(plan: Any) -> dict[str, Any]:
+    """A Plan's data for reading (``to_data(copy_values=False)``: no copy of its inputs), or ``plan`` itself if it
+    already is data. Callers must not change what they get: it is the Plan's own inputs and meta."""
+    return plan.to_data(copy_values=False) if hasattr(plan, "to_data") else plan

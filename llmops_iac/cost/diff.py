@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+from llmops_iac.compile.plan import plan_data
 from llmops_iac.cost.estimate import POINTS, Estimate
 from llmops_iac.errors import UsageError
 
@@ -88,7 +89,7 @@ def _round(r: dict[str, float]) -> dict[str, float]:
 def _data(plan: Any) -> dict[str, Any]:
     if plan is None:
         return {"resources": []}
-    return plan.to_data() if hasattr(plan, "to_data") else plan
+    return plan_data(plan)
 
 
 def _costs(est: Estimate | None) -> dict[str, dict[str, float]]:

@@ -55,6 +55,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable, Mapping
 
+from llmops_iac.compile.plan import plan_data
 from llmops_iac.cost.prices import Price, PriceTable, load_prices
 
 POINTS = ("minimum", "expected", "maximum")
@@ -275,8 +276,14 @@ class Estimate:
                                    for r in self.resources for line in r.lines if any(line.quantity.values())),
         }
 
+    def policy_input(self) -> dict[str, Any]:
+        """What policies read as ``input.cost`` (totals, budget, flags, GPU fit): the same values as
+        :meth:`to_dict`, without the per-resource lines no rule reads."""
+        return {"currency": self.prices.currency, "total": {p: _money(v) for p, v in self.total.items()},
+                "budget": self.budget, "flags": self.flags(), "gpu": [f.to_dict() for f in self.gpu]}
+
     def to_dict(self) -> dict[str, Any]:
-        total = self.total
+        shared = self.policy_input()
         fallback_keys = sorted({line.key for r in self.resources for line in r.lines if line.price and line.price.fallback})
         return {
             "estimateVersion": ESTIMATE_VERSION,
@@ -284,19 +291,19 @@ class Estimate:
             "environment": self.environment,
             "region": self.region,
             "specFile": self.spec_file,
-            "currency": self.prices.currency,
+            "currency": shared["currency"],
             "prices": {"asOf": self.prices.as_of, "origin": self.prices.origin, "fallbackRegion": self.prices.fallback_region,
                        "fallbackKeys": fallback_keys, "liveNotes": list(self.prices.live_notes)},
             "assumptions": self.assumptions.to_dict(),
             "traffic": self.traffic,
-            "total": {p: _money(v) for p, v in total.items()},
+            "total": shared["total"],
             "oneOffUsd": _money(self.one_off),
             "byService": {k: {p: _money(v) for p, v in r.items()} for k, r in self.by_service().items()},
-            "budget": self.budget,
+            "budget": shared["budget"],
             "overBudget": self.over_budget,
-            "flags": self.flags(),
+            "flags": shared["flags"],
             "resources": [r.to_dict(self.locate) for r in self.resources],
-            "gpu": [f.to_dict() for f in self.gpu],
+            "gpu": shared["gpu"],
             "warnings": list(self.warnings),
         }
 
@@ -764,10 +771,6 @@ class _Builder:
                 "alertThresholdsPercent": actual, "forecastAlert": forecast}
 
 
-def _data(plan: Any) -> dict[str, Any]:
-    return plan.to_data() if hasattr(plan, "to_data") else plan
-
-
 def estimate(plan: Any, loaded: Any = None, *, prices: PriceTable | None = None, assumptions: Assumptions | None = None,
              split: str | None = None, gpu: bool = True) -> Estimate:
     """Estimate the monthly cost of ``plan`` (a Plan or its ``to_data()``) as a minimum/expected/maximum range.
@@ -778,7 +781,7 @@ def estimate(plan: Any, loaded: Any = None, *, prices: PriceTable | None = None,
     """
     from llmops_iac.cost import gpu as gpu_mod
 
-    data = _data(plan)
+    data = plan_data(plan)
     prices = prices or load_prices()
     a = assumptions or Assumptions()
     if split is not None:
@@ -815,7 +818,7 @@ def estimate(plan: Any, loaded: Any = None, *, prices: PriceTable | None = None,
 
 def services_used(plan: Any) -> list[str]:
     """The services (for reports) that the Plan's resources belong to."""
-    return sorted({_service(r["type"]) for r in _data(plan).get("resources", [])})
+    return sorted({_service(r["type"]) for r in plan_data(plan).get("resources", [])})
 
 
 def iter_lines(est: Estimate) -> Iterable[tuple[ResourceCost, Line]]:

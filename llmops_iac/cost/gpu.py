@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from llmops_iac.compile import instances
+from llmops_iac.compile.plan import plan_data
 from llmops_iac.cost.prices import PriceTable, load_prices
 
 GB = 1e9
@@ -446,13 +447,10 @@ def check(*, resource: str, source: str, model_id: str, instance_type: str, quan
 
 # --------------------------------------------------------------------------------------------------- plan
 
-def _data(plan: Any) -> dict[str, Any]:
-    return plan.to_data() if hasattr(plan, "to_data") else plan
-
 
 def check_plan(plan: Any, prices: PriceTable | None = None, region: str | None = None) -> list[GpuFit]:
     """Check every SageMaker model of a Plan (one result per production variant), in resource order."""
-    data = _data(plan)
+    data = plan_data(plan)
     prices = prices or load_prices()
     region = region or data.get("region") or prices.fallback_region
     resources = {r["name"]: r for r in data.get("resources", [])}

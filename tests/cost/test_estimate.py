@@ -79,6 +79,31 @@ def test_estimate_matches_schema_and_adds_up(case):
     assert data["flags"]["overBudgetAtExpected"] == data["overBudget"]
 
 
+@pytest.mark.parametrize("case", cases(), ids=case_id)
+def test_estimate_reads_the_plan_without_changing_it(case):
+    """The estimate and the GPU check read the Plan's own inputs (no copy, plan_data): they must not change them,
+    nor may what they return share anything a caller could change the Plan through."""
+    path, env = case
+    loaded, plan = compiled(path, env)
+    before = plan.to_data()
+    est = estimate(plan, loaded)
+    data, policy = est.to_dict(), est.policy_input()
+    assert plan.to_data() == before
+    assert policy == {k: data[k] for k in ("currency", "total", "budget", "flags", "gpu")}, "one set of values"
+    shared = _ids(plan.to_data(copy_values=False)) & (_ids(data) | _ids(policy))
+    assert not shared, "the estimate hands out the Plan's own containers"
+
+
+def _ids(value, out=None):
+    """ids of every dict and list inside ``value``."""
+    out = set() if out is None else out
+    if isinstance(value, (dict, list)):
+        out.add(id(value))
+        for v in value.values() if isinstance(value, dict) else value:
+            _ids(v, out)
+    return out
+
+
 def test_self_hosted_endpoint_range_follows_autoscaling():
     est = example("self-hosted-llama")
     endpoint = est.resource("endpoint-llama3-8b")
