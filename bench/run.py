@@ -78,18 +78,25 @@ def machine() -> str:
 
 CORPUS_NOTES = """### Where the time goes (read with the stage table above)
 
-- Work per spec is ~16 ms of CPU in one process (`check` stages in-process over the corpus, OPA loaded):
-  policy ~8 ms, load ~2, validate ~1.5, compile ~1.5, maturity ~1.5, cost ~1. Two workers on two cores
-  should take ~8 s plus ~0.3 s start-up (fork server, engine) and ~0.3 s rendering the JSON report;
-  inside the workers the same stages sum to 17-21 ms per spec depending on the VM's state, which is
-  what puts the median around the 10 s line. The cores are busy 190-193 % of the run.
+- Work per spec is ~15 ms of CPU in one process (`check` stages in-process over the corpus, OPA loaded):
+  policy ~7.5 ms (the engine ~6 of it), load ~2, validate ~1.5, compile ~1.5, maturity ~1.5, cost ~0.5.
+  Two workers on two cores should take ~7.5 s plus ~0.3 s start-up (fork server, engine) and ~0.2 s
+  rendering the JSON report (8 MB, after the last result); inside the workers the same stages sum to
+  16-19 ms per spec depending on the VM's state (two processes share caches and the Go runtime's
+  collector threads), which puts the median at ~9 s. The cores are busy 190-193 % of the run.
+- Cost was 1.2 ms per spec until it stopped copying the Plan to read it (`compile.plan.plan_data`) and
+  `check` stopped building the whole estimate document (every line of every resource) to give policies
+  the five fields of `input.cost` (`Estimate.policy_input`).
 - Policy: in the embedded OPA, ~3 ms of the ~6 ms per evaluation is turning the ~55 kB input into OPA
   values (the bindings decode the JSON, OPA round-trips it through JSON again, then converts it):
   measured with a query that reads nothing (`x := 1`). That cost is linear in the input's size, so
   batching specs into one evaluation does not help, and the input (spec, Plan, maturity, cost) is the
   contract every rule and the policy pack read. GOGC=400 in the workers removed ~30 % of the engine
-  time; 800 and 1600 gave no further gain and more memory.
-- Memory: workers hold ~85-90 MB Rss each (Python ~35 MB, the Go runtime, libopabridge and OPA's
+  time; 1600, or GOGC=off with GOMEMLIMIT=64MiB, saved perhaps 5 % more CPU (within the VM's noise) for
+  420 MB or 280 MB summed Rss instead of 250. The rules' own evaluation is the other ~3 ms (~12,700
+  trace events per spec; guardrails and the shared resource index are half of them); an index holding
+  the resources instead of their positions was slower.
+- Memory: workers hold ~80-90 MB Rss each (Python ~35 MB, the Go runtime, libopabridge and OPA's
   compiled policies), the CLI process ~36 MB while workers run (results are compacted as they arrive:
   findings and outcomes only) and ~80 MB while it renders; the fork server and its resource tracker ~40 MB.
 """
