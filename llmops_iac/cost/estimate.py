@@ -53,7 +53,7 @@ import functools
 import math
 import re
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable
 
 from llmops_iac.compile.plan import plan_data
 from llmops_iac.cost.prices import Price, PriceTable, load_prices
@@ -588,7 +588,6 @@ class _Builder:
             if r["type"] != _T["kb"]:
                 continue
             meta = r.get("meta") or {}
-            kb = name[len("kb-"):]
             models = [m for m in meta.get("models", []) if m in self.models]
             queries = _scale(req, len(models))
             arn = ((r["inputs"].get("knowledgeBaseConfiguration") or {}).get("vectorKnowledgeBaseConfiguration") or {}).get(
