@@ -22,7 +22,7 @@ import yaml
 
 from llmops_iac.errors import Diagnostic, SpecError
 from llmops_iac.spec.jsonschema_lite import words
-from llmops_iac.spec.scalars import resolve_plain, yaml11_meaning
+from llmops_iac.spec.scalars import SPECIAL_START, resolve_plain, yaml11_meaning
 from llmops_iac.spec.tree import copy_tree
 
 MAX_BYTES = 1024 * 1024
@@ -259,23 +259,60 @@ class _Abort(Exception):
 
 
 class _Frame:
-    __slots__ = ("kind", "value", "pointer", "key", "key_mark", "anchor", "size", "start", "index", "seen", "log_start")
+    """An open mapping or sequence: its value so far and where its next child goes."""
 
-    def __init__(self, kind: str, value: Any, pointer: str, anchor: str | None, start: tuple[int, int]):
-        self.kind = kind
-        self.value = value
+    __slots__ = ("anchor", "is_map", "key", "key_pointer", "log_start", "pointer", "seen", "size", "start", "value")
+
+    def __init__(self, is_map: bool, pointer: str, anchor: str | None, start: tuple[int, int], log_start: int):
+        self.is_map = is_map
+        self.value: Any = {} if is_map else []
         self.pointer = pointer
         self.key: Any = _NOKEY
-        self.key_mark: tuple[int, int] = (0, 0)
+        self.key_pointer = ""  # the pointer of the value under ``key``
         self.anchor = anchor
         self.size = 1
         self.start = start
-        self.index = 0
         self.seen: dict[str, tuple[int, int]] = {}
-        self.log_start = 0
+        self.log_start = log_start
 
 
 _NOKEY = object()
+_INVALID = "/\x00invalid"
+"""The pointer of a value whose key was refused: the value is still read and checked, never stored."""
+_STR = _STD + "str"
+_KEY_TAGS = frozenset({"!", _STR})
+_COLLECTION_TAGS = frozenset({"!", _STD + "map", _STD + "seq"})
+_TYPED_TAGS = {_STD + "int": int, _STD + "float": (int, float), _STD + "bool": bool, _STD + "null": type(None)}
+_CHECKED_START = SPECIAL_START | frozenset("-+0123456789._")
+"""A plain scalar starting with none of these is a string: not special in YAML 1.2 or 1.1, and not _NUMERIC."""
+
+# What the builder does with each event class, decided in one place and cached by class.
+_SCALAR, _MAPPING, _SEQUENCE, _END, _ALIAS, _DOCUMENT, _SKIP = range(7)
+_EVENT_KINDS: dict[type, int] = {}
+
+
+def _event_kind(cls: type) -> int:
+    """Return what the builder does with events of class ``cls`` (a subclass is taken as its base)."""
+    kind = _EVENT_KINDS.get(cls)
+    if kind is None:
+        if issubclass(cls, yaml.DocumentStartEvent):
+            kind = _DOCUMENT
+        elif issubclass(cls, (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent)):
+            kind = _SKIP
+        elif issubclass(cls, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            kind = _END
+        elif issubclass(cls, yaml.ScalarEvent):
+            kind = _SCALAR
+        elif issubclass(cls, yaml.AliasEvent):
+            kind = _ALIAS
+        elif issubclass(cls, yaml.MappingStartEvent):
+            kind = _MAPPING
+        elif issubclass(cls, yaml.SequenceStartEvent):
+            kind = _SEQUENCE
+        else:
+            kind = _SCALAR
+        _EVENT_KINDS[cls] = kind
+    return kind
 
 
 class _Builder:
@@ -289,16 +326,18 @@ class _Builder:
         self.anchors: dict[str, tuple[Any, int, str, int, int]] = {}  # name -> (value, size, pointer, log start, log end)
         self.alias_budget = MAX_ALIAS_NODES
         self.last_line = 1 << 30
-        # Every source-map entry in the order written, so an anchor's entries are a slice of it.
+        # The source-map entries written inside anchored values, in order, so an anchor's entries are a
+        # slice of it; nothing else reads it, so entries outside every anchored value are not logged.
         self.log: list[tuple[str, str, Any]] = []
 
-    def record(self, kind: str, pointer: str, value: Any) -> None:
-        """Write one source-map entry (kind: values, keys, traps, plain) and log it."""
+    def record(self, kind: str, pointer: str, value: Any, logged: int) -> None:
+        """Write one source-map entry (kind: values, keys, traps, plain); log it if ``logged``."""
         if kind == "plain":
             self.source.plain.add(pointer)
         else:
             getattr(self.source, kind)[pointer] = value
-        self.log.append((kind, pointer, value))
+        if logged:
+            self.log.append((kind, pointer, value))
 
     def error(self, mark: tuple[int, int], code: str, message: str, hint: str, pointer: str = "", fatal: bool = False) -> None:
         self.errors.append(_diag(self.name, min(mark[0], self.last_line), mark[1], code, message, hint, pointer))
@@ -306,15 +345,48 @@ class _Builder:
             raise _Abort()
 
     def run(self, loader: Any) -> None:
+        # The hot loop: one pass per event, with the common cases written out here rather than in
+        # helper calls. ``anchored`` counts the anchored values open; while it is non-zero every
+        # source-map entry is also logged (see self.log).
         stack: list[_Frame] = []
         documents = 0
+        anchored = 0
+        log = self.log
+        values = self.source.values
+        plain = self.source.plain
+        anchors = self.anchors
+        kinds = _EVENT_KINDS
+        get_event = loader.get_event
         try:
             while True:
-                ev = loader.get_event()
+                ev = get_event()
                 if ev is None:
                     break
-                mark = (ev.start_mark.line + 1, ev.start_mark.column + 1)
-                if isinstance(ev, yaml.DocumentStartEvent):
+                kind = kinds.get(type(ev))
+                if kind is None:
+                    kind = _event_kind(type(ev))
+                if kind == _END:
+                    frame = stack.pop()
+                    if frame.anchor is not None:
+                        anchored -= 1
+                        anchors[frame.anchor] = (frame.value, frame.size, frame.pointer, frame.log_start, len(log))
+                    if stack:
+                        top = stack[-1]
+                        top.size += frame.size
+                        if top.is_map:
+                            if top.key is not None and top.key is not _NOKEY:
+                                top.value[top.key] = frame.value
+                            top.key = _NOKEY
+                        else:
+                            top.value.append(frame.value)
+                    else:
+                        self._root(frame.value, frame.start)
+                    continue
+                if kind == _SKIP:
+                    continue
+                m = ev.start_mark
+                mark = (m.line + 1, m.column + 1)
+                if kind == _DOCUMENT:
                     documents += 1
                     if documents > 1:
                         self.error(mark, "multiple-documents", "the file holds more than one YAML document",
@@ -323,40 +395,74 @@ class _Builder:
                         self.error(mark, "yaml-version", f"%YAML {ev.version[0]}.{ev.version[1]} directive",
                                    "remove the %YAML directive: specs are read as YAML 1.2")
                     continue
-                if isinstance(ev, (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent)):
+                top = None
+                if stack:
+                    top = stack[-1]
+                    if top.is_map:
+                        if top.key is _NOKEY:
+                            if kind == _SCALAR:
+                                self._key(top, ev, mark, anchored)
+                                continue
+                            self.error(mark, "complex-key", "a mapping or list cannot be a key", "keys must be plain names",
+                                       top.pointer, fatal=True)
+                        pointer = _INVALID if top.key is None else top.key_pointer
+                    else:
+                        pointer = f"{top.pointer}/{len(top.value)}"
+                else:
+                    pointer = ""
+                if kind == _SCALAR:
+                    anchor = ev.anchor
+                    log_start = len(log)
+                    if anchor is not None:
+                        anchored += 1
+                    tag = ev.tag
+                    text = ev.value
+                    if tag is None and ev.implicit[0]:
+                        plain.add(pointer)
+                        if anchored:
+                            log.append(("plain", pointer, None))
+                        if text and text[0] not in _CHECKED_START:
+                            value = text
+                        else:
+                            value = self._plain(text, mark, pointer, anchored)
+                    elif tag is None or tag == "!" or tag == _STR:
+                        value = text
+                    else:
+                        value = self._tagged(tag, text, mark, pointer)
+                    values[pointer] = mark
+                    if anchored:
+                        log.append(("values", pointer, mark))
+                    if anchor is not None:
+                        anchored -= 1
+                        anchors[anchor] = (value, 1, pointer, log_start, len(log))
+                    if top is None:
+                        self._root(value, mark)
+                    else:
+                        top.size += 1
+                        if top.is_map:
+                            if top.key is not None:
+                                top.value[top.key] = value
+                            top.key = _NOKEY
+                        else:
+                            top.value.append(value)
                     continue
-                if isinstance(ev, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
-                    frame = stack.pop()
-                    self._finish(stack, frame.value, frame.size, frame.anchor, frame.pointer, frame.start, frame.log_start)
+                if kind == _ALIAS:
+                    self._alias(stack, ev.anchor, mark, pointer, anchored)
                     continue
-                if isinstance(ev, yaml.ScalarEvent) and stack and stack[-1].kind == "map" and stack[-1].key is _NOKEY:
-                    self._key(stack[-1], ev, mark)
-                    continue
-                pointer = self._child_pointer(stack, mark) if stack else ""
-                if pointer is None:  # a bad key: skip this value but keep going
-                    pointer = "/\x00invalid"
-                if isinstance(ev, yaml.AliasEvent):
-                    self._alias(stack, ev.anchor, mark, pointer)
-                    continue
-                anchor = getattr(ev, "anchor", None)
-                tag = getattr(ev, "tag", None)
-                if isinstance(ev, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-                    if tag not in (None, "!", _STD + "map", _STD + "seq"):
-                        self.error(mark, "yaml-tag", f"unsupported YAML tag {tag}", "remove the tag: specs are plain YAML", pointer)
-                    if len(stack) >= MAX_DEPTH:
-                        self.error(mark, "too-deep", f"nesting is deeper than {MAX_DEPTH} levels", "flatten the structure", pointer, fatal=True)
-                    log_start = len(self.log)
-                    self.record("values", pointer, mark)
-                    kind = "map" if isinstance(ev, yaml.MappingStartEvent) else "seq"
-                    frame = _Frame(kind, {} if kind == "map" else [], pointer, anchor, mark)
-                    frame.log_start = log_start
-                    stack.append(frame)
-                    continue
-                # ScalarEvent
-                log_start = len(self.log)
-                value = self._scalar(ev, mark, pointer)
-                self.record("values", pointer, mark)
-                self._finish(stack, value, 1, anchor, pointer, mark, log_start)
+                # the start of a mapping or a sequence
+                anchor = ev.anchor
+                tag = ev.tag
+                if tag is not None and tag not in _COLLECTION_TAGS:
+                    self.error(mark, "yaml-tag", f"unsupported YAML tag {tag}", "remove the tag: specs are plain YAML", pointer)
+                if len(stack) >= MAX_DEPTH:
+                    self.error(mark, "too-deep", f"nesting is deeper than {MAX_DEPTH} levels", "flatten the structure", pointer, fatal=True)
+                if anchor is not None:
+                    anchored += 1
+                log_start = len(log)
+                values[pointer] = mark
+                if anchored:
+                    log.append(("values", pointer, mark))
+                stack.append(_Frame(kind == _MAPPING, pointer, anchor, mark, log_start))
         finally:
             loader.dispose()
         if documents == 0:
@@ -367,71 +473,62 @@ class _Builder:
                    "start from examples/minimal.yaml: apiVersion, kind and metadata.name are required")
 
     # -- keys -----------------------------------------------------------------
-    def _child_pointer(self, stack: list[_Frame], mark: tuple[int, int]) -> str | None:
-        top = stack[-1]
-        if top.kind == "seq":
-            return f"{top.pointer}/{len(top.value)}"
-        if top.key is _NOKEY:  # a mapping or sequence used as a key
-            self.error(mark, "complex-key", "a mapping or list cannot be a key", "keys must be plain names", top.pointer, fatal=True)
-        if top.key is None:
-            return None
-        return f"{top.pointer}/{escape(top.key)}"
-
-    def _key(self, frame: _Frame, ev: Any, mark: tuple[int, int]) -> None:
+    def _key(self, frame: _Frame, ev: Any, mark: tuple[int, int], logged: int) -> None:
         text = ev.value
-        plain = ev.implicit[0] and ev.tag is None
-        frame.key_mark = mark
-        if ev.tag not in (None, "!", _STD + "str"):
-            self.error(mark, "yaml-tag", f"unsupported YAML tag {ev.tag} on key {text!r}", "remove the tag: keys are plain names",
+        tag = ev.tag
+        if tag is not None and tag not in _KEY_TAGS:
+            self.error(mark, "yaml-tag", f"unsupported YAML tag {tag} on key {text!r}", "remove the tag: keys are plain names",
                        frame.pointer)
             frame.key = None
             return
         if ev.anchor is not None:
             self.error(mark, "yaml-anchor-key", "anchors on keys are not supported", "remove the & anchor from the key", frame.pointer)
-        if plain and text == "<<":
-            self.error(mark, "merge-key", "merge keys (<<) are YAML 1.1 only and not supported",
-                       "write the keys out, or use the spec's environments: overrides instead of anchors", frame.pointer)
-            frame.key = None
-            return
-        if plain:
-            value = self._resolve(text, mark, frame.pointer)
-            if not isinstance(value, str):
-                self.error(mark, "non-string-key", f"key {text!r} is read as {words(value)}, not a name",
-                           f"quote the key: \"{text}\"", frame.pointer)
+        if tag is None and ev.implicit[0]:  # plain
+            if text == "<<":
+                self.error(mark, "merge-key", "merge keys (<<) are YAML 1.1 only and not supported",
+                           "write the keys out, or use the spec's environments: overrides instead of anchors", frame.pointer)
                 frame.key = None
                 return
-            trap = yaml11_meaning(text)
-            if trap:
-                self.error(mark, "yaml11-trap", f"key {text!r} is {trap} in YAML 1.1",
-                           f"quote the key: \"{text}\"", frame.pointer)
-        if text in frame.seen:
-            first = frame.seen[text]
+            if not text or text[0] in _CHECKED_START:
+                value = self._resolve(text, mark, frame.pointer)
+                if not isinstance(value, str):
+                    self.error(mark, "non-string-key", f"key {text!r} is read as {words(value)}, not a name",
+                               f"quote the key: \"{text}\"", frame.pointer)
+                    frame.key = None
+                    return
+                trap = yaml11_meaning(text)
+                if trap:
+                    self.error(mark, "yaml11-trap", f"key {text!r} is {trap} in YAML 1.1",
+                               f"quote the key: \"{text}\"", frame.pointer)
+        seen = frame.seen
+        if text in seen:
+            first = seen[text]
             pointer = f"{frame.pointer}/{escape(text)}"
             self.error(mark, "duplicate-key", f"duplicate key {text!r} (first defined at line {first[0]})",
                        "remove one of the two; YAML would silently keep only the last", pointer)
             frame.key = None
             return
-        frame.seen[text] = mark
+        seen[text] = mark
         frame.key = text
-        self.record("keys", f"{frame.pointer}/{escape(text)}", mark)
+        pointer = frame.pointer + "/" + (escape(text) if "~" in text or "/" in text else text)
+        frame.key_pointer = pointer
+        self.source.keys[pointer] = mark
+        if logged:
+            self.log.append(("keys", pointer, mark))
 
     # -- values ---------------------------------------------------------------
-    def _scalar(self, ev: Any, mark: tuple[int, int], pointer: str) -> Any:
-        tag = ev.tag
-        text = ev.value
-        if tag is None or tag == "!":
-            if ev.implicit[0] and tag is None:
-                self.record("plain", pointer, None)
-                trap = yaml11_meaning(text)
-                if trap:
-                    self.record("traps", pointer, Trap(text, trap))
-                return self._finite(self._resolve(text, mark, pointer), text, mark, pointer)
-            return text
-        if tag == _STD + "str":
-            return text
-        if tag in (_STD + "int", _STD + "float", _STD + "bool", _STD + "null"):
+    def _plain(self, text: str, mark: tuple[int, int], pointer: str, logged: int) -> Any:
+        """Read a plain scalar value that may be special (not a string, or a YAML 1.1 trap)."""
+        trap = yaml11_meaning(text)
+        if trap:
+            self.record("traps", pointer, Trap(text, trap), logged)
+        return self._finite(self._resolve(text, mark, pointer), text, mark, pointer)
+
+    def _tagged(self, tag: str, text: str, mark: tuple[int, int], pointer: str) -> Any:
+        """Read a scalar with a tag other than ! and !!str."""
+        want = _TYPED_TAGS.get(tag)
+        if want is not None:
             value = self._resolve(text, mark, pointer)
-            want = {"int": int, "float": (int, float), "bool": bool, "null": type(None)}[tag[len(_STD):]]
             if isinstance(value, bool) and want is int or not isinstance(value, want):
                 self.error(mark, "yaml-tag", f"{text!r} is not a valid {tag[len(_STD):]}", "remove the tag or fix the value", pointer)
             return self._finite(value, text, mark, pointer)
@@ -452,7 +549,7 @@ class _Builder:
             return 0.0
         return value
 
-    def _alias(self, stack: list[_Frame], anchor: str, mark: tuple[int, int], pointer: str) -> None:
+    def _alias(self, stack: list[_Frame], anchor: str, mark: tuple[int, int], pointer: str, logged: int) -> None:
         if anchor not in self.anchors:
             self.error(mark, "yaml-alias", f"alias *{anchor} refers to no anchor defined before it (or to itself)",
                        f"define &{anchor} earlier in the file, outside the value that uses it", pointer, fatal=True)
@@ -461,34 +558,36 @@ class _Builder:
         if self.alias_budget < 0:
             self.error(mark, "alias-bomb", f"aliases expand to more than {MAX_ALIAS_NODES:,} values (anchor &{anchor})",
                        "write the values out, or use fewer nested aliases: this looks like a 'billion laughs' file", pointer, fatal=True)
-        log_start = len(self.log)
-        self.record("values", pointer, mark)
+        self.record("values", pointer, mark, logged)
         for kind, ptr, entry in self.log[start:end]:  # the anchor's own entries, re-rooted here
             if kind == "values" and ptr == src:
                 continue
             if ptr == src or ptr.startswith(src + "/"):
-                self.record(kind, pointer + ptr[len(src):], entry)
+                self.record(kind, pointer + ptr[len(src):], entry, logged)
         if isinstance(value, (dict, list)):
             value = copy_tree(value)
-        self._finish(stack, value, size, None, pointer, mark, log_start)
-
-    def _finish(self, stack: list[_Frame], value: Any, size: int, anchor: str | None, pointer: str, mark: tuple[int, int],
-                log_start: int) -> None:
-        if anchor is not None:
-            self.anchors[anchor] = (value, size, pointer, log_start, len(self.log))
         if not stack:
-            if value is None:
-                self._empty(mark)
-            elif not isinstance(value, dict):
-                self.error(mark, "top-level-not-mapping", f"the top level is {words(value)}, not a mapping",
-                           "a spec starts with `apiVersion:`, `kind:` and `metadata:` keys")
-            self.result = value
+            self._root(value, mark)
             return
         top = stack[-1]
         top.size += size
-        if top.kind == "seq":
-            top.value.append(value)
-        else:
+        if top.is_map:
             if top.key is not None and top.key is not _NOKEY:
                 top.value[top.key] = value
             top.key = _NOKEY
+        else:
+            top.value.append(value)
+
+    def _root(self, value: Any, mark: tuple[int, int]) -> None:
+        """Take ``value`` as the document's top level, which must be a mapping."""
+        if value is None:
+            self._empty(mark)
+        elif not isinstance(value, dict):
+            self.error(mark, "top-level-not-mapping", f"the top level is {words(value)}, not a mapping",
+                       "a spec starts with `apiVersion:`, `kind:` and `metadata:` keys")
+        self.result = value
+
+
+for _cls in (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentStartEvent, yaml.DocumentEndEvent, yaml.AliasEvent,
+             yaml.ScalarEvent, yaml.MappingStartEvent, yaml.MappingEndEvent, yaml.SequenceStartEvent, yaml.SequenceEndEvent):
+    _event_kind(_cls)

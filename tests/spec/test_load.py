@@ -188,3 +188,34 @@ def _same(a, b):
 def test_first_character_shortcuts_change_no_answer(text):
     assert _same(resolve_plain(text), _resolve_by_patterns(text))
     assert scalars.yaml11_meaning(text) == next((meaning for pattern, meaning in scalars._TRAPS if pattern.match(text)), None)
+
+
+# Digits from other scripts (² and ١ are str.isdigit), a trailing newline ($ matches before one) and the
+# letters of the null, boolean and YAML 1.1 words: the shortcuts for digit strings and words must agree too.
+_WIDE_SCALAR_TEXT = st.text(alphabet="0123456789²١\n~nNuUlLtTrRfFaAsSeEyYoO_+-.:=x", max_size=7)
+
+
+@settings(max_examples=3000, deadline=None, derandomize=True)
+@given(_WIDE_SCALAR_TEXT)
+def test_digit_and_word_shortcuts_change_no_answer(text):
+    # Against the first-character shortcut alone (which keeps "\n" a string, though _NULL matches it).
+    special = bool(text) and text[0] in scalars._SPECIAL_START
+    assert _same(resolve_plain(text), _resolve_by_patterns(text) if special or not text else text)
+    trap = bool(text) and text[0] in scalars._TRAP_START
+    assert scalars.yaml11_meaning(text) == next((meaning for pattern, meaning in scalars._TRAPS if trap and pattern.match(text)), None)
+
+
+def test_aliases_reroot_nested_anchors_defined_after_other_values():
+    # Source-map entries are only kept for re-rooting inside anchored values: an anchor that opens
+    # after plain values, one nested in another, and escaped keys must all be re-rooted in full.
+    text = ('pre: {p: 1}\nbase: &b\n  inner: &i {x: 1, "a/b": 2, t~: no}\n  list: [on, 3]\ncopy: *b\nagain: *i\n'
+            'one: &s off\ntwo: *s\n')
+    data, source = parse(text, "f.yaml")
+    assert data["copy"] == data["base"] and data["again"] == data["base"]["inner"]
+    assert source.values["/copy/inner/x"] == source.values["/again/x"] == (3, 17)
+    assert source.keys["/copy/inner/a~1b"] == source.keys["/again/a~1b"] == (3, 20)
+    assert source.traps["/copy/inner/t~0"].yaml11 == source.traps["/again/t~0"].yaml11 == "a boolean"
+    assert source.traps["/copy/list/0"].text == "on" and "/copy/list/1" in source.plain
+    assert source.values["/copy"] == (5, 7) and source.keys["/again"] == (6, 1)
+    assert "/copy/p" not in source.values
+    assert data["two"] == "off" and source.traps["/two"].text == "off" and "/two" in source.plain
