@@ -332,19 +332,26 @@ def _run(crit: Criterion, ev: Evidence) -> CriterionResult:
 
 def _dimension(cat: Catalogue, dim: Dimension, results: dict[str, CriterionResult], target: int) -> DimensionResult:
     crits = tuple(results[c.id] for c in dim.criteria)
+    by_level: dict[int, dict[str, int]] = {level: dict.fromkeys(OUTCOMES, 0) for level in (1, 2, 3)}
+    total = earned = 0
+    for r in crits:  # one pass: counts by level and outcome, and the weights of the counted criteria
+        c = r.criterion
+        if c.level in by_level:
+            by_level[c.level][r.outcome] += 1
+        if r.outcome == PASS:
+            total += c.weight
+            earned += c.weight
+        elif r.outcome == FAIL:
+            total += c.weight
     levels, achieved, gate_open = [], 0, True
-    for level in (1, 2, 3):
-        at = [r for r in crits if r.criterion.level == level]
-        counts = {o: sum(1 for r in at if r.outcome == o) for o in OUTCOMES}
+    for level, counts in by_level.items():
         passed = counts[FAIL] == 0
         levels.append(LevelResult(level, passed, counts))
         if gate_open and passed:
             achieved = level
         else:
             gate_open = False
-    counted = [r for r in crits if r.counted]
-    total = sum(r.criterion.weight for r in counted)
-    score = 10 * sum(r.criterion.weight for r in counted if r.outcome == PASS) / total if total else None
+    score = 10 * earned / total if total else None
     return DimensionResult(dim, achieved, target, score, tuple(levels), crits)
 
 

@@ -29,11 +29,11 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from llmops_iac.errors import UsageError
 from llmops_iac.maturity import codeowners as co
-from llmops_iac.maturity.repo import MAX_FILE_BYTES, CiFile, scan
+from llmops_iac.maturity.repo import MAX_FILE_BYTES, CiFile, memo, resolve, scan
 from llmops_iac.spec.load import OverlaySourceMap, SourceMap, escape
 
 if TYPE_CHECKING:
@@ -155,13 +155,16 @@ class RepoFacts:
     ci: tuple[CiFile, ...]
     codeowners: co.CodeOwners | None
     stacks: tuple[str, ...]
+    _relative: dict[Path, str | None] = field(default_factory=dict, repr=False, compare=False)
 
     def relative(self, path: Path) -> str | None:
         """Return ``path`` relative to the repository root (forward slashes), or None when outside it."""
-        try:
-            return path.resolve().relative_to(self.root).as_posix()
-        except ValueError:
-            return None
+        if path not in self._relative:  # several checks ask about the spec and each prompt file
+            try:
+                self._relative[path] = resolve(path).relative_to(self.root).as_posix()
+            except ValueError:
+                self._relative[path] = None
+        return self._relative[path]
 
     def owners_of(self, path: Path) -> co.Ownership | None:
         """Return the CODEOWNERS verdict for ``path``, or None without CODEOWNERS or outside the repository."""
@@ -192,6 +195,7 @@ class Evidence:
     datasets: dict[str, DatasetFacts]
     repo: RepoFacts | None
     today: _dt.date
+    _by_type: dict[str, list["Resource"]] | None = field(default=None, init=False, repr=False, compare=False)
 
     # -- the spec --------------------------------------------------------------------------------
 
@@ -230,7 +234,15 @@ class Evidence:
     # -- the Plan --------------------------------------------------------------------------------
 
     def resources(self, type_token: str) -> list["Resource"]:
-        return sorted(self.plan.by_type(type_token), key=lambda r: r.name)
+        """The Plan's resources of ``type_token``, by name."""
+        if self._by_type is None:  # grouped once: the checks ask for a type many times
+            groups: dict[str, list["Resource"]] = {}
+            for res in self.plan.resources.values():
+                groups.setdefault(res.type, []).append(res)
+            for group in groups.values():
+                group.sort(key=lambda r: r.name)
+            self._by_type = groups
+        return list(self._by_type.get(type_token, ()))
 
     def resource(self, name: str) -> "Resource | None":
         return self.plan.resources.get(name)
@@ -287,14 +299,15 @@ def collect(loaded: "LoadedSpec", plan: "Plan", *, repo: str | os.PathLike[str] 
     """
     environments = loaded.declared_environments
     production = _production_view(loaded, environments)
-    prompts = _prompts(loaded)
-    datasets = _datasets(loaded)
+    spec_file = resolve(Path(loaded.source_path))
+    prompts = _prompts(loaded, spec_file.parent)
+    datasets = _datasets(loaded, spec_file.parent)
     repo_facts = None
     if repo is not None:
         root = Path(repo)
         if not root.is_dir():
             raise UsageError(f"--repo {repo}: not a directory")
-        repo_facts = _repository(root, loaded)
+        repo_facts = _repository(root, loaded, spec_file)
     return Evidence(loaded=loaded, plan=plan, environments=environments, production=production, prompts=prompts,
                     datasets=datasets, repo=repo_facts, today=today or _dt.date.today())
 
@@ -308,17 +321,14 @@ def _production_view(loaded: "LoadedSpec", environments: dict[str, Any]) -> View
     return View(loaded.environment, loaded)
 
 
-def _base_dir(loaded: "LoadedSpec") -> Path:
-    return Path(loaded.source_path).resolve().parent
+def _display(spec_dir: Path, rel: str) -> str:
+    return (spec_dir / rel).as_posix()
 
 
-def _display(loaded: "LoadedSpec", rel: str) -> str:
-    return (Path(loaded.path).parent / rel).as_posix()
-
-
-def _prompts(loaded: "LoadedSpec") -> dict[str, PromptFacts]:
+def _prompts(loaded: "LoadedSpec", base: Path) -> dict[str, PromptFacts]:
+    """The declared prompts; ``base`` is the spec's directory, resolved."""
     spec = loaded.data["spec"]
-    base = _base_dir(loaded)
+    shown = Path(loaded.path).parent
     out = {}
     for name, prompt in sorted((spec.get("prompts") or {}).items()):
         path = base / prompt["file"]
@@ -332,56 +342,111 @@ def _prompts(loaded: "LoadedSpec") -> dict[str, PromptFacts]:
         users = tuple(sorted(m for m, model in (spec.get("models") or {}).items()
                              if (model.get("systemPrompt") or "").split("@")[0] == name))
         variables = prompt.get("variables")
-        out[name] = PromptFacts(name=name, file=prompt["file"], path=path, display=_display(loaded, prompt["file"]),
+        out[name] = PromptFacts(name=name, file=prompt["file"], path=path, display=_display(shown, prompt["file"]),
                                 version=prompt["version"], variables=tuple(variables) if variables is not None else None,
                                 used_variables=used, sha256=digest, bytes=size, model=prompt.get("model"), used_by=users,
                                 problem=problem)
     return out
 
 
-def _datasets(loaded: "LoadedSpec") -> dict[str, DatasetFacts]:
+def _datasets(loaded: "LoadedSpec", base: Path) -> dict[str, DatasetFacts]:
+    """The declared evaluation datasets and their cases; ``base`` is the spec's directory, resolved."""
     evaluation = loaded.data["spec"].get("evaluation") or {}
-    base = _base_dir(loaded)
+    shown = Path(loaded.path).parent
     out = {}
     for name, ds in sorted((evaluation.get("datasets") or {}).items()):
         path = base / ds["file"]
         cases, invalid, problem = 0, [], ""
         try:
-            if path.stat().st_size > MAX_FILE_BYTES:
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES:
                 problem = f"is over {MAX_FILE_BYTES // (1024 * 1024)} MiB; not read"
             else:
-                with open(path, encoding="utf-8") as fh:
-                    for number, line in enumerate(fh, start=1):
-                        if not line.strip():
-                            continue
-                        try:
-                            case = json.loads(line)
-                        except ValueError:
-                            case = None
-                        if isinstance(case, dict):
-                            cases += 1
-                        else:
-                            invalid.append(number)
+                known = _known_cases(path) if size <= _MEMO_DATASET_BYTES else None
+                if known is None:
+                    with open(path, encoding="utf-8") as fh:
+                        for number, is_case in _json_lines(fh):  # a file that stops decoding keeps the lines before
+                            if is_case:
+                                cases += 1
+                            else:
+                                invalid.append(number)
+                else:
+                    cases, invalid = known[0], list(known[1])
         except (OSError, UnicodeDecodeError) as exc:
             problem = f"cannot be read: {getattr(exc, 'strerror', None) or exc}"
-        out[name] = DatasetFacts(name=name, file=ds["file"], path=path, display=_display(loaded, ds["file"]), cases=cases,
+        out[name] = DatasetFacts(name=name, file=ds["file"], path=path, display=_display(shown, ds["file"]), cases=cases,
                                  invalid_lines=tuple(invalid), problem=problem)
     return out
 
 
-def _repository(root: Path, loaded: "LoadedSpec") -> RepoFacts:
-    from llmops_iac.spec.validate import display_path
+_MEMO_DATASET_BYTES = 1024 * 1024
+"""Datasets up to this size are read whole and remembered by content within a snapshot; larger ones are streamed."""
 
-    resolved = root.resolve()
+
+def _known_cases(path: Path) -> tuple[int, tuple[int, ...]] | None:
+    """(cases, invalid line numbers) of a dataset within ``repository_snapshot()``, or None: read it line by line.
+
+    A content read before in the snapshot (datasets are often copied from app to app) is not parsed
+    again. Raises OSError.
+    """
+    cache = memo()
+    if cache is None:
+        return None
+    raw = path.read_bytes()
+    key = ("cases", hashlib.sha256(raw).digest())
+    found = cache.get(key)
+    if found is None:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:  # the line-by-line reader says how far it got
+            return None
+        # the lines a text-mode reader yields (universal newlines); a trailing empty piece is blank
+        verdicts = list(_json_lines(text.replace("\r\n", "\n").replace("\r", "\n").split("\n")))
+        found = cache[key] = (sum(1 for _, is_case in verdicts if is_case),
+                              tuple(number for number, is_case in verdicts if not is_case))
+    return found
+
+
+def _json_lines(lines: Iterable[str]) -> Iterator[tuple[int, bool]]:
+    """(line number, whether it is a JSON object) of each non-blank line."""
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            case = json.loads(line)
+        except ValueError:
+            case = None
+        yield number, isinstance(case, dict)
+
+
+def _repository(root: Path, loaded: "LoadedSpec", spec_file: Path) -> RepoFacts:
+    resolved = resolve(root)
     try:
-        spec_path: str | None = Path(loaded.source_path).resolve().relative_to(resolved).as_posix()
+        spec_path: str | None = spec_file.relative_to(resolved).as_posix()
     except ValueError:
         spec_path = None
     ci, codeowners, stacks = scan(resolved)
-    return RepoFacts(root=resolved, display=display_path(str(root)), spec_path=spec_path, ci=ci,
+    return RepoFacts(root=resolved, display=_display_root(str(root)), spec_path=spec_path, ci=ci,
                      codeowners=codeowners, stacks=stacks)
+
+
+def _display_root(root: str) -> str:
+    """The repository root as reports show it (relative to the current directory), once per snapshot."""
+    from llmops_iac.spec.validate import display_path
+
+    cache = memo()
+    if cache is None:
+        return display_path(root)
+    key = ("display", root, os.getcwd())
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = display_path(root)
+    return found
 
 
 def pointer(*parts: str | int) -> str:
     """Return the JSON pointer of ``parts`` (each escaped)."""
+    joined = "/" + "/".join([str(p) for p in parts])
+    if "~" not in joined and joined.count("/") == len(parts):  # nothing to escape
+        return joined
     return "".join(f"/{escape(str(p))}" for p in parts)

@@ -5,7 +5,9 @@ repository evidence."""
 from __future__ import annotations
 
 import contextlib
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -21,11 +23,52 @@ MAX_FILE_BYTES = 64 * 1024 * 1024
 
 def repo_root(spec_path: str) -> str | None:
     """Return the nearest directory at or above the spec that holds ``.git``, or None."""
-    start = Path(spec_path).resolve().parent
+    start = resolve(Path(spec_path)).parent
+    if _memo is not None:
+        return _root_at(str(start))
     for d in [start, *start.parents]:
         if (d / ".git").exists():
             return str(d)
     return None
+
+
+def _root_at(directory: str) -> str | None:
+    # repo_root inside a snapshot: each directory is looked at once, however many specs are below it
+    assert _memo is not None
+    key = ("root", directory)
+    if key not in _memo:
+        parent = os.path.dirname(directory)
+        _memo[key] = (directory if Path(directory, ".git").exists()
+                      else None if parent == directory else _root_at(parent))
+    return _memo[key]
+
+
+def resolve(path: Path) -> Path:
+    """Return ``path.resolve()``; inside ``repository_snapshot()`` each directory on the way is resolved once."""
+    if _memo is None:
+        return path.resolve()
+    return _real(str(path) if path.is_absolute() else os.path.join(os.getcwd(), path))
+
+
+def _real(text: str) -> Path:
+    # ``text`` is absolute, as str(Path) spells it: its directory's real path (memoised), then its last
+    # part, as os.path.realpath goes part by part. A symbolic link, `..` or the root is resolved whole.
+    assert _memo is not None
+    key = ("real", text)
+    found = _memo.get(key)
+    if found is None:
+        parent, _, name = text.rpartition("/")
+        if name in ("", ".", ".."):
+            found = Path(text).resolve()
+        else:
+            candidate = _real(parent or "/") / name
+            try:
+                link = stat.S_ISLNK(os.lstat(candidate).st_mode)
+            except OSError:
+                link = False  # a missing part stays as written, as realpath leaves it
+            found = Path(text).resolve() if link else candidate
+        _memo[key] = found
+    return found
 
 
 @dataclass(frozen=True)
@@ -79,6 +122,8 @@ STACK_FILES = ("stacks/Pulumi.*.yaml", "Pulumi.*.yaml")
 
 
 _snapshot: dict[Path, tuple[Any, ...]] | None = None
+_memo: dict[tuple[str, Any], Any] | None = None
+"""Per snapshot: resolved paths, `.git` lookups, dataset cases by content; keys are (kind, ...) tuples."""
 
 
 @contextlib.contextmanager
@@ -87,13 +132,21 @@ def repository_snapshot() -> Iterator[None]:
 
     A run of `check` over many specs of one repository judges one snapshot of it; outside the
     block every assessment reads the repository afresh (a test may change it between two).
+    Resolved paths, `.git` lookups and the cases of evaluation datasets (by content) are kept for
+    the block too.
     """
-    global _snapshot
+    global _snapshot, _memo
     saved, _snapshot = _snapshot, {} if _snapshot is None else _snapshot
+    saved_memo, _memo = _memo, {} if _memo is None else _memo
     try:
         yield
     finally:
-        _snapshot = saved
+        _snapshot, _memo = saved, saved_memo
+
+
+def memo() -> dict[tuple[str, Any], Any] | None:
+    """Return the current snapshot's memo, or None outside ``repository_snapshot()``."""
+    return _memo
 
 
 def scan(resolved: Path) -> tuple[tuple[CiFile, ...], Any, tuple[str, ...]]:
