@@ -10,7 +10,7 @@ from llmops_iac.compile import bedrock, budgets, guardrails, knowledge, observab
 from llmops_iac.compile.context import Ctx, spec_hash
 from llmops_iac.compile.errors import CompileErrors
 from llmops_iac.compile.naming import standard_tags
-from llmops_iac.compile.plan import Plan, refs_in
+from llmops_iac.compile.plan import Plan, add_ref_names, refs_in
 from llmops_iac.errors import InternalError
 
 if TYPE_CHECKING:
@@ -52,32 +52,39 @@ def check_graph(plan: Plan) -> list[str]:
 
     Either would be a compiler bug: a user's spec can't cause one.
     """
-    edges: dict[str, set[str]] = {}
-    for name, res in plan.resources.items():
-        deps = set(res.depends_on) | {r["ref"] for r in refs_in(res.inputs)}
-        missing = sorted(d for d in deps if d not in plan.resources)
-        if missing:
-            raise InternalError(f"compiler bug: resource {name} refers to unknown resource(s) {', '.join(missing)}")
-        edges[name] = deps
-    for key, value in plan.outputs.items():
-        for r in refs_in(value):
-            if r["ref"] not in plan.resources:
-                raise InternalError(f"compiler bug: output {key} refers to unknown resource {r['ref']}")
-    indegree = {n: len(d) for n, d in edges.items()}
-    users: dict[str, list[str]] = {n: [] for n in edges}
-    for n, deps in edges.items():
+    resources = plan.resources
+    users: dict[str, list[str]] = {n: [] for n in resources}  # resource -> the resources that depend on it
+    indegree: dict[str, int] = {}
+    for name, res in resources.items():
+        deps = set(res.depends_on)
+        add_ref_names((res.inputs,), deps)
         for d in deps:
-            users[d].append(n)
+            after = users.get(d)
+            if after is None:
+                missing = sorted(d for d in deps if d not in resources)
+                raise InternalError(f"compiler bug: resource {name} refers to unknown resource(s) {', '.join(missing)}")
+            after.append(name)
+        indegree[name] = len(deps)
+    targets: set[str] = set()
+    add_ref_names(plan.outputs.values(), targets)
+    if not resources.keys() >= targets:
+        for key, value in plan.outputs.items():
+            for r in refs_in(value):
+                if r["ref"] not in resources:
+                    raise InternalError(f"compiler bug: output {key} refers to unknown resource {r['ref']}")
     ready = deque(sorted(n for n, k in indegree.items() if k == 0))
     order: list[str] = []
     while ready:
         n = ready.popleft()
         order.append(n)
-        for u in sorted(users[n]):
+        after = users[n]
+        if len(after) > 1:
+            after.sort()
+        for u in after:
             indegree[u] -= 1
             if indegree[u] == 0:
                 ready.append(u)
-    if len(order) != len(edges):
+    if len(order) != len(indegree):
         stuck = sorted(n for n, k in indegree.items() if k > 0)
         raise InternalError(f"compiler bug: dependency cycle among {', '.join(stuck[:8])}")
     return order

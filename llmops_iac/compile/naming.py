@@ -7,6 +7,7 @@ long names never collide and the same spec always yields the same name.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -48,6 +49,12 @@ RULES: dict[str, Rule] = {
 }
 
 
+_RUNS = re.compile(r"[-_]{2,}")
+_NOT_SAGEMAKER = re.compile(r"[^a-zA-Z0-9-]")
+# physical() runs ~30 times a compile: re.match(pattern, …) would look each pattern up in re's cache every time.
+_compiled = functools.cache(re.compile)
+
+
 def short_hash(text: str, n: int = 6) -> str:
     """Return the first ``n`` hex characters of the sha256 of ``text``."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:n]
@@ -61,19 +68,19 @@ def physical(kind: str, *parts: str, prefix: str = "") -> str:
     which would be a compiler bug, never a user error.
     """
     rule = RULES[kind]
-    body = rule.separator.join(p for p in parts if p)
+    body = rule.separator.join([p for p in parts if p])
     if rule.lower:
         body = body.lower()
     if kind in ("knowledge-base", "data-source", "prompt"):
-        body = re.sub(r"[-_]{2,}", "-", body)
+        body = _RUNS.sub("-", body)
     if kind == "sagemaker":
-        body = re.sub(r"[^a-zA-Z0-9-]", "-", body)
+        body = _NOT_SAGEMAKER.sub("-", body)
     room = rule.max_len - len(prefix)
     if len(body) > room:
         digest = short_hash(prefix + body)
         body = body[: room - len(digest) - 1].rstrip("-_.") + rule.separator + digest
     name = prefix + body
-    if not re.match(rule.pattern, name):
+    if not _compiled(rule.pattern).match(name):
         raise ValueError(f"name {name!r} breaks the {kind} naming rule {rule.pattern}")
     return name
 

@@ -26,8 +26,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
+from llmops_iac.compile.tokens import TAGGABLE
 from llmops_iac.spec.tree import copy_tree
 
 PLAN_VERSION = 1
@@ -73,6 +74,26 @@ def is_expression(value: Any) -> bool:
     """Whether ``value`` is one of the Plan's expression forms."""
     return isinstance(value, dict) and len(value) in (1, 2) and (
         set(value) == {"ref", "attr"} or set(value) == {"context"} or set(value) in ({"fn::join"}, {"fn::toJSON"}))
+
+
+def add_ref_names(values: Iterable[Any], found: set[str]) -> None:
+    """Add to ``found`` the resource name of every ``{"ref", "attr"}`` expression inside ``values``.
+
+    The same expressions ``refs_in`` yields, found with less work (the graph check walks
+    every input of every resource on each compile): strings are skipped before any other
+    test, and nothing is yielded or pushed on a stack. It recurses, once per nested dict
+    or list; Plan inputs are as deep as the compiler builds them, never as deep as data.
+    """
+    for v in values:
+        if type(v) is str:
+            continue
+        if isinstance(v, dict):
+            if len(v) == 2 and "ref" in v and "attr" in v:
+                found.add(v["ref"])
+            else:
+                add_ref_names(v.values(), found)
+        elif isinstance(v, list):
+            add_ref_names(v, found)
 
 
 def refs_in(value: Any) -> Iterator[dict[str, str]]:
@@ -124,6 +145,7 @@ class Plan:
     tags: dict[str, str]
     resources: dict[str, Resource] = field(default_factory=dict)
     outputs: dict[str, Any] = field(default_factory=dict)
+    _tags_cache: tuple[dict[str, str], dict[str, str]] | None = field(default=None, init=False, repr=False, compare=False)
 
     def add(self, name: str, type: str, inputs: dict[str, Any], source: str, *, depends_on: list[str] | tuple[str, ...] = (),
             meta: dict[str, Any] | None = None, options: dict[str, Any] | None = None) -> str:
@@ -132,13 +154,19 @@ class Plan:
             raise ValueError(f"logical name {name!r} is not lower-case kebab-case")
         if name in self.resources:
             raise ValueError(f"duplicate logical name {name!r}")
-        from llmops_iac.compile.tokens import TAGGABLE
-
         inputs = {k: v for k, v in inputs.items() if v is not None}
         if type in TAGGABLE:
-            inputs["tags"] = dict(sorted({**self.tags, **inputs.get("tags", {})}.items()))
+            own = inputs.get("tags")
+            inputs["tags"] = self._sorted_tags() if own is None else dict(sorted({**self.tags, **own}.items()))
         self.resources[name] = Resource(name, type, inputs, source, list(depends_on), dict(meta or {}), dict(options or {}))
         return name
+
+    def _sorted_tags(self) -> dict[str, str]:
+        """A new dict of the Plan's tags sorted by key; the sort is done once (again only if ``tags`` changes)."""
+        cached = self._tags_cache
+        if cached is None or cached[0] != self.tags:
+            cached = self._tags_cache = (dict(self.tags), dict(sorted(self.tags.items())))
+        return dict(cached[1])
 
     def get(self, name: str) -> Resource:
         return self.resources[name]
