@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from llmops_iac.spec.jsonschema_lite import Validator
@@ -32,34 +33,106 @@ class _Steps(NamedTuple):
 
 
 def _fill(v: Validator, s: Any, value: Any) -> None:
-    steps = _steps(v, s) if isinstance(s, dict) else None
+    filler = _filler(v, s) if isinstance(s, dict) else None
+    if filler is not None:
+        filler(value)
+
+
+def _filler(v: Validator, s: dict[str, Any]) -> Callable[[Any], None] | None:
+    """The function filling a value through schema node ``s`` (its _steps as one closure), or None when
+    nothing lies to fill at or below it. Cached on the validator per node, like _steps."""
+    cache: dict[int, Any] = v.__dict__.setdefault("_fillers", {})
+    key = id(s)
+    if key in cache:
+        return cache[key]
+    steps = _steps(v, s)
     if steps is None:
-        return
-    for sub in steps.subs:
-        _fill(v, sub, value)
+        cache[key] = None
+        return None
+    cache[key] = lambda value: cache[key](value)  # stands in while a recursive $ref is made
+    filler = cache[key] = _make_filler(v, steps)
+    return filler
+
+
+def _make_filler(v: Validator, steps: _Steps) -> Callable[[Any], None]:
+    def sub(s: Any) -> Callable[[Any], None] | None:
+        return _filler(v, s) if isinstance(s, dict) else None
+
+    subs = tuple(f for f in map(sub, steps.subs) if f is not None)
+    condition = then = otherwise = None
     if steps.conditional is not None:
-        condition, then, otherwise = steps.conditional
-        branch = then if v.is_valid(value, condition) else otherwise
-        if branch is not None:
-            _fill(v, branch, value)
-    if isinstance(value, dict):
-        for name, default, sub in steps.properties:
-            if name not in value:
-                if default is _MISSING:
-                    continue
-                value[name] = copy_tree(default)
-            if sub is not None:
-                _fill(v, sub, value[name])
-        if steps.extra is not None:
+        test, then_s, else_s = steps.conditional
+        then, otherwise = sub(then_s), sub(else_s)
+        if then is not None or otherwise is not None:
+            condition = v._check_of(test)
+    # (name, filler, default, whether the default is a container): a scalar default is used as it is,
+    # (copy_tree would return it, a filler can't change it); a container default is filled once (see ready)
+    properties = []
+    for name, default, s in steps.properties:
+        f = sub(s) if s is not None else None
+        if f is not None or default is not _MISSING:
+            properties.append((name, f, default, _container(default)))
+    names, extra = steps.names, sub(steps.extra)
+    items = sub(steps.items)
+    filled: dict[str, Any] = {}  # name -> its container default, itself filled (copied for each use)
+
+    def ready(name: str, default: Any, f: Callable[[Any], None] | None) -> Any:
+        value = filled.get(name, _MISSING)
+        if value is _MISSING:
+            value = filled[name] = copy_tree(default)
+            if f is not None:
+                f(value)
+        return value
+
+    def fill_properties(value: Any) -> None:
+        if isinstance(value, dict):
+            for name, f, default, container in properties:
+                if name in value:
+                    if f is not None:
+                        f(value[name])
+                elif container:
+                    value[name] = copy_tree(ready(name, default, f))
+                elif default is not _MISSING:
+                    value[name] = default
+
+    def fill_extra(value: Any) -> None:
+        if isinstance(value, dict):
             for name, item in value.items():
-                if name not in steps.names:
-                    _fill(v, steps.extra, item)
-    elif isinstance(value, list) and steps.items is not None:
-        for item in value:
-            _fill(v, steps.items, item)
+                if name not in names:
+                    extra(item)
+
+    def fill_items(value: Any) -> None:
+        if isinstance(value, list):
+            for item in value:
+                items(item)
+
+    def fill(value: Any) -> None:
+        for f in subs:
+            f(value)
+        if condition is not None:
+            f = then if condition(value) else otherwise
+            if f is not None:
+                f(value)
+        if properties:
+            fill_properties(value)
+        if extra is not None:
+            fill_extra(value)
+        if items is not None:
+            fill_items(value)
+
+    # Most nodes take one of the steps only (their $ref, or their properties, ...): that step is their filler.
+    steps_taken = [step for step, taken in ((subs[0] if len(subs) == 1 else fill, bool(subs)),
+                                            (fill, condition is not None), (fill_properties, bool(properties)),
+                                            (fill_extra, extra is not None), (fill_items, items is not None)) if taken]
+    return steps_taken[0] if len(steps_taken) == 1 else fill
 
 
 _MISSING = object()
+
+
+def _container(default: Any) -> bool:
+    """Whether copy_tree copies ``default`` (else it returns it as it is)."""
+    return default is not _MISSING and not (isinstance(default, (str, int, float, bool)) or default is None)
 
 
 def _default_of(v: Validator, s: dict[str, Any]) -> Any:

@@ -396,28 +396,40 @@ def _converter(tp: Any) -> Callable[[Any], Any]:
 
 
 def _make_converter(tp: Any) -> Callable[[Any], Any]:
+    # The converters of the parts are looked up here, once, not per value (the record types nest, never recur).
     if tp in _DISCRIMINATED:
-        choices = _DISCRIMINATED[tp]
-        return lambda value: _converter(choices[value["provider"]])(value)
+        choices = {key: _converter(cls) for key, cls in _DISCRIMINATED[tp].items()}
+        return lambda value: choices[value["provider"]](value)
     origin = typing.get_origin(tp)
     if origin is Union or origin is types.UnionType:
         args = [a for a in typing.get_args(tp) if a is not type(None)]
-        inner = args[0] if len(args) == 1 else Union[tuple(args)]
-        return lambda value: None if value is None else _converter(inner)(value)
+        inner = _converter(args[0] if len(args) == 1 else Union[tuple(args)])
+        if inner is _same:
+            return _same  # None stays None, anything else is itself
+        return lambda value: None if value is None else inner(value)
     if is_record(tp):
         hints = _hints(tp)
-        fields = [(name, camel(name), hints[name]) for name in tp._fields]
+        fields = [(camel(name), _converter(hints[name])) for name in tp._fields]
+        fields = [(key, None if convert is _same else convert) for key, convert in fields]
+        make = tp._make
 
         def record(value: Any) -> Any:
-            return tp(**{name: _converter(hint)(value[key]) if key in value else None for name, key, hint in fields})
+            return make([value.get(key) if convert is None else convert(value[key]) if key in value else None
+                         for key, convert in fields])
 
         return record
     if origin is tuple:
         (item, _ellipsis) = typing.get_args(tp)
-        return lambda value: tuple(_converter(item)(v) for v in value)
+        convert = _converter(item)
+        if convert is _same:
+            return tuple
+        return lambda value: tuple([convert(v) for v in value])
     if origin is collections.abc.Mapping:
         _k, item = typing.get_args(tp)
-        return lambda value: types.MappingProxyType({k: _converter(item)(v) for k, v in value.items()})
+        convert = _converter(item)
+        if convert is _same:
+            return lambda value: types.MappingProxyType(dict(value))
+        return lambda value: types.MappingProxyType({k: convert(v) for k, v in value.items()})
     if tp is float:
         return lambda value: float(value) if isinstance(value, int) else value
     if tp is int:

@@ -12,11 +12,13 @@ from llmops_iac.spec.load import SourceMap, escape
 _GEOGRAPHY = {"us": "us", "eu": "eu", "ap": "apac", "ca": "us", "sa": "us"}
 
 
-def check(data: dict[str, Any], source: SourceMap, base_dir: Path) -> list[Diagnostic]:
+def check(data: dict[str, Any], source: SourceMap, base_dir: Path, found: dict[str, bool] | None = None) -> list[Diagnostic]:
     """Return a diagnostic for every dangling reference, missing file or contradiction in ``data``.
 
     ``data`` is valid against the schema with defaults applied; ``base_dir`` is
-    the directory repository paths are relative to (the spec file's).
+    the directory repository paths are relative to (the spec file's). ``found``, when given,
+    keeps whether each repository path is a file, for the next check of the same spec
+    (its other environments name mostly the same files).
     """
     out: list[Diagnostic] = []
     spec = data["spec"]
@@ -105,11 +107,11 @@ def check(data: dict[str, Any], source: SourceMap, base_dir: Path) -> list[Diagn
         base = f"/spec/prompts/{escape(name)}"
         if "model" in prompt:
             ref(f"{base}/model", prompt["model"], "models", "model")
-        _file(base_dir, f"{base}/file", prompt["file"], "prompt", err)
+        _file(base_dir, f"{base}/file", prompt["file"], "prompt", err, found)
 
     evaluation = spec.get("evaluation", {})
     for name, dataset in evaluation.get("datasets", {}).items():
-        _file(base_dir, f"/spec/evaluation/datasets/{escape(name)}/file", dataset["file"], "dataset", err)
+        _file(base_dir, f"/spec/evaluation/datasets/{escape(name)}/file", dataset["file"], "dataset", err, found)
     for i, gate in enumerate(evaluation.get("gates", [])):
         base = f"/spec/evaluation/gates/{i}"
         if gate["dataset"] not in evaluation.get("datasets", {}):
@@ -151,8 +153,13 @@ def _prompt_ref(spec: dict[str, Any], pointer: str, value: str, err: Callable[..
             f"reference {pid}@{prompts[pid]['version']}, or keep the old version as its own prompt entry", value)
 
 
-def _file(base_dir: Path, pointer: str, rel: str, what: str, err: Callable[..., None]) -> None:
-    path = base_dir / rel
-    if not path.is_file():
+def _file(base_dir: Path, pointer: str, rel: str, what: str, err: Callable[..., None], found: dict[str, bool] | None) -> None:
+    exists = found.get(rel) if found is not None else None
+    if exists is None:
+        exists = (base_dir / rel).is_file()
+        if found is not None:
+            found[rel] = exists
+    if not exists:
+        path = base_dir / rel
         err(pointer, "file-not-found", f"{what} file {rel!r} does not exist (looked in {path.parent})",
             "paths are relative to the spec file's directory; create the file or fix the path", rel)

@@ -212,12 +212,13 @@ def load_spec(path: str, *, stack: str | None = None, stacks_directory: str | No
     env = stack_obj.environment if stack_obj else environment
     base_dir = Path(path).resolve().parent
     region = stack_obj.region if stack_obj and stack_obj.region else region
-    loaded, problems = _resolve(doc, env, region, stack_obj, base_dir, memo)
+    found: dict[str, bool] = {}  # repository files checked, for every environment's check
+    loaded, problems = _resolve(doc, env, region, stack_obj, base_dir, memo, found)
     if env is None:
         declared = (doc.data.get("spec") or {}).get("environments") or {}
         seen = {(d.file, d.line, d.col, d.code, d.message) for d in problems}
         for name in declared:
-            view, env_problems = _resolve(doc, name, region, None, base_dir, memo)
+            view, env_problems = _resolve(doc, name, region, None, base_dir, memo, found)
             if loaded is not None and view is not None:
                 loaded._views[name] = view  # later stages (maturity's production view) reuse it
             for d in env_problems:
@@ -232,7 +233,8 @@ def load_spec(path: str, *, stack: str | None = None, stacks_directory: str | No
 
 
 def _resolve(doc: Document, env: str | None, region: str | None, stack_obj: Stack | None,
-             base_dir: Path, memo: ValidityMemo | None = None) -> tuple[LoadedSpec | None, list[Diagnostic]]:
+             base_dir: Path, memo: ValidityMemo | None = None,
+             found: dict[str, bool] | None = None) -> tuple[LoadedSpec | None, list[Diagnostic]]:
     data, source, warnings = _select_environment(doc, env)
     if region:
         data["spec"]["region"] = region
@@ -242,7 +244,7 @@ def _resolve(doc: Document, env: str | None, region: str | None, stack_obj: Stac
             return None, errors
     data = apply_defaults(validator(), data)
     data["spec"].pop("environments", None)  # resolved above; the later stages see one environment
-    problems = references.check(data, source, base_dir)
+    problems = references.check(data, source, base_dir, found)
     if problems:
         return None, problems
     return LoadedSpec(path=doc.source.file, data=data, source=source, sha256=doc.sha256, source_path=doc.path,

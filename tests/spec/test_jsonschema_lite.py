@@ -218,3 +218,75 @@ def test_a_shared_subtree_is_checked_again_against_the_branch_an_override_select
     merged = merge_patch(base, {"kind": "b"})
     assert merged["payload"] is base["payload"]  # shared, as in the loader
     assert [(e.pointer, e.keyword) for e in v.errors(merged, memo=memo)] == [("/payload/n", "type")]
+
+
+# Every shape of compiled check (Validator._compile), not only those the spec schema uses.
+SHAPES = {
+    "$defs": {
+        "tree": {"type": "object", "properties": {"n": {"type": "integer", "default": 0}, "child": {"$ref": "#/$defs/tree"}},
+                 "additionalProperties": False},
+        "named": {"type": "string", "pattern": "^[a-z]+$"},
+    },
+    "type": "object",
+    "properties": {
+        "multi": {"type": ["string", "null", "integer"], "minLength": 2, "minimum": 3},
+        "untyped": {"minLength": 1, "maximum": 5, "required": ["a"], "minItems": 1},
+        "ints": {"enum": [1, 2, 300]},
+        "mixed": {"enum": ["a", 1, True, None, [1], {"k": 1}]},
+        "strings": {"type": "string", "enum": ["a", "b"], "maxLength": 1},
+        "const_list": {"const": [1, "a"]},
+        "const_str": {"const": "x"},
+        "const_bool": {"type": "boolean", "const": False},
+        "number": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 10, "enum": [1, 2.5, 10]},
+        "date": {"type": "string", "format": "date"},
+        "unique": {"type": "array", "uniqueItems": True, "maxItems": 4},
+        "unique_strings": {"type": "array", "uniqueItems": True, "items": {"type": "string"}},
+        "names": {"type": "object", "propertyNames": {"$ref": "#/$defs/named"}, "additionalProperties": {"type": "integer"},
+                  "minProperties": 1, "maxProperties": 2},
+        "tree": {"$ref": "#/$defs/tree"},
+        "open": {"properties": {"kind": {"const": "a"}}, "required": ["kind"]},
+        "branch": {"type": "object", "allOf": [{"if": {"properties": {"kind": {"const": "a"}}, "required": ["kind"]},
+                                                "then": {"required": ["a"]}, "else": {"properties": {"a": False}}}]},
+        "nothing": False,
+        "anything": True,
+        "empty": {},
+    },
+}
+SHAPE_REFERENCE = jsonschema.Draft202012Validator(SHAPES, format_checker=jsonschema.FormatChecker())
+shape_values = st.recursive(
+    st.one_of(json_scalars, st.sampled_from([1, 2, 300, 1.0, 2.5, 10, "ab", "a", "x", True, False, "2026-02-28", [1, "a"]])),
+    lambda inner: st.one_of(st.lists(inner, max_size=4),
+                            st.dictionaries(st.sampled_from(["a", "kind", "n", "child", "Bad", "b"]), inner, max_size=3)),
+    max_leaves=8)
+
+
+@settings(max_examples=400, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(st.sampled_from(sorted(SHAPES["properties"])), shape_values, max_size=4))
+def test_compiled_checks_agree_with_the_error_walk_on_every_shape(instance):
+    v = Validator(SHAPES)
+    walked = next(v._eval(v.schema, instance, "", v.schema), None) is None
+    assert v.is_valid(instance) == walked == SHAPE_REFERENCE.is_valid(instance)
+    for name, value in instance.items():  # each node alone, its value as the whole instance
+        node = SHAPES["properties"][name]
+        assert v.is_valid(value, node) == (next(v._eval(node, value, "", node if isinstance(node, dict) else {}), None) is None)
+
+
+def test_a_recursive_ref_is_checked_and_filled_at_every_depth():
+    v = Validator(SHAPES)
+    deep = {"tree": {"child": {"child": {"n": 2}}}}
+    assert v.is_valid(deep)
+    assert not v.is_valid({"tree": {"child": {"child": {"n": "2"}}}})
+    assert apply_defaults(v, deep) == {"tree": {"n": 0, "child": {"n": 0, "child": {"n": 2}}}}
+
+
+def test_a_container_default_is_a_fresh_filled_copy_at_each_use():
+    schema = {"$defs": {"box": {"type": "object", "properties": {
+        "inner": {"type": "object", "default": {}, "properties": {"size": {"type": "integer", "default": 1}}}}}},
+              "type": "object", "properties": {"a": {"$ref": "#/$defs/box"}, "b": {"$ref": "#/$defs/box"}}}
+    v = Validator(schema)
+    first = apply_defaults(v, {"a": {}, "b": {}})
+    assert first == {"a": {"inner": {"size": 1}}, "b": {"inner": {"size": 1}}}
+    assert first["a"]["inner"] is not first["b"]["inner"]
+    first["a"]["inner"]["size"] = 5
+    assert apply_defaults(v, {"a": {}})["a"]["inner"] == {"size": 1}
+    assert schema["$defs"]["box"]["properties"]["inner"]["default"] == {}
