@@ -7,8 +7,9 @@ raises fails the whole run (exit 3): a file is never dropped.
 
 from __future__ import annotations
 
+import contextlib
 import os
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from llmops_iac import pipeline
 from llmops_iac.pipeline import FileResult, PolicyOptions
@@ -67,12 +68,11 @@ def run_parallel(files: list[str], stages: tuple[str, ...], stack: str | None, s
     """
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
-    from multiprocessing import forkserver
 
     from llmops_iac.errors import InternalError, LlmopsError
 
     context = worker_context()
-    forkserver.ensure_running()  # it imports the stages' modules while this process reads the catalogue
+    start_fork_server()  # it imports the stages' modules while this process reads the catalogue
     catalogue = None
     if "policy" in stages:
         from llmops_iac.policy import catalog, profiles
@@ -88,7 +88,8 @@ def run_parallel(files: list[str], stages: tuple[str, ...], stack: str | None, s
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context,
                                initializer=_worker_init, initargs=(stages, stack, stacks_dir, options, catalogue, store))
     try:
-        futures = {pool.submit(_worker_chunk, chunk): chunk for chunk in chunks}
+        with _interrupt_after():  # submitting starts the workers: a Ctrl-C mid-start would leave one half-sent
+            futures = {pool.submit(_worker_chunk, chunk): chunk for chunk in chunks}
         from concurrent.futures import as_completed
 
         for future in as_completed(futures):
@@ -115,6 +116,53 @@ def run_parallel(files: list[str], stages: tuple[str, ...], stack: str | None, s
     if engine_name is None and "policy" in stages:
         engine_name = pipeline.selected_engine_name(options)
     return results, engine_name, catalogue  # type: ignore[return-value]
+
+
+def start_fork_server() -> None:
+    """Start the fork server (and multiprocessing's resource tracker) ignoring SIGINT from its first instruction.
+
+    Ctrl-C is this process's to handle (exit 130, no report written). The fork server ignores SIGINT
+    only once it has imported the stages' modules: a terminal's Ctrl-C reaching it during that import
+    printed a KeyboardInterrupt traceback. An ignored signal stays ignored across fork and exec, so
+    SIGINT is ignored here for the few milliseconds of the spawn (the import runs after it); a
+    Ctrl-C within them is dropped, and the next one stops the run as usual.
+    """
+    import signal
+    import threading
+    from multiprocessing import forkserver
+
+    if threading.current_thread() is not threading.main_thread():  # signal handlers belong to the main thread
+        forkserver.ensure_running()
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextlib.contextmanager
+def _interrupt_after() -> Iterator[None]:
+    """Hold a Ctrl-C until the block is done, then raise it (KeyboardInterrupt: exit 130 as usual).
+
+    Starting a worker sends it its start-up data through the fork server; interrupted halfway, the
+    worker would print an unpickling traceback. The block lasts as long as the fork server takes to
+    import the stages' modules (~0.3 s), and only in the main thread (where signals are handled).
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if received:
+        raise KeyboardInterrupt
 
 
 def split(indexed: list[tuple[int, str]], jobs: int) -> list[list[tuple[int, str]]]:

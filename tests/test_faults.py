@@ -260,6 +260,41 @@ def test_ctrl_c_mid_run_exits_130_with_no_traceback_and_no_partial_file(many_spe
     assert _leftovers(tmp_path) == []
 
 
+# The fork server imports the stages' modules before it starts ignoring SIGINT; a module that sleeps at the end
+# of that import holds it there, so the Ctrl-C below reaches it mid-import every time.
+SLOW_PRELOAD = "import time\ntime.sleep(4)\n"
+CHECK_WITH_SLOW_PRELOAD = """
+import sys
+import llmops_iac.pipeline_parallel as pipeline_parallel
+from llmops_iac.cli import main
+pipeline_parallel.WORKER_MODULES.append("slowpreload")  # found through PYTHONPATH (the fork server ignores sys.path on 3.11)
+sys.argv = ["llmops-iac", *sys.argv[1:]]
+main()
+"""
+
+
+def test_ctrl_c_while_the_fork_server_starts_prints_no_traceback(many_specs, tmp_path):
+    out = tmp_path / "report.json"
+    out.write_text(OLD, encoding="utf-8")
+    (tmp_path / "slowpreload.py").write_text(SLOW_PRELOAD, encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-c", CHECK_WITH_SLOW_PRELOAD, "check", str(many_specs), "--jobs", "2",
+                             "--output", f"json={out}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**_env(), "PYTHONPATH": str(tmp_path)}, cwd=ROOT, start_new_session=True)
+    try:
+        time.sleep(1.5)  # the fork server is asleep in its preload (0.3 s of imports, then 4 s)
+        assert proc.poll() is None
+        os.killpg(proc.pid, signal.SIGINT)  # a terminal's Ctrl-C: every process of the run gets it
+        stdout, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 130, (proc.returncode, stderr)
+    assert "interrupted" in stderr
+    assert "Traceback" not in stderr + stdout, stderr
+    assert out.read_text(encoding="utf-8") == OLD
+
+
 # -- no fault ever exits 0 ------------------------------------------------------------------------------------------
 
 
