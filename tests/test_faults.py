@@ -238,13 +238,22 @@ def many_specs(tmp_path_factory) -> Path:
 def test_ctrl_c_mid_run_exits_130_with_no_traceback_and_no_partial_file(many_specs, tmp_path, jobs, target):
     out = tmp_path / "report.json"
     out.write_text(OLD, encoding="utf-8")
-    proc = subprocess.Popen([str(_script()), "check", str(many_specs), "--jobs", jobs, "--output", f"json={out}"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(), cwd=ROOT,
+    # 1 s: past start-up, loading and judging the specs; to the whole group is what a terminal's Ctrl-C does
+    _interrupted([str(_script()), "check", str(many_specs), "--jobs", jobs, "--output", f"json={out}"], _env(),
+                 after=1.0, group=target == "process-group")
+    assert out.read_text(encoding="utf-8") == OLD
+    assert _leftovers(tmp_path) == []
+
+
+def _interrupted(args: list[str], env: dict[str, str], *, after: float, group: bool) -> None:
+    """Run ``args``, send SIGINT ``after`` seconds in (to its process group when ``group``), and check it
+    ends with exit 130, says "interrupted" and prints no traceback."""
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT,
                             start_new_session=True)
     try:
-        time.sleep(1.0)  # past start-up: loading and judging the specs
+        time.sleep(after)
         assert proc.poll() is None, "the run finished before it could be interrupted; make it bigger"
-        if target == "process-group":  # what a terminal's Ctrl-C does: the workers get it too
+        if group:
             os.killpg(proc.pid, signal.SIGINT)
         else:
             proc.send_signal(signal.SIGINT)
@@ -255,9 +264,7 @@ def test_ctrl_c_mid_run_exits_130_with_no_traceback_and_no_partial_file(many_spe
             proc.wait()
     assert proc.returncode == 130, (proc.returncode, stderr)
     assert "interrupted" in stderr
-    assert "Traceback" not in stderr + stdout
-    assert out.read_text(encoding="utf-8") == OLD
-    assert _leftovers(tmp_path) == []
+    assert "Traceback" not in stderr + stdout, stderr
 
 
 # The fork server imports the stages' modules before it starts ignoring SIGINT; a module that sleeps at the end
@@ -277,21 +284,9 @@ def test_ctrl_c_while_the_fork_server_starts_prints_no_traceback(many_specs, tmp
     out = tmp_path / "report.json"
     out.write_text(OLD, encoding="utf-8")
     (tmp_path / "slowpreload.py").write_text(SLOW_PRELOAD, encoding="utf-8")
-    proc = subprocess.Popen([sys.executable, "-c", CHECK_WITH_SLOW_PRELOAD, "check", str(many_specs), "--jobs", "2",
-                             "--output", f"json={out}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**_env(), "PYTHONPATH": str(tmp_path)}, cwd=ROOT, start_new_session=True)
-    try:
-        time.sleep(1.5)  # the fork server is asleep in its preload (0.3 s of imports, then 4 s)
-        assert proc.poll() is None
-        os.killpg(proc.pid, signal.SIGINT)  # a terminal's Ctrl-C: every process of the run gets it
-        stdout, stderr = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-    assert proc.returncode == 130, (proc.returncode, stderr)
-    assert "interrupted" in stderr
-    assert "Traceback" not in stderr + stdout, stderr
+    # 1.5 s: the fork server is asleep in its preload (0.3 s of imports, then 4 s); a terminal's Ctrl-C reaches every process
+    _interrupted([sys.executable, "-c", CHECK_WITH_SLOW_PRELOAD, "check", str(many_specs), "--jobs", "2", "--output",
+                  f"json={out}"], {**_env(), "PYTHONPATH": str(tmp_path)}, after=1.5, group=True)
     assert out.read_text(encoding="utf-8") == OLD
 
 
