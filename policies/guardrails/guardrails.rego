@@ -54,6 +54,7 @@ unguarded_model contains lib.result(kb, msg) if {
 }
 
 unguarded_model contains lib.result(policy, msg) if {
+	count(_guarded_models) > 0 # a shortcut: without a guarded model no statement needs reading
 	some policy in lib.resources_of(lib.identity_policy_types)
 	some statement in lib.statements(policy)
 	statement.Effect == "Allow"
@@ -89,25 +90,28 @@ _covers_invoke(action) if {
 	startswith("bedrock:invokemodel", trim_suffix(action, "*"))
 }
 
-# The statement's resources include the model's profile or the model behind it.
-_reaches(statement, guarded) if {
-	some item in lib.as_list(object.get(statement, "Resource", []))
-	lib.is_ref_to(item, guarded.profile)
-}
+# The statement's resources include the model's profile or the model behind it: a
+# reference to the profile, "*", or an ARN ending in /* or in the model ID after a /
+# or a . (an inference profile's ID prefixes the model ID with its region group).
+_reaches(statement, guarded) if guarded.profile in _refs(statement)
+
+_reaches(statement, _) if "*" in _texts(statement)
+
+_reaches(statement, _) if strings.any_suffix_match(_texts(statement), "/*")
 
 _reaches(statement, guarded) if {
-	some item in lib.as_list(object.get(statement, "Resource", []))
-	text := _text(item)
-	_names_model(text, guarded.modelId)
+	model_id := guarded.modelId
+	strings.any_suffix_match(_texts(statement), [concat("", ["/", model_id]), concat("", [".", model_id])])
 }
 
-_names_model(text, _) if text == "*"
+# The resources a statement names by reference, and its resources as text: each
+# computed once per statement, not once per guarded model and resource.
+_refs(statement) := {item.ref |
+	some item in lib.as_list(object.get(statement, "Resource", []))
+	is_object(item)
+}
 
-_names_model(text, model_id) if endswith(text, concat("", ["/", model_id]))
-
-_names_model(text, model_id) if endswith(text, concat("", [".", model_id]))
-
-_names_model(text, _) if endswith(text, "/*")
+_texts(statement) := {_text(item) | some item in lib.as_list(object.get(statement, "Resource", []))}
 
 # A resource ARN as text: a string, or the literal parts of an fn::join.
 _text(item) := item if is_string(item)
@@ -165,7 +169,7 @@ _prompt_attack_strength(g) := "NONE" if count(_filters_of(g, "PROMPT_ATTACK")) =
 
 # A guardrail's content filters of one type.
 _filters_of(g, type) := [f |
-	some f in object.get(g.inputs, ["contentPolicyConfig", "filtersConfigs"], [])
+	some f in _content_filters(g)
 	f.type == type
 ]
 
@@ -279,20 +283,28 @@ _category_names := {
 #   applies_to: [aws:bedrock/guardrail:Guardrail]
 weak_content_filter contains lib.result(g, msg) if {
 	some g in lib.resources(_guardrail_type)
-	some category in object.keys(_category_names)
-	filters := _filters_of(g, category)
-	some f in _or_missing(filters, category)
-	some direction in ["input", "output"]
-	strength := object.get(f, concat("", [direction, "Strength"]), "NONE")
+	some f in _content_filters(g)
+	category := _category_names[f.type]
+	some direction, key in {"input": "inputStrength", "output": "outputStrength"}
+	strength := object.get(f, key, "NONE")
 	strength in {"NONE", "LOW"}
 	msg := sprintf(
 		"guardrail %s filters %s at %s on %s",
-		[trim_prefix(g.name, "guardrail-"), _category_names[category], strength, direction],
+		[trim_prefix(g.name, "guardrail-"), category, strength, direction],
 	)
 }
 
-_or_missing(filters, _) := filters if count(filters) > 0
-
-_or_missing(filters, category) := [{"type": category, "inputStrength": "NONE", "outputStrength": "NONE"}] if {
-	count(filters) == 0
+# A category without a filter is filtered at NONE both ways.
+weak_content_filter contains lib.result(g, msg) if {
+	some g in lib.resources(_guardrail_type)
+	filters := _content_filters(g)
+	some type in object.keys(_category_names) - {t | t := filters[_].type}
+	some direction in ["input", "output"]
+	msg := sprintf(
+		"guardrail %s filters %s at %s on %s",
+		[trim_prefix(g.name, "guardrail-"), _category_names[type], "NONE", direction],
+	)
 }
+
+# A guardrail's content filters: read once per guardrail, not once per category.
+_content_filters(g) := object.get(g.inputs, ["contentPolicyConfig", "filtersConfigs"], [])
