@@ -48,6 +48,16 @@ class FileResult:
     cost: Any = None  # llmops_iac.cost.estimate.Estimate once estimated
     timings: dict[str, float] = field(default_factory=dict, compare=False, repr=False)  # seconds per stage
     sha256: str | None = None  # of the spec file's bytes, once read
+    stack: str | None = None  # the stack this result was judged as deployed by, if any
+    tier: str | None = None  # the tier the environment was judged as (unknown: production)
+
+    @property
+    def label(self) -> str:
+        """How reports name this result: ``file [environment]``, with the stack when it is not the environment's name."""
+        if not self.environment:
+            return self.path
+        stack = f", stack {self.stack}" if self.stack and self.stack != self.environment else ""
+        return f"{self.path} [{self.environment}{stack}]"
 
     def compact(self) -> "FileResult":
         """Drop what only the stages needed (loaded data, Plan, assessment, estimate); keep what reports show.
@@ -155,7 +165,9 @@ def run(command: str, paths: Iterable[str], *, stack: str | None = None, stacks_
     """
     stages = {"validate": ("load", "validate"), "plan": ("load", "validate", "compile"),
               "maturity": ("load", "validate", "compile", "maturity")}.get(command, STAGES)
-    files, skipped = expand(paths) if command in ("check", "policy") else (list(paths), [])
+    paths = list(paths)
+    files, skipped = expand(paths) if command in ("check", "policy") else (paths, [])
+    stacks = assign_stack(files, stack, stacks_dir, single=len(files) == 1 and not any(os.path.isdir(p) for p in paths))
     options = policy or PolicyOptions()
     store = None
     if cache is not None:
@@ -166,11 +178,49 @@ def run(command: str, paths: Iterable[str], *, stack: str | None = None, stacks_
         if jobs > 1 and len(files) >= PARALLEL_FROM:
             from llmops_iac.pipeline_parallel import run_parallel
 
-            results, engine_name, catalogue = run_parallel(files, stages, stack, stacks_dir, options, jobs, progress, store)
+            results, engine_name, catalogue = run_parallel(files, stages, stacks, stacks_dir, options, jobs, progress, store)
         else:
-            results, engine_name, catalogue = _run_serial(files, stages, stack, stacks_dir, options, progress, store)
+            results, engine_name, catalogue = _run_serial(files, stages, stacks, stacks_dir, options, progress, store)
     return RunResult(command=command, stages=stages, files=results, stack=stack, skipped=skipped,
                      policy_options=options if "policy" in stages else None, engine=engine_name, catalogue=catalogue)
+
+
+def assign_stack(files: list[str], stack: str | None, stacks_dir: str | None, *, single: bool) -> dict[str, str | None]:
+    """Which files ``--stack`` applies to: only the spec that stack deploys (its ``llmops-iac:spec``).
+
+    The others are judged without it (every environment). One spec file given alone may be paired with a
+    stack that names no spec (the pairing is explicit); otherwise a stack that names none, deploys none of
+    ``files``, or can't be read is a usage error: a stack's region is never forced onto unrelated specs.
+    """
+    if stack is None:
+        return {f: None for f in files}
+    from llmops_iac.spec.stacks import deploys, load_stack, stacks_dir as find_stacks_dir
+
+    out: dict[str, str | None] = {}
+    named: set[str] = set()
+    for path in files:
+        try:
+            st = load_stack(stack, find_stacks_dir(path, stacks_dir))
+        except SpecError as exc:
+            if single:  # the loader reports it at the stack file's line
+                out[path] = stack
+                continue
+            raise UsageError(f"--stack {stack}: it can't be told which spec the stack deploys:\n  " + "\n  ".join(
+                f"{d.location()}: {d.message}" + (f"; fix: {d.hint}" if d.hint else "") for d in exc.diagnostics)) from None
+        if not st.spec:
+            if single:
+                out[path] = stack
+                continue
+            raise UsageError(f"--stack {stack}: {display_path(st.file)} names no spec (llmops-iac:spec), so it can't be told "
+                             f"which of the {len(files)} specs it deploys; check that spec alone, or add llmops-iac:spec")
+        named.add(st.spec)
+        out[path] = stack if deploys(st, path) else None
+    if not any(out.values()):
+        which = ", ".join(sorted(named))
+        given = display_path(files[0]) if len(files) == 1 else f"the {len(files)} specs checked"
+        raise UsageError(f"--stack {stack} deploys {which}, not {given}: a stack applies only to the spec it deploys "
+                         "(drop --stack to judge every environment of every spec)")
+    return out
 
 
 def _repository_snapshot(stages: tuple[str, ...]) -> Any:
@@ -182,70 +232,120 @@ def _repository_snapshot(stages: tuple[str, ...]) -> Any:
     return repository_snapshot()
 
 
-def _run_serial(files: list[str], stages: tuple[str, ...], stack: str | None, stacks_dir: str | None,
+def _run_serial(files: list[str], stages: tuple[str, ...], stacks: dict[str, str | None], stacks_dir: str | None,
                 options: PolicyOptions, progress: Callable[[int], None] | None,
                 store: Any) -> tuple[list[FileResult], str | None, Any]:
-    judge = _policy_judge(options, stack) if "policy" in stages else None
+    judge = _policy_judge(options) if "policy" in stages else None
     engine_name, catalogue = getattr(judge, "engine_name", None), getattr(judge, "catalogue", None)
     if store is not None and catalogue is not None:
         store.bind_catalogue(catalogue)
     results = []
     for path in files:
-        results.append(_check_file(path, stages, stack, stacks_dir, options, judge, store))
+        results.extend(_check_file(path, stages, stacks.get(path), stacks_dir, options, judge, store))
         if progress is not None:
             progress(1)
     return results, engine_name, catalogue
 
 
 def _check_file(path: str, stages: tuple[str, ...], stack: str | None, stacks_dir: str | None,
-                options: PolicyOptions, judge: Any, store: Any = None) -> FileResult:
-    """Run ``stages`` over one spec file; per-stage seconds go to ``result.timings``."""
+                options: PolicyOptions, judge: Any, store: Any = None) -> list[FileResult]:
+    """Run ``stages`` over one spec file: one result, or with the policy stage and no stack, one per
+    environment a deploy can reach (see ``units``); per-stage seconds go to each result's ``timings``."""
     if store is not None:
         hit = store.get(path)
         if hit is not None:
             return hit
-    result = FileResult(path=display_path(path))
-    times = result.timings
+    first = FileResult(path=display_path(path))
+    times = first.timings
     started = time.perf_counter()
     try:
         loaded = load_spec(path, stack=stack, stacks_directory=stacks_dir, timings=times)
     except SpecError as exc:
-        result.diagnostics.extend(exc.diagnostics)
+        first.diagnostics.extend(exc.diagnostics)
         loaded = None
     times["validate"] = time.perf_counter() - started - times.get("load", 0.0)
-    if loaded is not None:
-        result.loaded = loaded
-        result.sha256 = loaded.sha256
-        result.environment = loaded.environment
-        result.diagnostics.extend(loaded.warnings)
-        if "compile" in stages:
-            from llmops_iac.compile import compile_spec
-
-            clock = time.perf_counter()
-            try:
-                result.plan = compile_spec(loaded)
-            except SpecError as exc:
-                result.diagnostics.extend(exc.diagnostics)
-            times["compile"] = time.perf_counter() - clock
-        if "cost" in stages and result.plan is not None:
-            clock = time.perf_counter()
-            result.cost = _estimate(loaded, result.plan)
-            times["cost"] = time.perf_counter() - clock
-        if "maturity" in stages and result.plan is not None:
-            clock = time.perf_counter()
-            result.maturity = _assess(loaded, result.plan, options)
-            times["maturity"] = time.perf_counter() - clock
-        if judge is not None and result.plan is not None:
-            clock = time.perf_counter()
-            result.policy = judge(loaded, result.plan,
-                                  maturity=result.maturity.policy_input() if result.maturity is not None else None,
-                                  cost=result.cost.policy_input() if result.cost is not None else None)
-            times["policy"] = time.perf_counter() - clock
+    if loaded is None:
+        results = [first]
+    elif "policy" in stages and stack is None:
+        results = []
+        for environment, unit_stack, problems in units(path, loaded, stacks_dir):
+            result = first if not results else FileResult(path=first.path)
+            result.diagnostics.extend(problems)
+            result.environment, result.stack = environment, unit_stack.name if unit_stack is not None else None
+            if environment is None:
+                _stages(result, loaded, stages, options, judge)
+            else:
+                clock = time.perf_counter()
+                try:
+                    view = loaded.view(environment, unit_stack)
+                except SpecError as exc:
+                    result.diagnostics.extend(exc.diagnostics)
+                    result.sha256 = loaded.sha256
+                    view = None
+                result.timings["validate"] = result.timings.get("validate", 0.0) + time.perf_counter() - clock
+                if view is not None:
+                    _stages(result, view, stages, options, judge)
+            results.append(result)
+    else:
+        _stages(first, loaded, stages, options, judge)
+        results = [first]
     if "policy" in stages:  # check / policy check: the report is all that is left to make
-        result.compact()
+        for result in results:
+            result.compact()
     if store is not None:
-        store.put(path, result, loaded)
-    return result
+        store.put(path, results, loaded)
+    return results
+
+
+def units(path: str, loaded: LoadedSpec, stacks_dir: str | None) -> list[tuple[str | None, Any, list[Diagnostic]]]:
+    """The environments a deploy of this spec can reach, each judged as a deploy would see it: every
+    stack that deploys the spec (its environment and region), then every declared environment no stack
+    covers; the base spec alone when there are neither. Stack files that fail to load but may deploy
+    this spec come back as diagnostics of the first unit."""
+    from llmops_iac.spec.stacks import deploying
+
+    stacks, problems = deploying(path, stacks_dir)
+    out: list[tuple[str | None, Any, list[Diagnostic]]] = [(s.environment, s, []) for s in stacks]
+    covered = {s.environment for s in stacks}
+    out += [(name, None, []) for name in loaded.declared_environments if name not in covered]
+    if not out:
+        out = [(None, None, [])]
+    out[0][2].extend(problems)
+    return out
+
+
+def _stages(result: FileResult, loaded: LoadedSpec, stages: tuple[str, ...], options: PolicyOptions, judge: Any) -> None:
+    """Compile, cost, assess and judge ``loaded`` (one environment's view) into ``result``."""
+    times = result.timings
+    result.loaded = loaded
+    result.sha256 = loaded.sha256
+    result.environment = loaded.environment
+    result.stack = loaded.stack.name if loaded.stack is not None else result.stack
+    result.tier = loaded.judged_tier
+    result.diagnostics.extend(loaded.warnings)
+    if "compile" in stages:
+        from llmops_iac.compile import compile_spec
+
+        clock = time.perf_counter()
+        try:
+            result.plan = compile_spec(loaded)
+        except SpecError as exc:
+            result.diagnostics.extend(exc.diagnostics)
+        times["compile"] = time.perf_counter() - clock
+    if "cost" in stages and result.plan is not None:
+        clock = time.perf_counter()
+        result.cost = _estimate(loaded, result.plan)
+        times["cost"] = time.perf_counter() - clock
+    if "maturity" in stages and result.plan is not None:
+        clock = time.perf_counter()
+        result.maturity = _assess(loaded, result.plan, options)
+        times["maturity"] = time.perf_counter() - clock
+    if judge is not None and result.plan is not None:
+        clock = time.perf_counter()
+        result.policy = judge(loaded, result.plan,
+                              maturity=result.maturity.policy_input() if result.maturity is not None else None,
+                              cost=result.cost.policy_input() if result.cost is not None else None)
+        times["policy"] = time.perf_counter() - clock
 
 
 def selected_engine_name(options: PolicyOptions) -> str:
@@ -279,7 +379,7 @@ def _assess(loaded: LoadedSpec, plan: Any, options: PolicyOptions):
     return assess(loaded, plan, repo=repo, today=options.today)
 
 
-def _policy_judge(options: PolicyOptions, stack: str | None, catalogue: Any = None):
+def _policy_judge(options: PolicyOptions, catalogue: Any = None):
     """Load the catalogue (unless given) and the engine once; return judge(loaded, plan) -> PolicyResult."""
     from llmops_iac.policy import catalog, engine, evaluate, profiles
 
@@ -291,6 +391,7 @@ def _policy_judge(options: PolicyOptions, stack: str | None, catalogue: Any = No
     eng.load(cat.modules, {})
 
     def judge(loaded: LoadedSpec, plan: Any, maturity: Any = None, cost: Any = None):
+        stack = loaded.stack.name if loaded.stack is not None else None
         return evaluate.judge(eng, cat, loaded, plan, stack=stack, today=options.today, profile_name=options.profile,
                               maturity=maturity, cost=cost)
 

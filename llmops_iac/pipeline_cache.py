@@ -11,8 +11,10 @@ An entry is keyed by the sha256 of everything that can change a file's result:
 
 The files a spec references (prompts, datasets) are known only after loading it, so the
 entry records each one's sha256 and a hit requires every one of them to be unchanged.
-Entries are pickled FileResults written atomically; an unreadable or stale entry is a
-miss, never an error. Only results without errors are stored (bad specs are rechecked).
+Entries are pickled lists of FileResults (one per environment judged) written atomically; an
+unreadable or stale entry is a miss, never an error. Only results without errors are stored
+(bad specs are rechecked). The stack files in the spec's stacks directory are part of the key:
+which stacks deploy a spec decides which environments are judged.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from typing import Any
 
 from llmops_iac import __version__
 
-_FORMAT = 1
+_FORMAT = 2
 
 
 def _file_hash(path: str) -> str | None:
@@ -50,6 +52,7 @@ class Cache:
             _FORMAT, __version__, command, stack, stacks_dir and os.path.abspath(stacks_dir), options.engine,
             options.opa_url, options.profile, options.fail_level, options.policy_dirs, options.repo, today)))
         self._repos: dict[str, str] = {}
+        self._stacks_dir = stacks_dir
         self.hits = 0
         self.misses = 0
 
@@ -77,13 +80,26 @@ class Cache:
             self._repos[key] = digest.hexdigest()
         return self._repos[key]
 
+    def _stacks_fingerprint(self, spec_path: str) -> str:
+        from llmops_iac.spec.stacks import stacks_dir
+
+        directory = stacks_dir(spec_path, self._stacks_dir)
+        key = "stacks:" + str(directory.resolve())
+        if key not in self._repos:
+            digest = hashlib.sha256(key.encode())
+            for path in sorted(glob.glob(os.path.join(str(directory), "Pulumi.*.yaml"))):
+                digest.update(f"{path}\0{_file_hash(path)}\0".encode())
+            self._repos[key] = digest.hexdigest()
+        return self._repos[key]
+
     def _key(self, path: str) -> str | None:
         from llmops_iac.spec.validate import display_path
 
         spec_hash = _file_hash(path)
         if spec_hash is None:
             return None
-        parts = [self._base, display_path(path), os.path.abspath(path), spec_hash, self._repo_fingerprint(path)]
+        parts = [self._base, display_path(path), os.path.abspath(path), spec_hash, self._repo_fingerprint(path),
+                 self._stacks_fingerprint(path)]
         return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
     def _entry(self, key: str) -> str:
@@ -103,12 +119,13 @@ class Cache:
             self.misses += 1
             return None
         self.hits += 1
-        result.timings = {"cache": 0.0}
+        for r in result:
+            r.timings = {"cache": 0.0}
         return result
 
-    def put(self, path: str, result: Any, loaded: Any) -> None:
-        """Store ``result`` for ``path``; ``loaded`` (the spec as the stages saw it) names the files it read."""
-        if not result.ok or loaded is None:
+    def put(self, path: str, result: list[Any], loaded: Any) -> None:
+        """Store the results for ``path``; ``loaded`` (the spec as the stages saw it) names the files it read."""
+        if not all(r.ok for r in result) or loaded is None:
             return
         key = self._key(path)
         if key is None:
@@ -118,8 +135,9 @@ class Cache:
         refs = [p.get("file") for p in (spec.get("prompts") or {}).values()]
         refs += [d.get("file") for d in ((spec.get("evaluation") or {}).get("datasets") or {}).values()]
         deps = [(str(base / ref), _file_hash(str(base / ref))) for ref in refs if ref]
-        if result.loaded is not None:
-            result.loaded.__dict__.pop("spec", None)  # cached view of ``data``; rebuilt on demand
+        for r in result:
+            if r.loaded is not None:
+                r.loaded.__dict__.pop("spec", None)  # cached view of ``data``; rebuilt on demand
         entry = self._entry(key)
         try:
             os.makedirs(os.path.dirname(entry), exist_ok=True)

@@ -19,7 +19,7 @@ from llmops_iac.spec.validate import display_path
 _WORKER: dict[str, Any] = {}
 
 
-def _worker_init(stages: tuple[str, ...], stack: str | None, stacks_dir: str | None, options: PolicyOptions,
+def _worker_init(stages: tuple[str, ...], stacks_dir: str | None, options: PolicyOptions,
                  catalogue: Any, store: Any) -> None:
     """Load the policy engine once per worker (the catalogue was loaded before the fork).
 
@@ -33,31 +33,32 @@ def _worker_init(stages: tuple[str, ...], stack: str | None, stacks_dir: str | N
     snapshot.__enter__()
     _WORKER["snapshot"] = snapshot  # kept: a dropped context manager would end the snapshot when collected
     try:
-        judge = pipeline._policy_judge(options, stack, catalogue=catalogue) if "policy" in stages else None
+        judge = pipeline._policy_judge(options, catalogue=catalogue) if "policy" in stages else None
     except Exception as exc:  # noqa: BLE001 - re-raised in _worker_chunk
         _WORKER.update(error=exc)
         return
-    _WORKER.update(stages=stages, stack=stack, stacks_dir=stacks_dir, options=options, judge=judge, store=store)
+    _WORKER.update(stages=stages, stacks_dir=stacks_dir, options=options, judge=judge, store=store)
     import gc
 
     gc.freeze()  # modules, schema, catalogue, engine: live for the whole run, so the collector stops rescanning them
 
 
-def _worker_chunk(chunk: list[tuple[int, str]]) -> tuple[list[tuple[int, FileResult]], str | None]:
+def _worker_chunk(chunk: list[tuple[int, str, str | None]]) -> tuple[list[tuple[int, list[FileResult]]], str | None]:
     w = _WORKER
     if "error" in w:
         raise w["error"]
     done = []
-    for index, path in chunk:
-        result = pipeline._check_file(path, w["stages"], w["stack"], w["stacks_dir"], w["options"], w["judge"], w["store"])
-        if result.loaded is not None:
-            result.loaded.__dict__.pop("spec", None)  # a cached view of ``data``, rebuilt on demand; not picklable
-            result.loaded._views.clear()  # the other environments' views: rebuilt from the document on demand
-        done.append((index, result))
+    for index, path, stack in chunk:
+        results = pipeline._check_file(path, w["stages"], stack, w["stacks_dir"], w["options"], w["judge"], w["store"])
+        for result in results:
+            if result.loaded is not None:
+                result.loaded.__dict__.pop("spec", None)  # a cached view of ``data``, rebuilt on demand; not picklable
+                result.loaded._views.clear()  # the other environments' views: rebuilt from the document on demand
+        done.append((index, results))
     return done, getattr(w["judge"], "engine_name", None)
 
 
-def run_parallel(files: list[str], stages: tuple[str, ...], stack: str | None, stacks_dir: str | None,
+def run_parallel(files: list[str], stages: tuple[str, ...], stacks: dict[str, str | None], stacks_dir: str | None,
                   options: PolicyOptions, jobs: int, progress: Callable[[int], None] | None,
                   store: Any) -> tuple[list[FileResult], str | None, Any]:
     """Check ``files`` in ``jobs`` worker processes; merge the results in input order.
@@ -82,11 +83,11 @@ def run_parallel(files: list[str], stages: tuple[str, ...], stack: str | None, s
         if store is not None:
             store.bind_catalogue(catalogue)
     jobs = min(jobs, len(files))
-    chunks = split(list(enumerate(files)), jobs)
-    results: list[FileResult | None] = [None] * len(files)
+    chunks = split([(i, path, stacks.get(path)) for i, path in enumerate(files)], jobs)
+    results: list[list[FileResult] | None] = [None] * len(files)
     engine_name = None
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context,
-                               initializer=_worker_init, initargs=(stages, stack, stacks_dir, options, catalogue, store))
+                               initializer=_worker_init, initargs=(stages, stacks_dir, options, catalogue, store))
     try:
         with _interrupt_after():  # submitting starts the workers: a Ctrl-C mid-start would leave one half-sent
             futures = {pool.submit(_worker_chunk, chunk): chunk for chunk in chunks}
@@ -115,7 +116,7 @@ def run_parallel(files: list[str], stages: tuple[str, ...], stack: str | None, s
         raise InternalError(f"{len(missing)} file(s) got no result from the workers, e.g. {missing[0]}")
     if engine_name is None and "policy" in stages:
         engine_name = pipeline.selected_engine_name(options)
-    return results, engine_name, catalogue  # type: ignore[return-value]
+    return [r for per_file in results for r in per_file], engine_name, catalogue  # type: ignore[union-attr]
 
 
 def start_fork_server() -> None:
@@ -165,7 +166,7 @@ def _interrupt_after() -> Iterator[None]:
         raise KeyboardInterrupt
 
 
-def split(indexed: list[tuple[int, str]], jobs: int) -> list[list[tuple[int, str]]]:
+def split(indexed: list[Any], jobs: int) -> list[list[Any]]:
     """Split the work: chunks of up to 16 files (fewer messages), then small ones for the last
     files, so no worker sits idle while another finishes a long chunk."""
     big = max(1, min(16, len(indexed) // (jobs * 8) or 1))

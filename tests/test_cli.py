@@ -6,6 +6,7 @@ import json
 
 import click
 import pytest
+import yaml
 
 from llmops_iac import pipeline
 from llmops_iac.cli import cli
@@ -49,7 +50,7 @@ def test_json_format_is_machine_readable(invoke, write):
     bad = write("bad.yaml", BROKEN)
     result = invoke("validate", VALID, str(bad), "--format", "json")
     data = json.loads(result.output)
-    assert data["ok"] is False and data["summary"] == {"specs": 2, "valid": 1, "invalid": 1, "errors": 2, "warnings": 0}
+    assert data["ok"] is False and data["summary"] == {"specs": 2, "results": 2, "valid": 1, "invalid": 1, "errors": 2, "warnings": 0}
     diags = data["files"][1]["diagnostics"]
     assert [(d["line"], d["code"], d["pointer"]) for d in diags] == [(4, "pattern", "/metadata/name"), (5, "yaml11-trap", "/metadata/owner")]
     assert all(d["hint"] and d["constraint"] for d in diags)
@@ -110,7 +111,9 @@ def test_check_without_specs_is_an_input_error(invoke, tmp_path):
 def test_check_examples_passes(invoke):
     result = invoke("check", str(EXAMPLES))
     assert result.exit_code == 0, result.output
-    assert f"{len(example_files())} spec(s): {len(example_files())} valid" in result.output
+    envs = sum(max(1, len((yaml.safe_load(p.read_text())["spec"] or {}).get("environments") or {}))
+               if "spec" in yaml.safe_load(p.read_text()) else 1 for p in example_files())
+    assert f"{len(example_files())} spec(s) in {envs} environment(s): {envs} valid" in result.output
 
 
 def test_schema_command_prints_the_published_schema(invoke, tmp_path):

@@ -43,10 +43,16 @@ def test_check_runs_the_maturity_stage_and_its_gate(invoke, tmp_path):
     assert "maturity" in data["stages"]
     assert any(f["ruleId"] == "LLM-MAT-002" for f in data["files"][0]["policy"]["findings"])
     spec = tmp_path / "app.yaml"
-    spec.write_text("apiVersion: llmops-iac/v1\nkind: LLMApplication\nmetadata: {name: pilot}\n")
-    strict = invoke("check", str(spec), "--profile", "prod", "--format", "json")
-    # production is the environment judged, not the profile: a pilot outside production is not gated by LLM-MAT-001
+    spec.write_text("apiVersion: llmops-iac/v1\nkind: LLMApplication\nmetadata: {name: pilot}\n"
+                    "spec:\n  environments:\n    dev: {tier: development}\n")
+    strict = invoke("check", str(spec), "--profile", "production", "--format", "json")
+    # production is the tier judged, not the profile: a pilot in development is not gated by LLM-MAT-001
     assert not any(f["ruleId"] == "LLM-MAT-001" for f in json.loads(strict.output)["files"][0]["policy"]["findings"])
+    # ... but without a declared tier the same pilot is judged as production, and gated
+    spec.write_text("apiVersion: llmops-iac/v1\nkind: LLMApplication\nmetadata: {name: pilot}\n"
+                    "spec:\n  environments:\n    dev: {}\n")
+    unknown = json.loads(invoke("check", str(spec), "--format", "json").output)["files"][0]
+    assert unknown["tier"] == "production" and any(f["ruleId"] == "LLM-MAT-001" for f in unknown["policy"]["findings"])
 
 
 def test_console_script(tmp_path):

@@ -191,7 +191,7 @@ def test_declared_environments_are_the_overrides_as_written():
 
 def test_view_of_an_environment_with_invalid_overrides_raises(tmp_path):
     path = tmp_path / "llmapp.yaml"
-    path.write_text((EXAMPLES / "minimal.yaml").read_text(encoding="utf-8") + textwrap.dedent("""\
+    path.write_text("apiVersion: llmops-iac/v1\nkind: LLMApplication\nmetadata: {name: hello-llm}\n" + textwrap.dedent("""\
         spec:
           environments:
             dev:

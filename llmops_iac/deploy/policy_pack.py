@@ -65,7 +65,7 @@ def judge_resources(resources: Iterable[Any], spec: str, environment: str | None
             if value is not None:
                 res.inputs[key] = value
     options = PolicyOptions()
-    judge = _policy_judge(options, None)
+    judge = _policy_judge(options)
     extra = stage_inputs(loaded, plan, options)
     return judge(loaded, plan, **extra), {name: getattr(r, "urn", None) for name, r in live.items()}, plan
 

@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 from llmops_iac.compile import tokens as T
 from llmops_iac.compile.plan import refs_in
-from llmops_iac.maturity.evidence import PRODUCTION_NAMES, Evidence, Item, View, pointer
+from llmops_iac.maturity.evidence import PRODUCTION, Evidence, Item, View, declared_tier, pointer
 
 PASS, FAIL, NOT_APPLICABLE, MANUAL = "pass", "fail", "not-applicable", "manual"
 OUTCOMES = (PASS, FAIL, NOT_APPLICABLE, MANUAL)
@@ -77,7 +77,7 @@ def _names(names: Any) -> str:
 
 
 def _production_label(view: View) -> str:
-    if view.name in PRODUCTION_NAMES:
+    if view.name is not None and view.loaded.judged_tier == PRODUCTION:
         return f"production ({view.name})"
     return "the base spec (no production environment declared)"
 
@@ -229,12 +229,12 @@ def environments_separated(ev: Evidence) -> Result:
     items = [ev.at(pointer("spec", "environments", e), f"environment {e}") for e in envs]
     if ev.repo is not None:
         items += [ev.repo_item(s, 0, f"stack file {s}") for s in ev.repo.stacks]
-    prod = [e for e in envs if e in PRODUCTION_NAMES]
+    prod = [e for e in envs if declared_tier(ev.environments, e) == PRODUCTION]
     problems = []
     if not prod:
-        problems.append(f"no production environment (one of {', '.join(PRODUCTION_NAMES)}) among {_names(envs)}")
-    if not [e for e in envs if e not in PRODUCTION_NAMES]:
-        problems.append("no environment besides production to try changes in first")
+        problems.append(f"no environment declares tier production among {_names(envs)}")
+    if not [e for e in envs if declared_tier(ev.environments, e) in ("staging", "development")]:
+        problems.append("no environment declares tier staging or development to try changes in first")
     return _verdict(problems, items, f"environments {_names(envs)}; production is {prod[0] if prod else '-'}")
 
 
@@ -376,14 +376,15 @@ def gates_required(ev: Evidence) -> Result:
     required = list(evaluation.get("requiredFor") or [])
     gates = _gates(ev)
     item = ev.at("/spec/evaluation/requiredFor", f"gates required for {_names(required)}")
-    prod = ev.production.name if ev.production.name in PRODUCTION_NAMES else None
-    wanted = [prod] if prod else list(PRODUCTION_NAMES)
+    prod = ev.production.name if ev.production.name is not None and ev.production.loaded.judged_tier == PRODUCTION else None
+    wanted = [prod] if prod else []
     problems = []
     if not gates:
         problems.append("no evaluation gates declared, so nothing is required before production")
-    if not set(wanted) & set(required):
-        problems.append(f"evaluation.requiredFor ({_names(required)}) does not name the production environment "
-                        f"({' or '.join(wanted)})")
+    if not prod:
+        problems.append("no environment is production (declare spec.environments.<name>.tier: production)")
+    elif prod not in required:
+        problems.append(f"evaluation.requiredFor ({_names(required)}) does not name the production environment ({prod})")
     before = "/".join(sorted(set(wanted) & set(required)))
     return _verdict(problems, [item], f"{_plural(len(gates), 'gate')} must pass before {before}")
 

@@ -11,7 +11,8 @@ What is collected:
 - spec and Plan: the loaded, defaulted spec data of the assessed environment,
   the declared environments (``spec.environments`` is resolved away by the
   loader, so the file is read again for them) and a *production view*: the
-  spec merged for prod/production/prd when one is declared;
+  spec merged for the environment that declares tier production (else one of
+  unknown tier, which is judged as production; else the spec as assessed);
 - prompt files (next to the spec): sha256, size, ``{{variables}}``, version,
   the models using them and the gates that target them;
 - evaluation datasets: cases (JSON Lines), invalid lines, the gates on them;
@@ -35,13 +36,14 @@ from llmops_iac.errors import UsageError
 from llmops_iac.maturity import codeowners as co
 from llmops_iac.maturity.repo import MAX_FILE_BYTES, CiFile, memo, resolve, scan
 from llmops_iac.spec.load import OverlaySourceMap, SourceMap, escape
+from llmops_iac.spec.tiers import STRICTEST, TIERS
 
 if TYPE_CHECKING:
     from llmops_iac.compile.plan import Plan, Resource
     from llmops_iac.spec.validate import LoadedSpec
 
-PRODUCTION_NAMES = ("prod", "production", "prd")
-"""Environment names treated as production (the same list the policies use)."""
+PRODUCTION = STRICTEST
+"""The tier whose environment is the production view (llmops_iac/spec/tiers.py)."""
 
 USER_FACING_TASKS = frozenset({"chat", "qa", "summarization", "generation"})
 _VARIABLE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
@@ -312,12 +314,22 @@ def collect(loaded: "LoadedSpec", plan: "Plan", *, repo: str | os.PathLike[str] 
                     datasets=datasets, repo=repo_facts, today=today or _dt.date.today())
 
 
+def declared_tier(environments: dict[str, Any], name: str) -> str | None:
+    """The tier environment ``name`` declares, or None (not declared, or declared without a tier)."""
+    entry = environments.get(name)
+    tier = entry.get("tier") if isinstance(entry, dict) else None
+    return tier if tier in TIERS else None
+
+
 def _production_view(loaded: "LoadedSpec", environments: dict[str, Any]) -> View:
-    if loaded.environment in PRODUCTION_NAMES:
+    """The production view: the assessed environment when it is judged as production, else the environment
+    declaring tier production, else one of unknown tier (judged as production), else the spec as assessed."""
+    if loaded.environment is not None and loaded.judged_tier == PRODUCTION:
         return View(loaded.environment, loaded)
-    for name in PRODUCTION_NAMES:
-        if name in environments:
-            return View(name, loaded.view(name))
+    for wanted in (PRODUCTION, None):
+        for name in sorted(environments):
+            if declared_tier(environments, name) == wanted:
+                return View(name, loaded.view(name))
     return View(loaded.environment, loaded)
 
 

@@ -69,7 +69,8 @@ def bundle_files(catalogue: Catalogue, revision: str | None = None) -> dict[str,
     files: dict[str, bytes] = {}
     for path, source in sorted(catalogue.modules.items()):
         files["/" + _entry_path(path)] = source.encode("utf-8")
-    profs = {name: {"description": p.description, "environments": list(p.environments), "rules": dict(sorted(p.rules.items()))}
+    profs = {name: {"description": p.description, "tiers": list(p.tiers), "waiverHorizonDays": p.waiver_horizon_days,
+                    "rules": dict(sorted(p.rules.items()))}
              for name, p in sorted(profiles.load_all(catalogue).items())}
     data = {DATA_ROOT: {"rules": rule_data(catalogue), "profiles": profs}}
     files["/data.json"] = _json(data)

@@ -56,6 +56,7 @@ class PolicyResult:
     engine: str
     profile: str
     environment: str
+    tier: str = "production"  # the tier the environment was judged as (unknown: production)
     findings: list[Finding] = field(default_factory=list)
     outcomes: dict[str, str] = field(default_factory=dict)  # rule id → pass | fail | not-applicable | off
 
@@ -75,17 +76,28 @@ class PolicyResult:
 
 
 def build_input(loaded: Any, plan: Any, *, stack: str | None, today: dt.date | None = None,
-                maturity: dict[str, Any] | None = None, cost: dict[str, Any] | None = None) -> dict[str, Any]:
+                maturity: dict[str, Any] | None = None, cost: dict[str, Any] | None = None,
+                profile: profiles.Profile | None = None) -> dict[str, Any]:
     """The document every rule reads: ``{spec, plan, context}``, plus ``maturity`` (the assessment's
-    policy input) and ``cost`` (the estimate's policy input) when those stages ran."""
+    policy input) and ``cost`` (the estimate's policy input) when those stages ran.
+
+    ``context.tier`` is the tier the environment is judged as (declared, else production) and
+    ``context.tierDeclared`` whether the spec declared it; ``context.productionEnvironments`` names
+    every environment judged as production; ``context.waiverHorizonDays`` is how far ahead the
+    profile lets a waiver expire."""
     document = {
         "spec": loaded.data,
         "plan": plan.to_data(copy_values=False),
         "context": {
             "stack": stack,
             "environment": plan.environment,
+            "tier": loaded.judged_tier,
+            "tierDeclared": loaded.tier is not None,
+            "productionEnvironments": loaded.production_environments,
             "region": plan.region,
             "today": (today or dt.date.today()).isoformat(),
+            "waiverHorizonDays": (profile.waiver_horizon_days if profile is not None
+                                  else profiles.DEFAULT_WAIVER_HORIZON_DAYS),
         },
     }
     if maturity is not None:
@@ -99,10 +111,10 @@ def judge(engine: Engine, catalogue: Catalogue, loaded: Any, plan: Any, *, stack
           today: dt.date | None = None, profile_name: str | None = None,
           maturity: dict[str, Any] | None = None, cost: dict[str, Any] | None = None) -> PolicyResult:
     """Evaluate every rule for one spec; raise EngineError if the engine can't give a verdict."""
-    document = build_input(loaded, plan, stack=stack, today=today, maturity=maturity, cost=cost)
+    profile = profiles.select(catalogue, loaded.judged_tier, profile_name)
+    document = build_input(loaded, plan, stack=stack, today=today, maturity=maturity, cost=cost, profile=profile)
     raw = engine.evaluate(document)
-    profile = profiles.select(catalogue, plan.environment, profile_name)
-    result = PolicyResult(engine=engine.name, profile=profile.name, environment=plan.environment)
+    result = PolicyResult(engine=engine.name, profile=profile.name, environment=plan.environment, tier=loaded.judged_tier)
     present = _present(document)
     prefix = "llmops."
     for rule in sorted(catalogue.rules.values(), key=lambda r: r.id):

@@ -1,10 +1,15 @@
 """Profiles: how strict each rule is in an environment — rule logic stays in Rego, strictness here.
 
 A profile (policies/profiles/<name>.yaml, validated with cerberus) names the
-environments it is for and sets rules to error, warning, note or off;
-rules it does not name keep the severity of their METADATA. The profile
-whose ``environments`` lists the environment being judged applies, else
-``default``.
+environment tiers it is for (production, staging, development: see
+llmops_iac/spec/tiers.py) and sets rules to error, warning, note or off;
+rules it does not name keep the severity of their METADATA. Every tier is
+claimed by exactly one profile. An environment of unknown tier is judged as
+production, so the production profile must be the strictest: for every rule
+at least as severe as any other profile, and its waiver horizon no longer.
+
+``--profile NAME`` can only make a verdict stricter: each rule gets the more
+severe of the tier's profile and the named one (and the shorter waiver horizon).
 """
 
 from __future__ import annotations
@@ -17,23 +22,31 @@ import yaml
 from llmops_iac.errors import InternalError, UsageError
 from llmops_iac.policy.catalog import RULE_ID, SEVERITIES, Catalogue, Rule, cerberus_errors
 from llmops_iac.resources import safe_load_yaml
+from llmops_iac.spec.tiers import STRICTEST, TIERS
 
 SCHEMA = {
     "name": {"type": "string", "required": True, "regex": r"^[a-z][a-z0-9-]*$"},
     "description": {"type": "string", "required": True, "empty": False},
-    "environments": {"type": "list", "required": True, "schema": {"type": "string", "regex": r"^[a-z][a-z0-9-]{0,15}$"}},
+    "tiers": {"type": "list", "required": True, "schema": {"type": "string", "allowed": list(TIERS)}},
+    "waiverHorizonDays": {"type": "integer", "min": 1, "max": 3650},
     "rules": {"type": "dict", "required": True, "keysrules": {"type": "string", "regex": RULE_ID.pattern},
               "valuesrules": {"type": "string", "allowed": [*SEVERITIES, "off"]}},
 }
+
+DEFAULT_WAIVER_HORIZON_DAYS = 90
+"""How far ahead a waiver may expire when a profile sets no horizon (production's default)."""
+
+STRICTNESS = {"off": 0, "note": 1, "warning": 2, "error": 3}
 
 
 @dataclass(frozen=True)
 class Profile:
     name: str
     description: str
-    environments: tuple[str, ...]
+    tiers: tuple[str, ...]
     rules: dict[str, str] = field(default_factory=dict)
     file: str = ""
+    waiver_horizon_days: int = DEFAULT_WAIVER_HORIZON_DAYS
 
     def severity(self, rule: Rule) -> str:
         """The rule's severity in this profile: error, warning, note or off."""
@@ -76,28 +89,61 @@ def _read_all(catalogue: Catalogue) -> dict[str, Profile]:
             if data["name"] != path.stem:
                 problems.append(f"{path}: name {data['name']!r} must match the file name")
                 continue
-            out[data["name"]] = Profile(data["name"], data["description"], tuple(data["environments"]), dict(data["rules"]), str(path))
-    if "default" not in out:
-        problems.append("no default profile (policies/profiles/default.yaml)")
+            if data["name"] in out:
+                problems.append(f"{path}: profile {data['name']!r} is also defined in {out[data['name']].file}")
+                continue
+            out[data["name"]] = Profile(data["name"], data["description"], tuple(data["tiers"]), dict(data["rules"]), str(path),
+                                        data.get("waiverHorizonDays", DEFAULT_WAIVER_HORIZON_DAYS))
     claimed: dict[str, str] = {}
     for p in out.values():
-        for env in p.environments:
-            if env in claimed:
-                problems.append(f"environment {env!r} is claimed by profiles {claimed[env]!r} and {p.name!r}")
-            claimed[env] = p.name
+        for tier in p.tiers:
+            if tier in claimed:
+                problems.append(f"tier {tier!r} is claimed by profiles {claimed[tier]!r} and {p.name!r}")
+            claimed[tier] = p.name
+    for tier in TIERS:
+        if tier not in claimed:
+            problems.append(f"no profile claims tier {tier!r} (add it to a profile's tiers)")
+    if not problems:
+        problems += _laxer_than_production(catalogue, out, out[claimed[STRICTEST]])
     if problems:
         raise InternalError("policy profiles are invalid:\n  " + "\n  ".join(problems))
     return out
 
 
-def select(catalogue: Catalogue, environment: str, name: str | None = None) -> Profile:
-    """The profile for ``environment`` (or the one named)."""
-    profiles = load_all(catalogue)
-    if name is not None:
-        if name not in profiles:
-            raise UsageError(f"--profile {name!r}: no such policy profile; profiles: {', '.join(sorted(profiles))}")
-        return profiles[name]
+def _laxer_than_production(catalogue: Catalogue, profiles: dict[str, Profile], production: Profile) -> list[str]:
+    """Where another profile is stricter than production's: unknown tiers get production, so it must be the strictest."""
+    problems = []
     for p in profiles.values():
-        if environment in p.environments:
-            return p
-    return profiles["default"]
+        if p is production:
+            continue
+        for rule in catalogue.rules.values():
+            if STRICTNESS[p.severity(rule)] > STRICTNESS[production.severity(rule)]:
+                problems.append(f"{rule.id} is {p.severity(rule)} in profile {p.name!r} but {production.severity(rule)} in "
+                                f"{production.name!r}: the production profile must be the strictest")
+        if p.waiver_horizon_days < production.waiver_horizon_days:
+            problems.append(f"profile {p.name!r} allows waivers {p.waiver_horizon_days} days ahead, production "
+                            f"{production.waiver_horizon_days}: the production profile must be the strictest")
+    return problems
+
+
+def select(catalogue: Catalogue, tier: str, name: str | None = None) -> Profile:
+    """The profile for an environment of ``tier`` (unknown: production's); with ``name``, the stricter of the two
+    for every rule — an option never makes a verdict more lenient."""
+    profiles = load_all(catalogue)
+    claimed = {t: p for p in profiles.values() for t in p.tiers}
+    base = claimed.get(tier) or claimed[STRICTEST]
+    if name is None or name == base.name:
+        return base
+    if name not in profiles:
+        raise UsageError(f"--profile {name!r}: no such policy profile; profiles: {', '.join(sorted(profiles))}")
+    return stricter(catalogue, base, profiles[name])
+
+
+def stricter(catalogue: Catalogue, a: Profile, b: Profile) -> Profile:
+    """A profile at least as strict as both: each rule at the more severe of the two, the shorter waiver horizon."""
+    rules = {}
+    for rule in catalogue.rules.values():
+        sa, sb = a.severity(rule), b.severity(rule)
+        rules[rule.id] = sa if STRICTNESS[sa] >= STRICTNESS[sb] else sb
+    return Profile(name=f"{a.name}+{b.name}", description=f"the stricter of {a.name} and {b.name} for every rule",
+                   tiers=a.tiers, rules=rules, file="", waiver_horizon_days=min(a.waiver_horizon_days, b.waiver_horizon_days))

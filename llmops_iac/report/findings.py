@@ -234,6 +234,7 @@ class Counts:
     """How much of what: input diagnostics, active findings by severity, waived findings, rule outcomes."""
 
     specs: int = 0
+    results: int = 0  # spec × environment results: a spec is judged once per environment a deploy can reach
     invalid: int = 0
     failing: int = 0
     input_errors: int = 0
@@ -248,6 +249,7 @@ class Counts:
 
     def add(self, other: "Counts") -> None:
         self.specs += other.specs
+        self.results += other.results
         self.invalid += other.invalid
         self.failing += other.failing
         self.input_errors += other.input_errors
@@ -260,7 +262,7 @@ class Counts:
 
 
 def file_counts(f: FileResult, fail_at: str = "error") -> Counts:
-    c = Counts(specs=1, invalid=0 if f.ok else 1, failing=1 if file_fails(f, fail_at) else 0)
+    c = Counts(specs=1, results=1, invalid=0 if f.ok else 1, failing=1 if file_fails(f, fail_at) else 0)
     for d in f.diagnostics:
         if d.severity == "error":
             c.input_errors += 1
@@ -281,7 +283,13 @@ def run_counts(result: RunResult) -> Counts:
     total = Counts()
     for f in result.files:
         total.add(file_counts(f, fail_level(result)))
+    total.specs = len({f.path for f in result.files})
     return total
+
+
+def specs_phrase(c: Counts) -> str:
+    """``3 specs`` or, when specs were judged in several environments, ``3 specs in 7 environments``."""
+    return plural(c.specs, "spec") + (f" in {plural(c.results, 'environment')}" if c.results != c.specs else "")
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:

@@ -65,7 +65,7 @@ def lines(result: RunResult) -> list[str]:
                                    title=f"{x.rule_id} {x.title}"))
     c = fx.run_counts(result)
     verdict = "failed" if fx.run_fails(result) else "passed"
-    summary = (f"llmops-iac {result.command} {verdict}: {fx.plural(c.specs, 'spec')}, "
+    summary = (f"llmops-iac {result.command} {verdict}: {fx.specs_phrase(c)}, "
                f"{fx.plural(c.input_errors, 'input error')}, {c.active_total} active finding(s) "
                f"({fx.severity_phrase(c.active)}), {c.waived} waived")
     out.append(summary)

@@ -27,6 +27,7 @@ def _policy(f: FileResult, fail_at: str, root) -> dict[str, Any]:
         "engine": p.engine,
         "profile": p.profile,
         "environment": p.environment,
+        "tier": p.tier,
         "outcomes": dict(p.outcomes),
         "counts": {"active": c.active_total, "waived": c.waived, "bySeverity": dict(c.active),
                    "outcomes": dict(c.outcomes)},
@@ -54,7 +55,8 @@ def to_data(result: RunResult) -> dict:
         "stages": list(result.stages),
         "ok": result.ok and not result.findings_fail,
         "summary": {
-            "specs": len(result.files),
+            "specs": c.specs,
+            "results": len(result.files),
             "valid": sum(1 for f in result.files if f.ok),
             "invalid": sum(1 for f in result.files if not f.ok),
             "errors": result.error_count,
@@ -67,6 +69,8 @@ def to_data(result: RunResult) -> dict:
             {
                 "file": f.path,
                 "environment": f.environment,
+                "stack": f.stack,
+                "tier": f.tier,
                 "ok": f.ok,
                 "sha256": f.sha256,
                 "diagnostics": [d.to_dict() for d in f.diagnostics],

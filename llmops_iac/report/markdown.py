@@ -57,7 +57,7 @@ def _headline(result: RunResult, c: fx.Counts) -> str:
     failed = fx.run_fails(result)
     icon = "❌" if failed else "✅"
     verdict = "failed" if failed else "passed"
-    parts = [fx.plural(c.specs, "spec")]
+    parts = [fx.specs_phrase(c)]
     if c.input_errors:
         parts.append(fx.plural(c.input_errors, "input error"))
     parts.append(f"{fx.plural(c.active_total, 'active finding')} ({fx.severity_phrase(c.active)})" if c.active_total

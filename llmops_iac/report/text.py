@@ -1,6 +1,6 @@
 """Plain-text report: a status line per spec, compiler-style diagnostic lines, a findings table, a summary.
 
-    FAIL  specs/app.yaml [default]
+    FAIL  specs/app.yaml [prod]
       specs/app.yaml:4:9: error[pattern]: metadata.name: …
         fix: …
       SEVERITY  RULE         LOCATION            MESSAGE
@@ -66,9 +66,8 @@ def render(result: RunResult) -> str:
     out: list[str] = []
     fail_at = fx.fail_level(result)
     for f in result.files:
-        env = f" [{f.environment}]" if f.environment else ""
         status = "FAIL" if fx.file_fails(f, fail_at) else "ok"
-        out.append(f"{status:<5} {f.path}{env}")
+        out.append(f"{status:<5} {f.label}")
         for d in f.diagnostics:
             out.extend("  " + line for line in diagnostic_lines(d))
         out.extend("  " + line for line in findings_table(f))
@@ -79,7 +78,10 @@ def render(result: RunResult) -> str:
                    + ", ".join(result.skipped[:5]) + (" …" if len(result.skipped) > 5 else ""))
     valid = sum(1 for f in result.files if f.ok)
     invalid = len(result.files) - valid
-    summary = f"{len(result.files)} spec(s): {valid} valid, {invalid} invalid; {result.error_count} error(s), {result.warning_count} warning(s)"
+    counts = fx.run_counts(result)
+    judged_in = f" in {counts.results} environment(s)" if counts.results != counts.specs else ""
+    summary = (f"{counts.specs} spec(s){judged_in}: {valid} valid, {invalid} invalid; {result.error_count} error(s), "
+               f"{result.warning_count} warning(s)")
     judged = [f.policy for f in result.files if f.policy is not None]
     if judged:
         counts = fx.run_counts(result)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from dataclasses import dataclass
@@ -124,3 +125,80 @@ def load_stack(name: str, directory: Path) -> Stack:
         raise SpecError(errors)
     spec = config.get(f"{PROJECT}:spec")
     return Stack(name=name, file=str(path), environment=env, region=region, spec=spec)
+
+
+def project_dir_of(stack: Stack) -> Path:
+    """The Pulumi project directory a stack belongs to (where its ``llmops-iac:spec`` is resolved from,
+    as the Pulumi program resolves it): the nearest Pulumi.yaml at or above the stack file, else the
+    current directory."""
+    return find_project_dir(Path(stack.file).resolve().parent) or Path.cwd()
+
+
+def deploys(stack: Stack, spec_path: str) -> bool:
+    """Whether ``stack`` deploys the spec at ``spec_path`` (its ``llmops-iac:spec``, resolved, is that file)."""
+    if not stack.spec:
+        return False
+    return _same_file(project_dir_of(stack) / stack.spec, Path(spec_path))
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return a.resolve() == b.resolve()
+
+
+_parsed: dict[tuple[str, int, int], tuple[Stack | None, SpecError | None, str | None]] = {}
+"""Stack files already read in this process, by (path, mtime_ns, size): a run over many specs reads each once."""
+
+
+def _read(directory: Path, name: str) -> tuple[Stack | None, SpecError | None, str | None]:
+    """(the stack, None, its spec) or (None, the error, the spec it seems to name, if it can be told)."""
+    path = directory / f"Pulumi.{name}.yaml"
+    try:
+        st = path.stat()
+    except OSError:
+        st = None
+    key = (str(path.resolve()), st.st_mtime_ns if st else 0, st.st_size if st else 0)
+    if key not in _parsed:
+        try:
+            stack = load_stack(name, directory)
+            _parsed[key] = (stack, None, stack.spec)
+        except SpecError as exc:
+            _parsed[key] = (None, exc, _named_spec(path))
+        if len(_parsed) > 4096:  # a long-lived process: forget the oldest
+            _parsed.pop(next(iter(_parsed)))
+    return _parsed[key]
+
+
+def _named_spec(path: Path) -> str | None:
+    """The ``llmops-iac:spec`` of a stack file that failed to load, when it can still be read; else None."""
+    try:
+        data, _ = parse(read_text(str(path))[0], str(path))
+    except SpecError:
+        return None
+    config = data.get("config") if isinstance(data, dict) else None
+    value = config.get(f"{PROJECT}:spec") if isinstance(config, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def deploying(spec_path: str, override: str | None = None) -> tuple[list[Stack], list[Diagnostic]]:
+    """Every stack (in the spec's stacks directory) whose ``llmops-iac:spec`` is this spec, by name; and
+    the diagnostics of stack files that fail to load and name this spec, or whose spec can't be told
+    (unknown means strict: such a file may deploy it)."""
+    directory = stacks_dir(spec_path, override)
+    stacks: list[Stack] = []
+    problems: list[Diagnostic] = []
+    for name in available(directory):
+        stack, error, named = _read(directory, name)
+        if stack is not None:
+            if deploys(stack, spec_path):
+                stacks.append(stack)
+            continue
+        project = find_project_dir(directory.resolve()) or Path.cwd()
+        if named is not None and not _same_file(project / named, Path(spec_path)):
+            continue
+        for d in (error.diagnostics if error else []):
+            which = "deploys this spec" if named else "may deploy this spec: it names no readable spec"
+            problems.append(dataclasses.replace(d, message=f"{d.message} (stack {name!r}, which {which})"))
+    return stacks, problems

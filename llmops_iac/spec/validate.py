@@ -23,6 +23,7 @@ from llmops_iac.spec.jsonschema_lite import SchemaError, Validator, ValidityMemo
 from llmops_iac.spec.load import Document, OverlaySourceMap, SourceMap, escape, load
 from llmops_iac.spec.scalars import resolve_plain
 from llmops_iac.spec.stacks import Stack, load_stack, stacks_dir
+from llmops_iac.spec.tiers import declared_tier, effective_tier, production_environments
 from llmops_iac.spec.tree import copy_tree
 
 if TYPE_CHECKING:
@@ -65,7 +66,20 @@ class LoadedSpec:
     warnings: tuple[Diagnostic, ...] = ()
     region: str | None = None
     """The region override this spec was resolved with (a stack's aws:region), applied to every view."""
-    _views: dict[str, "LoadedSpec"] = dataclasses.field(default_factory=dict, repr=False, compare=False)
+    tier: str | None = None
+    """The tier ``environment`` declares (spec.environments.<name>.tier); None when it declares none, the
+    environment is not declared, or this is the base spec: see ``judged_tier``."""
+    _views: dict[Any, "LoadedSpec"] = dataclasses.field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def judged_tier(self) -> str:
+        """The tier this spec is judged as: the declared one, else production (unknown means strict)."""
+        return effective_tier(self.tier)
+
+    @property
+    def production_environments(self) -> list[str]:
+        """Every environment judged as production (declared production or of unknown tier, and this one if so)."""
+        return production_environments(self.document.data, self.environment or "default", self.tier)
 
     @property
     def declared_environments(self) -> dict[str, Any]:
@@ -75,21 +89,24 @@ class LoadedSpec:
         envs = (spec or {}).get("environments") or {}
         return dict(envs) if isinstance(envs, dict) else {}
 
-    def view(self, environment: str) -> "LoadedSpec":
-        """This spec resolved for ``environment`` (its overrides merged), as ``load_spec`` would return it.
+    def view(self, environment: str, stack: Stack | None = None) -> "LoadedSpec":
+        """This spec resolved for ``environment`` (its overrides merged), as ``load_spec`` would return it;
+        with ``stack``, as that stack deploys it (its region wins over spec.region).
 
         Views the loader already built while checking every environment are reused; others are
         resolved from the document once. Raises SpecError when that environment's overrides are invalid.
         """
-        if environment == self.environment:
+        region = stack.region if stack is not None and stack.region else self.region
+        if environment == self.environment and region == self.region and stack == self.stack:
             return self
-        if environment not in self._views:
+        key = environment if stack is None else (environment, stack.name, region)
+        if key not in self._views:
             base_dir = Path(self.source_path).resolve().parent
-            view, problems = _resolve(self.document, environment, self.region, None, base_dir)
+            view, problems = _resolve(self.document, environment, region, stack, base_dir)
             if problems:
                 raise SpecError(_sorted(problems))
-            self._views[environment] = view
-        return self._views[environment]
+            self._views[key] = view
+        return self._views[key]
 
     @functools.cached_property
     def spec(self) -> "AppSpec":
@@ -216,6 +233,9 @@ def load_spec(path: str, *, stack: str | None = None, stacks_directory: str | No
     loaded, problems = _resolve(doc, env, region, stack_obj, base_dir, memo, found)
     if env is None:
         declared = (doc.data.get("spec") or {}).get("environments") or {}
+        if loaded is not None:
+            loaded = dataclasses.replace(loaded, warnings=loaded.warnings + tuple(_tier_warnings(doc, declared)),
+                                         _views=loaded._views)
         seen = {(d.file, d.line, d.col, d.code, d.message) for d in problems}
         for name in declared:
             view, env_problems = _resolve(doc, name, region, None, base_dir, memo, found)
@@ -247,8 +267,36 @@ def _resolve(doc: Document, env: str | None, region: str | None, stack_obj: Stac
     problems = references.check(data, source, base_dir, found)
     if problems:
         return None, problems
+    tier = declared_tier(doc.data, env)
+    if env is not None and tier is None and env in (doc.data.get("spec") or {}).get("environments", {}):
+        warnings.append(_untiered(doc, env))
+    elif env is not None and tier is None:
+        file, line, col = doc.source.locate("/spec/environments")
+        warnings.append(Diagnostic(
+            file=file, line=line, col=col, code="tier-unknown", severity="warning", pointer="/spec/environments",
+            message=(f"environment {env!r}" + (f" (stack {stack_obj.name!r})" if stack_obj else "") +
+                     " is not declared in spec.environments, so it is judged as production (the strictest profile)"),
+            hint=f"declare it: spec.environments.{env}.tier: production, staging or development"))
     return LoadedSpec(path=doc.source.file, data=data, source=source, sha256=doc.sha256, source_path=doc.path,
-                      environment=env, stack=stack_obj, warnings=tuple(warnings), document=doc, region=region), []
+                      environment=env, stack=stack_obj, warnings=tuple(warnings), document=doc, region=region, tier=tier), []
+
+
+def _tier_warnings(doc: Document, declared: dict[str, Any]) -> list[Diagnostic]:
+    """The base spec's warnings about tiers: no environment declared, or environments without a tier."""
+    if not declared:
+        file, line, col = doc.source.locate("/spec" if isinstance(doc.data.get("spec"), dict) else "")
+        return [Diagnostic(file=file, line=line, col=col, code="tier-unknown", severity="warning", pointer="/spec",
+                           message="the spec declares no environment, so it is judged as production (the strictest profile)",
+                           hint="declare where it runs: spec.environments.<name>.tier: production, staging or development")]
+    return [_untiered(doc, name) for name in declared if declared_tier(doc.data, name) is None]
+
+
+def _untiered(doc: Document, env: str) -> Diagnostic:
+    pointer = f"/spec/environments/{escape(env)}"
+    file, line, col = doc.source.locate(pointer, key=True)
+    return Diagnostic(file=file, line=line, col=col, code="tier-unknown", severity="warning", pointer=pointer,
+                      message=f"environment {env!r} declares no tier, so it is judged as production (the strictest profile)",
+                      hint=f"set spec.environments.{env}.tier to production, staging or development")
 
 
 def _sorted(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
@@ -275,7 +323,10 @@ def _select_environment(doc: Document, env: str | None) -> tuple[dict[str, Any],
                                        pointer="/spec/environments"))
         return data, doc.source, warnings
     touched: set[str] = set()
-    data["spec"] = merge_patch(spec, overrides[env], "/spec", touched)
+    patch = overrides[env]
+    if isinstance(patch, dict) and "tier" in patch:  # what the environment is, not an override of the spec
+        patch = {k: v for k, v in patch.items() if k != "tier"}
+    data["spec"] = merge_patch(spec, patch, "/spec", touched)
     origin = f"/spec/environments/{escape(env)}"
     return data, OverlaySourceMap(doc.source, origin, "/spec", touched), warnings
 

@@ -4,10 +4,19 @@ import rego.v1
 
 import data.llmops.cost
 
+# Each test environment's declared tier (a tier is declared in the spec, never read from a name).
+_tiers := {"prod": "production", "production": "production", "default": "staging", "staging": "staging", "dev": "development", "sandbox": "development"}
+
+_context(environment) := {
+	"environment": environment,
+	"tier": _tiers[environment],
+	"productionEnvironments": ["prod", "production"],
+}
+
 _input(environment, resources) := {
 	"spec": {},
 	"plan": {"resources": resources},
-	"context": {"environment": environment},
+	"context": _context(environment),
 }
 
 _resource(name, type, inputs, meta) := {"name": name, "type": type, "source": "/spec", "inputs": inputs, "meta": meta}
@@ -115,7 +124,7 @@ test_pass_on_demand_in_development if {
 
 # -- LLM-CST-005..007: the cost estimate ------------------------------------------------------------
 
-_cost_input(cost) := {"spec": {}, "plan": {"resources": []}, "context": {"environment": "prod"}, "cost": cost}
+_cost_input(cost) := {"spec": {}, "plan": {"resources": []}, "context": _context("prod"), "cost": cost}
 
 _flags(over) := {"overBudgetAtExpected": over}
 

@@ -57,16 +57,19 @@ resource(name) := r if {
 # Whether the Plan has a resource of a Pulumi type token.
 has_resource_type(type) if count(object.get(resource_positions, type, [])) > 0
 
-# Environment classes, named as the profiles in policies/profiles/ name them.
-production_environments := {"prod", "production", "prd"}
+# Every environment judged as production: the spec declares their tier production, or
+# declares no tier for them (llmops_iac/spec/tiers.py: unknown means strict), and the
+# environment being judged when it is production.
+production_environments contains e if some e in object.get(input.context, "productionEnvironments", [])
 
-development_environments := {"dev", "sandbox", "test"}
+production_environments contains input.context.environment if is_production
 
-# Whether the environment being judged is production.
-is_production if input.context.environment in production_environments
+# Whether the environment being judged is production. Its tier comes from
+# spec.environments.<name>.tier, never from its name; a missing tier is production.
+is_production if object.get(input.context, "tier", "production") == "production"
 
-# Whether the environment being judged is a development or sandbox environment.
-is_development if input.context.environment in development_environments
+# Whether the environment being judged declared the development tier.
+is_development if input.context.tier == "development"
 
 # A section of the resolved spec (defaults applied), or {} when it is absent.
 spec_section(name) := object.get(input.spec, ["spec", name], {})

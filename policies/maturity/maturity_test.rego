@@ -4,10 +4,19 @@ import rego.v1
 
 import data.llmops.maturity
 
+# Each test environment's declared tier (a tier is declared in the spec, never read from a name).
+_tiers := {"prod": "production", "production": "production", "default": "staging", "staging": "staging", "dev": "development", "sandbox": "development"}
+
+_context(environment) := {
+	"environment": environment,
+	"tier": _tiers[environment],
+	"productionEnvironments": ["prod", "production"],
+}
+
 _input(environment, dimensions) := {
 	"spec": {},
 	"plan": {"resources": []},
-	"context": {"environment": environment, "today": "2026-06-01"},
+	"context": object.union(_context(environment), {"today": "2026-06-01"}),
 	"maturity": {"dimensions": dimensions},
 }
 

@@ -4,10 +4,19 @@ import rego.v1
 
 import data.llmops.observability
 
+# Each test environment's declared tier (a tier is declared in the spec, never read from a name).
+_tiers := {"prod": "production", "production": "production", "default": "staging", "staging": "staging", "dev": "development", "sandbox": "development"}
+
+_context(environment) := {
+	"environment": environment,
+	"tier": _tiers[environment],
+	"productionEnvironments": ["prod", "production"],
+}
+
 _input(environment, classification, spec, resources) := {
 	"spec": {"metadata": {"dataClassification": classification}, "spec": spec},
 	"plan": {"resources": resources},
-	"context": {"environment": environment},
+	"context": _context(environment),
 }
 
 _resource(name, type, source, inputs, meta) := {

@@ -48,7 +48,7 @@ def test_pack_agrees_with_the_policy_stage(path, env, sagemaker_describe):
     config = {"spec": str(path), **({"environment": env} if env else {})}
     loaded = load_spec(str(path), environment=env)
     plan = compile_spec(loaded)
-    expected = _policy_judge(PolicyOptions(), None)(loaded, plan, **stage_inputs(loaded, plan))
+    expected = _policy_judge(PolicyOptions())(loaded, plan, **stage_inputs(loaded, plan))
     mandatory = _violations(policy_pack.validate_mandatory, resources, config)
     advisory = _violations(policy_pack.validate_advisory, resources, config)
     assert len(mandatory) == sum(1 for f in expected.active() if f.severity == "error")

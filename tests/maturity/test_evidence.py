@@ -91,7 +91,7 @@ def test_the_production_view_merges_the_prod_overrides():
     dev = collect(EXAMPLES / "self-hosted-llama.yaml", environment="dev")
     assert dev.environment == "dev" and dev.production.name == "prod"
     minimal = collect(EXAMPLES / "minimal.yaml")
-    assert minimal.production.name is None and minimal.environments == {}
+    assert minimal.production.name is None and minimal.environments == {"sandbox": {"tier": "development"}}
 
 
 def test_user_facing_models_are_told_by_tasks_and_retrieval():

@@ -17,12 +17,16 @@ GATE = ROOT / "policies" / "maturity" / "maturity.rego"
 LIB = ROOT / "policies" / "lib" / "lib.rego"
 
 
+TIERS = {"prod": "production", "dev": "development"}
+
+
 def run_gate(maturity: dict, environment: str) -> dict:
     interp = regopy.Interpreter()
     interp.add_module("lib.rego", LIB.read_text(encoding="utf-8"))
     interp.add_module("maturity.rego", GATE.read_text(encoding="utf-8"))
     interp.set_input({"spec": {}, "plan": {"resources": []},
-                      "context": {"stack": environment, "environment": environment, "today": TODAY.isoformat()},
+                      "context": {"stack": environment, "environment": environment, "tier": TIERS[environment],
+                                  "today": TODAY.isoformat()},
                       "maturity": maturity})
     out = interp.query("x = data.llmops.maturity")
     assert out.ok(), str(out)

@@ -51,7 +51,8 @@ def test_bundle_contents(cat, tmp_path):
     data = json.loads(files["/data.json"])
     assert list(data) == [DATA_ROOT]
     assert data[DATA_ROOT]["rules"] == rule_data(cat)
-    assert "default" in data[DATA_ROOT]["profiles"]
+    assert {"production", "staging", "development"} <= set(data[DATA_ROOT]["profiles"])
+    assert data[DATA_ROOT]["profiles"]["production"]["tiers"] == ["production"]
 
 
 def test_manifest_roots_cover_every_package_and_the_data(cat, tmp_path):

@@ -153,12 +153,23 @@ def test_retired_ids_are_never_reused():
 
 # -- profiles ----------------------------------------------------------------------------------------------
 
-def test_production_is_at_least_as_strict_as_development():
+def test_production_is_at_least_as_strict_as_every_other_profile():
     profs = profiles.load_all(CATALOGUE)
-    for rule in RULES:
-        prod, dev = profs["prod"].severity(rule), profs["dev"].severity(rule)
-        assert _STRICTNESS[prod] >= _STRICTNESS[dev], f"{rule.id} is {dev} in dev but {prod} in prod"
-    assert any(_STRICTNESS[profs["prod"].severity(r)] > _STRICTNESS[profs["dev"].severity(r)] for r in RULES)
+    prod = profs["production"]
+    for other in profs.values():
+        for rule in RULES:
+            assert _STRICTNESS[prod.severity(rule)] >= _STRICTNESS[other.severity(rule)], \
+                f"{rule.id} is {other.severity(rule)} in {other.name} but {prod.severity(rule)} in production"
+        assert prod.waiver_horizon_days <= other.waiver_horizon_days
+    assert any(_STRICTNESS[prod.severity(r)] > _STRICTNESS[profs["development"].severity(r)] for r in RULES)
+
+
+def test_each_tier_has_its_profile_and_unknown_tiers_get_production():
+    assert profiles.select(CATALOGUE, "production").name == "production"
+    assert profiles.select(CATALOGUE, "staging").name == "staging"
+    assert profiles.select(CATALOGUE, "development").name == "development"
+    for unknown in ("", "prod", "live", "sandbox", "Production"):
+        assert profiles.select(CATALOGUE, unknown).name == "production"
 
 
 # -- rule data ---------------------------------------------------------------------------------------------
@@ -289,10 +300,12 @@ def test_patched_fixture_fails_on_regopy_too(judge_engine, regopy, rule):
 # -- examples ----------------------------------------------------------------------------------------------
 
 def _example_cases() -> list[tuple[Path, str | None]]:
+    """Every environment `check` judges: the declared ones (the base spec only when none is declared)."""
     cases = []
     for path in example_files():
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        cases += [(path, None)] + [(path, env) for env in sorted(((data.get("spec") or {}).get("environments") or {}))]
+        envs = sorted(((data.get("spec") or {}).get("environments") or {}))
+        cases += [(path, env) for env in envs] or [(path, None)]
     return cases
 
 

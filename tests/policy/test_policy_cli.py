@@ -22,6 +22,8 @@ metadata:
   owner: team@example.com
   costCenter: cc-1
 spec:
+  environments:
+    staging: {tier: staging}
   guardrails:
     g:
       appliesTo: {models: []}
@@ -82,7 +84,7 @@ def test_fail_level_decides_the_exit_code(invoke, spec, tmp_path):
     assert [f["severity"] for f in findings if f["ruleId"] == "LLM-CUS-001"] == ["warning"]
     assert not [f for f in findings if f["severity"] == "error"]
     assert invoke(*args, "--fail-level", "warning").exit_code == EXIT_FINDINGS
-    assert invoke(*args, "--fail-level", "warning", "--profile", "default").exit_code == EXIT_FINDINGS
+    assert invoke(*args, "--fail-level", "warning", "--profile", "staging").exit_code == EXIT_FINDINGS
 
 
 def test_waived_findings_are_counted_and_shown_never_dropped(invoke, spec):
@@ -153,10 +155,40 @@ def test_rule_reference_is_current():
         assert fh.read() == render_docs(catalog.load()), "docs/rules.md is stale: run `llmops-iac policy docs`"
 
 
-def test_profile_is_chosen_by_environment():
+def test_profile_is_chosen_by_tier_never_by_name():
     from llmops_iac.policy import profiles
 
     cat = catalog.load()
-    assert profiles.select(cat, "prod").name == "prod"
-    assert profiles.select(cat, "dev").name == "dev"
-    assert profiles.select(cat, "qa").name == "default"
+    assert profiles.select(cat, "production").name == "production"
+    assert profiles.select(cat, "development").name == "development"
+    assert profiles.select(cat, "staging").name == "staging"
+    # the old name-based choice is gone: an environment's name is not its tier
+    assert profiles.select(cat, "dev").name == "production"
+    assert profiles.select(cat, "qa").name == "production"
+
+
+def test_a_profile_option_never_loosens_a_verdict(invoke, spec):
+    """--profile development on a production environment keeps production's errors (the stricter of the two)."""
+    prod_spec = spec(UNGUARDED.replace("staging: {tier: staging}", "live: {tier: production}"))
+    plain = _json(invoke("policy", "check", prod_spec, "--format", "json"))["files"][0]["policy"]
+    loosened = invoke("policy", "check", prod_spec, "--format", "json", "--profile", "development")
+    assert loosened.exit_code == EXIT_FINDINGS
+    relaxed = _json(loosened)["files"][0]["policy"]
+    assert relaxed["profile"] == "production+development"
+    severity = {(f["ruleId"], f["pointer"]): f["severity"] for f in plain["findings"]}
+    assert severity and {(f["ruleId"], f["pointer"]): f["severity"] for f in relaxed["findings"]} == severity
+    # ... while a stricter profile on a staging environment does raise severities
+    staging = _json(invoke("policy", "check", spec(), "--format", "json"))["files"][0]["policy"]
+    raised = _json(invoke("policy", "check", spec(), "--format", "json", "--profile", "production"))["files"][0]["policy"]
+    assert sum(f["severity"] == "error" for f in raised["findings"]) > sum(f["severity"] == "error" for f in staging["findings"])
+
+
+def test_a_spec_without_environments_is_judged_as_production(invoke, spec):
+    """Unknown means strict: nothing says where the base spec runs, so it gets the production profile."""
+    base = spec(UNGUARDED.replace("  environments:\n    staging: {tier: staging}\n", ""))
+    report = _json(invoke("policy", "check", base, "--format", "json"))
+    [f] = report["files"]
+    assert f["policy"]["profile"] == "production" and f["environment"] is None
+    assert [d["code"] for d in f["diagnostics"]] == ["tier-unknown"]
+    owner_rules = {x["ruleId"]: x["severity"] for x in f["policy"]["findings"]}
+    assert owner_rules.get("LLM-GOV-006") == "error"  # a warning by METADATA, an error in production

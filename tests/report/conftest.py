@@ -23,11 +23,13 @@ VERSION = "0.0.0+test"
 INFO_URI = "https://example.com/llmops-iac"
 
 SCENARIOS = {
-    # the example the brief names: one waived finding (LLM-OBS-002, waived in the spec)
+    # the example the brief names, as its dev stack deploys it: one waived finding (LLM-OBS-002, waived in the spec)
     "support-assistant": ["examples/support-assistant.yaml"],
     # specs of these tests: input errors, every severity, a waived finding, an expired waiver, n/a and off rules
     "report-demo": ["tests/report/specs/broken.yaml", "tests/report/specs/guarded.yaml"],
 }
+
+STACKS = {"support-assistant": "dev"}
 
 
 @pytest.fixture
@@ -52,7 +54,7 @@ def scenario(frozen):
 
     def _scenario(name: str) -> pipeline.RunResult:
         if name not in cache:
-            cache[name] = check(*SCENARIOS[name])
+            cache[name] = check(*SCENARIOS[name], stack=STACKS.get(name))
         return cache[name]
 
     return _scenario

@@ -53,7 +53,7 @@ def test_a_suite_per_spec_a_case_per_rule(scenario):
     root = assert_junit_shape(junit.render(result))
     broken, guarded = root.findall("testsuite")
     assert broken.get("name") == "tests/report/specs/broken.yaml [default]"
-    assert guarded.get("name") == "tests/report/specs/guarded.yaml [default]"
+    assert guarded.get("name") == "tests/report/specs/guarded.yaml [staging]"
     cases = {c.get("name"): c for c in guarded.findall("testcase")}
     assert set(cases) == {"llmops-iac.validate", *(f"{rid} {t}" for rid, t in [
         ("LLM-GOV-001", "Waivers are current"), ("LLM-GRD-001", "Every model is guarded on every invocation path"),

@@ -15,7 +15,7 @@ def test_headline_table_and_details(scenario):
     assert lines[1] == ("## ❌ llmops-iac check failed: 2 specs, 2 input errors, 5 active findings "
                         "(2 errors, 2 warnings, 1 note), 1 waived")
     assert "| `tests/report/specs/broken.yaml` | default | ❌ invalid | 2 | 0 | 0 | 0 | 0 | 0 |" in lines
-    assert "| `tests/report/specs/guarded.yaml` | default | ❌ failing | 0 | 2 | 2 | 1 | 1 | 1 |" in lines
+    assert "| `tests/report/specs/guarded.yaml` | staging | ❌ failing | 0 | 2 | 2 | 1 | 1 | 1 |" in lines
     assert text.count("<details open>") == 2 and text.count("</details>") == 2
     assert ("- 🔴 **error** · **LLM-GRD-001** Every model is guarded on every invocation path · "
             "`tests/report/specs/guarded.yaml:18`") in lines
@@ -37,7 +37,7 @@ def test_waived_findings_have_their_own_section(scenario):
 
 def test_a_clean_run_passes_and_collapses(scenario):
     text = markdown.render(scenario("support-assistant"))
-    assert text.splitlines()[1] == "## ✅ llmops-iac check passed: 1 spec, 0 active findings, 1 waived"
+    assert text.splitlines()[1] == "## ✅ llmops-iac check passed: 1 spec, 0 active findings, 1 waived · stack `dev`"
     assert "<details>" in text and "<details open>" not in text
     assert "| **LLM-OBS-002** Invocation logs leave prompt and response text out |" in text
     assert "support-platform@example.com | 2027-03-31 |" in text

@@ -14,7 +14,7 @@ def test_diagnostic_lines_are_unchanged(scenario):
 
 def test_findings_table(scenario):
     out = text.render(scenario("report-demo")).splitlines()
-    start = out.index("FAIL  tests/report/specs/guarded.yaml")
+    start = out.index("FAIL  tests/report/specs/guarded.yaml [staging]")
     header = out[start + 1]
     assert header.split() == ["SEVERITY", "RULE", "LOCATION", "MESSAGE"]
     rows = [line for line in out[start + 2:] if line.startswith("  ") and not line.startswith("   ")]
@@ -40,5 +40,5 @@ def test_summary_line(scenario):
 
 def test_status_reflects_findings(scenario):
     out = text.render(scenario("support-assistant")).splitlines()
-    assert out[0] == "ok    examples/support-assistant.yaml"  # only a waived finding
+    assert out[0] == "ok    examples/support-assistant.yaml [dev]"  # only a waived finding
     assert out[1].split() == ["SEVERITY", "RULE", "LOCATION", "MESSAGE"] and out[2].split()[0] == "waived"

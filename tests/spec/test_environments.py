@@ -21,12 +21,14 @@ spec:
     logRetentionDays: 365
   environments:
     dev:
+      tier: development
       budgets:
         monthlyUsd: 50
         notify: null
       monitoring:
         logRetentionDays: 30
     prod:
+      tier: production
       budgets:
         monthlyUsd: 5000
 """
@@ -69,16 +71,52 @@ def test_base_without_stack(project):
     assert "environments" not in base.data["spec"]
 
 
-def test_environment_without_overrides_is_the_base(project):
+def test_environment_without_overrides_is_the_base_judged_as_production(project):
+    """A stack whose environment the spec does not declare deploys the base spec, and nothing says what
+    it is: it is judged as production (today's attack: `--stack prod-eu` passing on the lenient profile)."""
     staging = load_spec(str(project / "app.yaml"), stack="staging")
-    assert staging.spec.spec.budgets.monthly_usd == 500 and staging.warnings == ()
+    assert staging.spec.spec.budgets.monthly_usd == 500
+    assert [w.code for w in staging.warnings] == ["tier-unknown"] and "judged as production" in staging.warnings[0].message
+    assert staging.tier is None and staging.judged_tier == "production"
 
 
 def test_misspelt_environment_is_a_warning(project):
     (project / "stacks" / "Pulumi.prd.yaml").write_text("config:\n  llmops-iac:environment: prd\n")
     loaded = load_spec(str(project / "app.yaml"), stack="prd")
-    assert [w.code for w in loaded.warnings] == ["environment-not-declared"]
-    assert "'prod'" in loaded.warnings[0].hint
+    assert [w.code for w in loaded.warnings] == ["environment-not-declared", "tier-unknown"]
+    assert "'prod'" in loaded.warnings[0].hint and loaded.judged_tier == "production"
+
+
+def test_tier_is_declared_not_guessed_from_the_name(project):
+    text = SPEC.replace("tier: development", "tier: production").replace("tier: production\n      budgets:\n        monthlyUsd: 5000",
+                                                                        "tier: development\n      budgets:\n        monthlyUsd: 5000")
+    (project / "app.yaml").write_text(text)
+    dev, prod = load_spec(str(project / "app.yaml"), stack="dev"), load_spec(str(project / "app.yaml"), stack="prod")
+    assert (dev.tier, dev.judged_tier) == ("production", "production")
+    assert (prod.tier, prod.judged_tier) == ("development", "development")
+    assert dev.production_environments == ["dev"] and "tier" not in dev.data["spec"]
+
+
+def test_an_environment_without_a_tier_is_judged_as_production_with_a_warning(project):
+    (project / "app.yaml").write_text(SPEC.replace("      tier: development\n", ""))
+    base = load_spec(str(project / "app.yaml"))
+    assert [(w.code, w.pointer) for w in base.warnings] == [("tier-unknown", "/spec/environments/dev")]
+    dev = load_spec(str(project / "app.yaml"), stack="dev")
+    assert dev.judged_tier == "production" and [w.code for w in dev.warnings] == ["tier-unknown"]
+    assert sorted(dev.production_environments) == ["dev", "prod"]
+
+
+def test_a_spec_without_environments_is_judged_as_production(tmp_path):
+    (tmp_path / "app.yaml").write_text("apiVersion: llmops-iac/v1\nkind: LLMApplication\nmetadata: {name: solo}\n")
+    base = load_spec(str(tmp_path / "app.yaml"))
+    assert base.judged_tier == "production" and [w.code for w in base.warnings] == ["tier-unknown"]
+
+
+def test_an_unknown_tier_is_a_schema_error(project):
+    (project / "app.yaml").write_text(SPEC.replace("tier: development", "tier: sandbox"))
+    with pytest.raises(SpecError) as info:
+        load_spec(str(project / "app.yaml"))
+    assert [d.code for d in info.value.diagnostics] == ["enum"]
 
 
 def test_invalid_override_points_at_the_override_line(project):

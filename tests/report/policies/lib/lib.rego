@@ -25,7 +25,7 @@ resource(name) := r if {
 }
 
 # Whether the environment being judged is production.
-is_production if input.context.environment in {"prod", "production", "prd"}
+is_production if object.get(input.context, "tier", "production") == "production"
 
 # The IAM statements of a role policy resource (its fn::toJSON document).
 statements(policy_resource) := policy_resource.inputs.policy["fn::toJSON"].Statement
