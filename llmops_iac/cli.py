@@ -60,6 +60,20 @@ def report_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
+def _engine_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--engine``: opa; regopy is a usage error that says why (policy/engine.py), any other name too."""
+    if value is None:
+        return None
+    from llmops_iac.policy.engine import ENGINES, REGOPY_REFUSED
+
+    if value == "regopy":
+        raise click.BadParameter(REGOPY_REFUSED.removeprefix("--engine regopy: "), ctx=ctx, param=param)
+    if value not in ENGINES:
+        raise click.BadParameter(f"{value!r} is not an engine; use opa (the default) or --opa-url URL for an OPA server",
+                                 ctx=ctx, param=param)
+    return value
+
+
 def policy_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Options of every command that runs the policy stage."""
     decorators = [
@@ -67,8 +81,9 @@ def policy_options(func: Callable[..., Any]) -> Callable[..., Any]:
                      help="Exit 1 when an unwaived finding is at this severity or above."),
         click.option("--policy-dir", "policy_dirs", multiple=True, type=click.Path(file_okay=False, exists=True),
                      help="Extra directory of Rego policies, merged with the built-ins. Repeatable."),
-        click.option("--engine", type=click.Choice(("regopy", "opa")), default=None,
-                     help="In-process Rego engine: opa (the real OPA engine; the default when installed) or regopy (embedded rego-cpp)."),
+        click.option("--engine", metavar="opa", default=None, callback=_engine_name,
+                     help="In-process Rego engine: opa, the real OPA engine (the default and the only one; "
+                          "regopy is refused: it cannot report evaluation errors as OPA does)."),
         click.option("--opa-url", default=None, metavar="URL",
                      help="Evaluate on an OPA server instead (also $OPA_URL), e.g. http://127.0.0.1:8181."),
         click.option("--profile", default=None, metavar="NAME",

@@ -187,7 +187,7 @@ WORKER_MODULES = ["llmops_iac.pipeline", "llmops_iac.pipeline_parallel", "llmops
 def worker_context() -> Any:
     """Workers come from a fork server: a clean process started with GOGC in its environment.
 
-    A plain fork would share this process's imports, but a Go (OPA) or C++ (rego-cpp) runtime
+    A plain fork would share this process's imports, but a Go (OPA) runtime
     loaded here does not survive a fork, and Go reads GOGC only from the environment a process was
     *started* with (the stack, not ``os.environ``): only a freshly started process gets the
     collector setting that makes the embedded OPA ~30 % faster (policy/reference.py).

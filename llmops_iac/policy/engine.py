@@ -1,19 +1,26 @@
 """One interface for every Rego engine: load the modules once, evaluate many inputs.
 
-Engines: ``opa`` (the real OPA engine in-process, opa-golib-python-bindings:
-the reference, and the default when it is installed), ``regopy`` (Microsoft's
-rego-cpp, the embedded fallback that a plain ``pip install`` always has),
-``opa-server`` (an OPA server's REST Data API).
+Engines that give verdicts are real OPA only: ``opa`` (OPA in-process through
+opa-golib-python-bindings, the default) and ``opa-server`` (an OPA server's
+REST Data API, ``--opa-url`` or ``$OPA_URL``).
 
-Why real OPA is the default when present, although rego-cpp is the engine
-every install has: on this project's 56 rules it judges a spec in ~15 ms where
-regopy takes ~300 ms (20×; the 1,000-spec benchmark is impossible on regopy),
-and it is the engine whose decisions are the reference. opa-golib-python-bindings
-declares Requires-Python >= 3.14 although it runs on 3.11, so it cannot be a
-dependency: `make install` adds it with ``--no-deps --ignore-requires-python``. Every failure — a module that does not
-compile, an engine exception, a server that is down, slow or answers
-garbage — raises EngineError (exit 3): the policy stage never passes by
-accident.
+regopy (Microsoft's rego-cpp) was the embedded fallback and may no longer give
+a verdict: it turns builtin errors (``1 / 0``, ``to_number("abc")``) into
+"undefined" — a rule that silently finds nothing — unless told to be strict,
+and even then it disagrees with OPA on numbers past 32 bits (``sprintf("%d")``
+wraps) and on strings of Unicode whitespace (``trim_space``). ``--engine
+regopy`` is therefore a usage error, and nothing falls back to it. A
+differential test (tests/policy/test_differential.py) still holds it to OPA
+and records where it disagrees, so a future release that fixes those can be
+reconsidered.
+
+opa-golib-python-bindings declares Requires-Python >= 3.14 although it runs on
+3.11, so it cannot be a dependency: `make install` adds it with ``--no-deps
+--ignore-requires-python``. Without it and without an OPA server, the policy
+stage is an EngineError naming the install command — never a pass. Every
+failure — a module that does not compile, a rule that fails at evaluation, an
+engine exception, a server that is down, slow or answers garbage, an answer
+that lacks a loaded rule (policy/answer.py) — raises EngineError (exit 3).
 """
 
 from __future__ import annotations
@@ -21,10 +28,20 @@ from __future__ import annotations
 import os
 from typing import Any, Protocol
 
-from llmops_iac.errors import InternalError
+from llmops_iac.errors import InternalError, UsageError
 
 ROOT = "llmops"
 """Every policy package lives under data.llmops."""
+
+ENGINES = ("opa",)
+"""In-process engines that give verdicts (``--engine``); ``--opa-url`` selects an OPA server."""
+
+REGOPY_REFUSED = (
+    "--engine regopy: regopy (rego-cpp) cannot give verdicts: it cannot report evaluation errors the way OPA does "
+    "(a division by zero or to_number on text becomes a rule that silently finds nothing), and it disagrees with "
+    "OPA on numbers past 32 bits and on strings of Unicode whitespace. Use the default engine (real OPA in-process: "
+    "--engine opa) or an OPA server (--opa-url URL)")
+"""Why ``--engine regopy`` is refused (exit 2): the CLI and :func:`create` say the same."""
 
 
 class EngineError(InternalError):
@@ -42,26 +59,19 @@ class Engine(Protocol):
 
 
 def create(name: str | None = None, *, opa_url: str | None = None, timeout: float = 10.0, retries: int = 2) -> Engine:
-    """Return the engine to use: an OPA server if ``opa_url`` (or $OPA_URL) is set, else ``name`` (default regopy)."""
+    """Return the engine to use: an OPA server if ``opa_url`` (or $OPA_URL) is set, else OPA in-process.
+
+    ``name`` ``regopy`` is a UsageError (exit 2, :data:`REGOPY_REFUSED`); any other name than ``opa`` or None too.
+    OPA in-process without its bindings installed is an EngineError (exit 3) with the install command."""
+    if name == "regopy":
+        raise UsageError(REGOPY_REFUSED)
+    if name is not None and name not in ENGINES:
+        raise UsageError(f"unknown policy engine {name!r}; engines: opa (the default), or --opa-url URL for an OPA server")
     url = opa_url or os.environ.get("OPA_URL")
     if url:
         from llmops_iac.policy.server import OpaServerEngine
 
         return OpaServerEngine(url, timeout=timeout, retries=retries)
-    if name is None:
-        name = "opa" if _opa_available() else "regopy"
-    if name == "regopy":
-        from llmops_iac.policy.embedded import RegopyEngine
+    from llmops_iac.policy.reference import OpaEngine
 
-        return RegopyEngine()
-    if name == "opa":
-        from llmops_iac.policy.reference import OpaEngine
-
-        return OpaEngine()
-    raise EngineError(f"unknown policy engine {name!r}; engines: opa (default when installed), regopy, or --opa-url for a server")
-
-
-def _opa_available() -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec("opa_bindings") is not None
+    return OpaEngine()

@@ -11,9 +11,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from llmops_iac.policy import profiles
+from llmops_iac.policy import answer, profiles
 from llmops_iac.policy.catalog import SEVERITIES, Catalogue, Rule
-from llmops_iac.policy.engine import Engine, EngineError
+from llmops_iac.policy.engine import Engine
 
 SEVERITY_RANK = {s: i for i, s in enumerate(reversed(SEVERITIES))}  # note 0, warning 1, error 2
 
@@ -110,21 +110,19 @@ def build_input(loaded: Any, plan: Any, *, stack: str | None, today: dt.date | N
 def judge(engine: Engine, catalogue: Catalogue, loaded: Any, plan: Any, *, stack: str | None = None,
           today: dt.date | None = None, profile_name: str | None = None,
           maturity: dict[str, Any] | None = None, cost: dict[str, Any] | None = None) -> PolicyResult:
-    """Evaluate every rule for one spec; raise EngineError if the engine can't give a verdict."""
+    """Evaluate every rule for one spec; raise EngineError if the engine can't give a verdict (an engine
+    failure, or an answer that lacks any loaded rule or has one of another shape: policy/answer.py)."""
     profile = profiles.select(catalogue, loaded.judged_tier, profile_name)
     document = build_input(loaded, plan, stack=stack, today=today, maturity=maturity, cost=cost, profile=profile)
-    raw = engine.evaluate(document)
+    answers = answer.check(catalogue, engine.evaluate(document), engine.name)
     result = PolicyResult(engine=engine.name, profile=profile.name, environment=plan.environment, tier=loaded.judged_tier)
     present = _present(document)
-    prefix = "llmops."
     for rule in sorted(catalogue.rules.values(), key=lambda r: r.id):
-        area = raw.get(rule.package[len(prefix):]) if rule.package.startswith(prefix) else None
-        value = area.get(rule.name) if isinstance(area, dict) else None
         severity = profile.severity(rule)
         if severity == "off":
             result.outcomes[rule.id] = "off"
             continue
-        items = _results(rule, value)
+        items = answers[rule.id]
         if items:
             result.outcomes[rule.id] = "fail"
             for item in items:
@@ -136,20 +134,6 @@ def judge(engine: Engine, catalogue: Catalogue, loaded: Any, plan: Any, *, stack
     _apply_waivers(result, loaded, today or dt.date.today())
     result.findings.sort(key=lambda f: (-SEVERITY_RANK[f.severity], f.file, f.line, f.rule_id))
     return result
-
-
-def _results(rule: Rule, value: Any) -> list[dict[str, Any]]:
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise EngineError(f"rule {rule.package}.{rule.name} ({rule.id}) must be a partial set of results; got {type(value).__name__}")
-    out = []
-    for item in value:
-        if not isinstance(item, dict) or not isinstance(item.get("msg"), str):
-            raise EngineError(f"rule {rule.package}.{rule.name} ({rule.id}) produced {item!r}; results must come from "
-                              "data.llmops.lib.result or spec_result")
-        out.append(item)
-    return out
 
 
 def _present(document: dict[str, Any]) -> set[str]:

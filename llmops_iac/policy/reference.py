@@ -1,10 +1,12 @@
-"""The reference engine: the real OPA (v1.20) in-process, through opa-golib-python-bindings.
+"""The default engine: the real OPA (v1.20) in-process, through opa-golib-python-bindings.
 
-This engine is the default when installed (``make install`` adds it): it is the one
-OPA users run, so the tests hold regopy to it (the differential test) and
-``llmops-iac policy test`` runs the ``_test.rego`` files with it (``with input as``
-needs OPA). The package is installed apart from the rest:
-it declares Requires-Python >= 3.14 but runs on 3.11, so pip must be told::
+It is the engine OPA users run and the only in-process one that gives verdicts (an OPA
+server is the other: policy/server.py); ``llmops-iac policy test`` runs the ``_test.rego``
+files with it too. OPA reports a rule that fails at evaluation — a builtin error
+(``1 / 0``, ``to_number("abc")``: ``eval_builtin_error``) or conflicting values
+(``eval_conflict_error``) — as an error at file:line, which ``evaluate`` turns into an
+EngineError (exit 3). The package is installed apart from the rest (``make install``
+adds it): it declares Requires-Python >= 3.14 but runs on 3.11, so pip must be told::
 
     pip install --no-deps --ignore-requires-python opa-golib-python-bindings==0.4.4
 

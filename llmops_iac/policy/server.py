@@ -15,14 +15,25 @@ specs on an OPA server instead of in-process. What it does:
   is refused; such writes are retried after the others until nothing changes
   (a parse error fails at once). A module that does not compile is an
   EngineError naming file:line and OPA's message.
-- ``evaluate``: ``POST /v1/data/llmops`` with ``{"input": …}`` and return
-  ``result``.
+- ``evaluate``: ``POST /v1/data/llmops?strict-builtin-errors=true`` with
+  ``{"input": …}`` and return ``result``.
+
+Builtin errors: without ``strict-builtin-errors=true`` OPA turns a builtin
+error (``1 / 0``, ``to_number("abc")``) into an undefined expression — a rule
+that silently finds nothing. Every data query (the evaluation and the load
+check) asks for it, so the server answers such a rule with HTTP 500 and
+OPA's ``eval_builtin_error`` at file:line, as the in-process OPA reports it.
+Conflicts (``eval_conflict_error``) are errors either way.
 
 Fail closed: a refused connection, a timeout or a server that stalls, any 4xx
-or 5xx, a body that is not JSON or is cut short (Content-Length or a chunk not
-complete), a JSON object without ``result`` (the document is undefined) or a
-``result`` that is not an object — each raises EngineError (exit 3) naming the
-URL and what happened. A verdict is never made up.
+or 5xx, a body that is not JSON, repeats a key in any object (a parser keeping
+the last value would let ``"rule": []`` erase a finding) or is cut short
+(Content-Length or a chunk not complete), a 200 that carries OPA's error
+fields (``errors``, or ``code`` and ``message``), a JSON object without
+``result`` (the document is undefined) or a ``result`` that is not an object —
+each raises EngineError (exit 3) naming the URL and what happened. The result
+itself is then held to the catalogue like every engine's (policy/answer.py).
+A verdict is never made up.
 
 Timeouts and retries: ``timeout`` (seconds) bounds each HTTP request as a whole
 — connect, send, response headers and body — with a watchdog that closes the
@@ -48,7 +59,7 @@ without limit; its retries are a urllib3 ``Retry`` fixed at construction
 (500/502/504 only, and ``raise_on_status=False`` hands back the last 5xx
 response) without the idempotency distinction above; ``update_policy_from_string``
 silently rewrites v0-syntax policies when the server rejects them (the server
-would then judge a different policy than regopy) and reads error bodies with
+would then judge a different policy than the in-process engine) and reads error bodies with
 ``response.json()`` unguarded; ``query_rule`` returns the body without telling
 an undefined document from a result; and its URL is host + port only (no path
 prefix behind a gateway). The stdlib ``http.client`` gives the exact status,
@@ -74,6 +85,9 @@ POLICY_PREFIX = "llmops-iac/"
 
 MAX_BODY = 64 * 1024 * 1024
 """Largest response body accepted (bytes); a larger one is an error, not a verdict."""
+
+STRICT = "strict-builtin-errors=true"
+"""Query string of every Data API query: builtin errors are errors, not undefined (see the module doc)."""
 
 _PACKAGE = re.compile(r"^\s*package\s+([A-Za-z_][\w.]*)", re.M)
 _IMPORTS = re.compile(r"^\s*import\s+data\.", re.M)
@@ -146,7 +160,7 @@ class OpaServerEngine:
         if not self._loaded:
             raise EngineError("evaluate() before load()")
         body = _dumps({"input": input}, "the input document")
-        doc = self._call("POST", f"/v1/data/{ROOT}", body, expect=(200,), doing=f"evaluating data.{ROOT}")
+        doc = self._call("POST", f"/v1/data/{ROOT}?{STRICT}", body, expect=(200,), doing=f"evaluating data.{ROOT}")
         return self._result(doc, f"POST /v1/data/{ROOT}")
 
     # -- load steps -------------------------------------------------------------------------
@@ -207,7 +221,7 @@ class OpaServerEngine:
             raise EngineError(f"OPA server {self.url} holds modules llmops-iac did not write that declare packages under "
                               f"{ROOT}: {', '.join(foreign)}; they would change the verdict — delete them or use a "
                               "server of its own")
-        doc = self._call("GET", f"/v1/data/{ROOT}", None, expect=(200,), doing=f"compiling data.{ROOT}")
+        doc = self._call("GET", f"/v1/data/{ROOT}?{STRICT}", None, expect=(200,), doing=f"compiling data.{ROOT}")
         self._result(doc, f"GET /v1/data/{ROOT}")
 
     # -- HTTP ---------------------------------------------------------------------------------
@@ -331,7 +345,10 @@ class OpaServerEngine:
 
     def _json(self, method: str, path: str, payload: bytes) -> dict[str, Any]:
         try:
-            doc = json.loads(payload.decode("utf-8"), parse_constant=_no_constant)
+            doc = json.loads(payload.decode("utf-8"), parse_constant=_no_constant, object_pairs_hook=_unique_keys)
+        except _DuplicateKey as exc:
+            raise EngineError(f"OPA server {self.url}: {method} {path}: the answer repeats a key ({exc}); a JSON "
+                              "object with a duplicate key has no single meaning, so it is no verdict") from None
         except (UnicodeDecodeError, ValueError) as exc:
             raise EngineError(f"OPA server {self.url}: {method} {path}: the answer is not JSON ({exc}; "
                               f"{len(payload)} bytes: {_preview(payload)})") from None
@@ -341,6 +358,9 @@ class OpaServerEngine:
         return doc
 
     def _result(self, doc: dict[str, Any], where: str) -> dict[str, Any]:
+        if "errors" in doc or ("code" in doc and "message" in doc):
+            detail = "; ".join(msg for _, msg in _error_list(doc, {})) or _preview(json.dumps(doc))
+            raise EngineError(f"OPA server {self.url}: {where}: HTTP 200 with an error document, not a verdict: {detail}")
         if "result" not in doc:
             raise EngineError(f"OPA server {self.url}: {where}: data.{ROOT} is undefined (the answer has no "
                               f"\"result\"): no policy under package {ROOT} is loaded on the server")
@@ -370,20 +390,43 @@ class OpaServerEngine:
             doc = json.loads(payload.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
             return []
-        if not isinstance(doc, dict):
-            return []
-        out = []
-        for err in doc.get("errors") or []:
-            if not isinstance(err, dict):
-                continue
-            loc = err.get("location") if isinstance(err.get("location"), dict) else {}
-            file = str(loc.get("file") or "")
-            file = ids.get(file, file[len(POLICY_PREFIX):] if file.startswith(POLICY_PREFIX) else file)
-            where = f"{file}:{loc.get('row')}: " if file and loc.get("row") else (f"{file}: " if file else "")
-            out.append((str(err.get("code", "")), f"{where}{err.get('code', 'error')}: {err.get('message', '')}".strip()))
-        if not out and (doc.get("code") or doc.get("message")):
-            out.append((str(doc.get("code", "")), f"{doc.get('code', 'error')}: {doc.get('message', '')}"))
-        return out
+        return _error_list(doc, ids)
+
+
+def _error_list(doc: Any, ids: dict[str, str]) -> list[tuple[str, str]]:
+    """OPA's error document (``{code, message, errors: [{code, message, location}]}``) as
+    (code, 'file:row: code: message') pairs; file is the module path we pushed."""
+    if not isinstance(doc, dict):
+        return []
+    out = []
+    errors = doc.get("errors")
+    for err in errors if isinstance(errors, list) else []:
+        if not isinstance(err, dict):
+            continue
+        loc = err.get("location") if isinstance(err.get("location"), dict) else {}
+        file = str(loc.get("file") or "")
+        file = ids.get(file, file[len(POLICY_PREFIX):] if file.startswith(POLICY_PREFIX) else file)
+        where = f"{file}:{loc.get('row')}: " if file and loc.get("row") else (f"{file}: " if file else "")
+        out.append((str(err.get("code", "")), f"{where}{err.get('code', 'error')}: {err.get('message', '')}".strip()))
+    if not out and (doc.get("code") or doc.get("message")):
+        out.append((str(doc.get("code", "")), f"{doc.get('code', 'error')}: {doc.get('message', '')}"))
+    return out
+
+
+class _DuplicateKey(ValueError):
+    """A JSON object of the answer repeats a key."""
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``json.loads``'s object_pairs_hook: the object, or _DuplicateKey naming the first repeated key."""
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(f"duplicate key {key!r} in an object with keys {_preview(', '.join(k for k, _ in pairs), 120)}")
+            seen.add(key)
+    return out
 
 
 def _order(path: str, source: str) -> tuple[int, str]:

@@ -2,8 +2,7 @@
 
 A test is a rule whose name starts with ``test_``, written at the start of a
 line of a ``_test.rego`` file; it passes when it evaluates to ``true``
-(``opa test``'s rule). Tests feed inputs with ``with input as …``, which
-regopy does not implement, so they need the real OPA engine
+(``opa test``'s rule). They run on the real OPA engine, the one that judges
 (opa-golib-python-bindings; EngineError with the install command if it is
 missing). Every policy module and every test module are compiled together
 once; a module that does not compile is an EngineError (exit 3), not a

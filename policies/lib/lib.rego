@@ -5,8 +5,9 @@
 # come from the rule's METADATA block, joined by llmops-iac (or the policy
 # pack) with the rule's package and name.
 #
-# Portability: every rule gives the same result on OPA and on regopy (rego-cpp),
-# which differs from OPA in ways that fail silently:
+# Portability: only real OPA gives verdicts, but every rule gives the same result on
+# regopy (rego-cpp), which tests/policy/test_differential.py holds to OPA; regopy
+# differs from OPA in ways that fail silently:
 # - it rejects `some k, v in x` inside a comprehension: comprehensions over
 #   objects use `some k` and index instead;
 # - it does not enumerate `some k` when `x[k]` only appears inside a function
@@ -18,8 +19,8 @@
 # - it scans arrays slowly (about 10 ms per pass over a Plan): rules find
 #   resources through `resources` and `resources_of`, which use one index.
 # Messages carry names the schema restricts; other spec text goes through
-# `printable` (regopy 1.5 does not escape strings in its output; RegopyEngine
-# encodes input strings around that, and messages stay plain either way).
+# `printable` (regopy 1.5 does not escape strings in its output; the test's
+# regopy harness encodes input strings around that; messages stay plain either way).
 package llmops.lib
 
 import rego.v1

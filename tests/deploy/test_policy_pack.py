@@ -79,3 +79,32 @@ def test_live_properties_are_judged_and_failures_fail_closed(tmp_path, sagemaker
     assert len(broken) == 1 and "could not judge the stack" in broken[0][0]
     unset = _violations(policy_pack.validate_mandatory, resources, {})
     assert len(unset) == 1 and "no spec configured" in unset[0][0]
+
+
+# -- the pack fails closed on the engine as `check` does (same engine creation, same answer check) -----------
+
+def test_without_the_opa_bindings_the_pack_reports_a_mandatory_violation(monkeypatch, sagemaker_describe):
+    import sys
+
+    from llmops_iac.policy.reference import INSTALL
+
+    resources = _resources(EXAMPLES / "minimal.yaml", None, sagemaker_describe)
+    for name in [m for m in sys.modules if m == "opa_bindings" or m.startswith("opa_bindings.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "opa_bindings", None)  # import opa_bindings -> ImportError
+    monkeypatch.delenv("OPA_URL", raising=False)
+    found = _violations(policy_pack.validate_mandatory, resources, {"spec": str(EXAMPLES / "minimal.yaml")})
+    assert len(found) == 1 and "could not judge the stack" in found[0][0] and INSTALL in found[0][0]
+
+
+@pytest.mark.parametrize("answer", [{"result": {}}, {"result": {"allow": True}}], ids=["empty", "allow-true"])
+def test_an_incomplete_server_answer_is_a_mandatory_violation(monkeypatch, sagemaker_describe, answer):
+    from tests.policy.opa_server import running
+
+    resources = _resources(EXAMPLES / "minimal.yaml", None, sagemaker_describe)
+    with running() as server:
+        server.fault("rewrite", methods={"POST"}, rewrite=lambda doc: answer)
+        monkeypatch.setenv("OPA_URL", server.url)
+        found = _violations(policy_pack.validate_mandatory, resources, {"spec": str(EXAMPLES / "minimal.yaml")})
+    assert len(found) == 1 and "could not judge the stack" in found[0][0], found
+    assert "is incomplete or malformed" in found[0][0] and "missing" in found[0][0]

@@ -1,36 +1,32 @@
-"""The maturity gate (policies/maturity/maturity.rego) over Assessment.policy_input(), in the embedded engine."""
+"""The maturity gate (policies/maturity/maturity.rego) over Assessment.policy_input(), in the real OPA engine."""
 
 from __future__ import annotations
 
 import json
 
-import pytest
-
 from llmops_iac.maturity.assess import assess
+from llmops_iac.policy.reference import OpaEngine
 from llmops_iac.spec.validate import load_spec
 from tests.conftest import ROOT
 from tests.maturity.helpers import TODAY, at_root, example, fixture_repo
-
-regopy = pytest.importorskip("regopy")
 
 GATE = ROOT / "policies" / "maturity" / "maturity.rego"
 LIB = ROOT / "policies" / "lib" / "lib.rego"
 
 
+_ENGINE: list[OpaEngine] = []
 TIERS = {"prod": "production", "dev": "development"}
 
 
 def run_gate(maturity: dict, environment: str) -> dict:
-    interp = regopy.Interpreter()
-    interp.add_module("lib.rego", LIB.read_text(encoding="utf-8"))
-    interp.add_module("maturity.rego", GATE.read_text(encoding="utf-8"))
-    interp.set_input({"spec": {}, "plan": {"resources": []},
-                      "context": {"stack": environment, "environment": environment, "tier": TIERS[environment],
-                                  "today": TODAY.isoformat()},
-                      "maturity": maturity})
-    out = interp.query("x = data.llmops.maturity")
-    assert out.ok(), str(out)
-    return json.loads(str(out.binding("x")))
+    if not _ENGINE:  # one engine for the module: compiling the two modules once
+        engine = OpaEngine()
+        engine.load({"lib.rego": LIB.read_text(encoding="utf-8"), "maturity.rego": GATE.read_text(encoding="utf-8")}, {})
+        _ENGINE.append(engine)
+    return _ENGINE[0].evaluate({"spec": {}, "plan": {"resources": []},
+                                "context": {"stack": environment, "environment": environment, "tier": TIERS[environment],
+                                            "today": TODAY.isoformat()},
+                                "maturity": maturity})["maturity"]
 
 
 def test_policy_input_is_compact_json():

@@ -9,16 +9,24 @@ Endpoints (as OPA v1 answers them):
   "errors": [{"code": "rego_parse_error", "message", "location": {"file": <id>, "row", "col"}}]}``
 - ``PUT /v1/data/{path}`` (JSON) → 204
 - ``GET /v1/data/{path}`` and ``POST /v1/data/{path}`` with ``{"input": …}`` → ``{"result": …}``, or
-  ``{}`` when the document is undefined; an evaluation error → 500 ``{"code": "internal_error", …}``
+  ``{}`` when the document is undefined; an evaluation error → 500 ``{"code": "internal_error", "message":
+  "error(s) occurred while evaluating query", "errors": [{"code": "eval_builtin_error", "message", "location"}]}``
+  (OPA's ``writer.ErrorAuto`` for a topdown error).
 
 Evaluation runs on the real OPA engine (opa_bindings, OPA v1.20) compiled from the server's modules and data.
+That engine always reports builtin errors (division by zero, ``to_number("abc")``) as errors, which a real
+server does only when asked with ``?strict-builtin-errors=true`` (otherwise the expression is undefined: a
+silent pass). This server cannot be lenient the way OPA is, so it refuses a data query without that parameter
+(400): a client that stops asking for it fails every server test.
 
 Faults for tests (``server.fault(mode, methods=…, path=…, times=…)``): ``stall`` (accept, never answer;
 bounded by ``stall_seconds``), ``trickle`` (headers, then one body byte every 0.1 s; bounded), ``reset``
 (close without an answer), ``status`` (any HTTP status, with an OPA-like error body), ``malformed`` (200 with a
 body that is not JSON), ``partial`` (200, Content-Length larger than the bytes sent, then close),
 ``partial-chunked`` (200, chunked, the last chunk never sent), ``no-result`` (200 ``{}``),
-``not-object`` (200 ``{"result": [...]}``). ``refused_url()`` is a URL on a port nothing listens on.
+``not-object`` (200 ``{"result": [...]}``), ``rewrite`` (evaluate as usual, then answer 200 with
+``rewrite(document)``: bytes are sent as they are, anything else as JSON; ``document`` is ``{"result": …}`` or
+``{}``). ``refused_url()`` is a URL on a port nothing listens on.
 
 Everything is bounded: the handler's socket timeout, stalls and trickles end at ``stall_seconds`` or when the
 server stops, and ``stop()`` joins every thread. Use the ``opa_server`` fixture (stops at teardown) or
@@ -41,7 +49,7 @@ from typing import Any, Iterator
 import pytest
 
 HOST = "127.0.0.1"
-_ERROR_LINE = re.compile(r"^(?P<file>\S[^\n]*?):(?P<row>\d+): (?P<code>rego_\w+): (?P<msg>.*)$")
+_ERROR_LINE = re.compile(r"^(?P<file>\S[^\n]*?):(?P<row>\d+): (?P<code>(?:rego|eval)_\w+): (?P<msg>.*)$")
 
 
 @dataclass
@@ -51,6 +59,7 @@ class Fault:
     path: str | None = None  # URL path prefix
     times: int | None = None  # None: every matching request
     status: int = 500
+    rewrite: Any = None  # mode "rewrite": the answer document -> the body to send
     hits: int = 0
 
     def matches(self, method: str, path: str) -> bool:
@@ -69,6 +78,7 @@ class Seen:
     path: str
     authorization: str | None
     fault: str | None
+    query: str = ""  # the URL's query string
 
 
 class OpaError(Exception):
@@ -139,8 +149,8 @@ class FakeOpa:
     # -- faults ---------------------------------------------------------------------------------
 
     def fault(self, mode: str, *, methods: set[str] | None = None, path: str | None = None, times: int | None = None,
-              status: int = 500) -> Fault:
-        f = Fault(mode, frozenset(methods) if methods else None, path, times, status)
+              status: int = 500, rewrite: Any = None) -> Fault:
+        f = Fault(mode, frozenset(methods) if methods else None, path, times, status, rewrite)
         with self._lock:
             self.faults.append(f)
         return f
@@ -271,10 +281,13 @@ class _Handler(BaseHTTPRequestHandler):
         split = urllib.parse.urlsplit(self.path)
         path = split.path
         fault = opa._take_fault(self.command, path)
-        opa.seen.append(Seen(self.command, path, self.headers.get("Authorization"), fault.mode if fault else None))
+        opa.seen.append(Seen(self.command, path, self.headers.get("Authorization"), fault.mode if fault else None,
+                             split.query))
         body = self._body()
-        if fault is not None and self._fault(fault):
+        if fault is not None and fault.mode != "rewrite" and self._fault(fault):
             return
+        self._rewrite = fault.rewrite if fault is not None and fault.mode == "rewrite" else None
+        self._query = urllib.parse.parse_qs(split.query)
         if opa.token is not None and path != "/health" and self.headers.get("Authorization") != f"Bearer {opa.token}":
             return self._send(401, {"code": "unauthorized", "message": "missing or invalid bearer token"})
         try:
@@ -286,7 +299,8 @@ class _Handler(BaseHTTPRequestHandler):
             elif exc.code == "data":
                 self._send(400, {"code": "invalid_parameter", "message": exc.message})
             else:
-                self._send(500, {"code": "internal_error", "message": exc.message})
+                self._send(500, {"code": "internal_error", "message": "error(s) occurred while evaluating query",
+                                 "errors": _errors_of(exc.message, exc.code)})
 
     def _route(self, path: str, body: bytes) -> None:
         opa, method = self.opa, self.command
@@ -326,6 +340,9 @@ class _Handler(BaseHTTPRequestHandler):
                 opa.put_data(segments, value)
                 return self._send(204)
             if method in ("GET", "POST"):
+                if self._query.get("strict-builtin-errors") != ["true"]:
+                    return self._send(400, {"code": "invalid_parameter", "message": "this test server evaluates "
+                                            "builtin errors strictly only: ask with ?strict-builtin-errors=true"})
                 has_input, input = False, None
                 if method == "POST" and body.strip():
                     try:
@@ -336,7 +353,12 @@ class _Handler(BaseHTTPRequestHandler):
                         return self._send(400, {"code": "invalid_parameter", "message": "body must be an object"})
                     has_input, input = "input" in doc, doc.get("input")
                 defined, value = opa.query(segments, input, has_input)
-                return self._send(200, {"result": value} if defined else {})
+                answer = {"result": value} if defined else {}
+                if self._rewrite is not None:
+                    out = self._rewrite(answer)
+                    raw = out if isinstance(out, bytes) else json.dumps(out).encode()
+                    return self._raw(200, raw, len(raw))
+                return self._send(200, answer)
         return self._not_found(f"{method} {path}")
 
     def _not_found(self, what: str) -> None:
@@ -582,13 +604,14 @@ _RESULTS: dict[str, dict[str, tuple[str, Any]]] = {}
 
 
 def in_process_results(engine: str) -> dict[str, tuple[str, Any]]:
-    """case id → ("ok", data.llmops) or ("error", message) from ``engine`` (regopy | opa) with the built-in
-    policies, for every case; computed once per process (regopy takes ~0.2 s per input)."""
+    """case id → ("ok", data.llmops) or ("error", message) from ``engine`` (opa, or regopy: the differential
+    test's harness, strict builtin errors) with the built-in policies, for every case; computed once per process
+    (regopy takes ~0.2 s per input)."""
     if engine not in _RESULTS:
         from llmops_iac.policy import catalog
-        from llmops_iac.policy.embedded import RegopyEngine
         from llmops_iac.policy.engine import EngineError
         from llmops_iac.policy.reference import OpaEngine
+        from tests.policy.regopy_harness import RegopyEngine
 
         eng: Any = RegopyEngine() if engine == "regopy" else OpaEngine()
         eng.load(catalog.load().modules, {})

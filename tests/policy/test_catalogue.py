@@ -15,8 +15,9 @@ unpatched Plan passes the rule (the compiler's guarantee), the patched one fails
 
 Fixtures are judged on a fixed date (FIXTURE_TODAY) so the waiver fixtures never age; examples
 are judged today, so an expired example waiver fails here as it would in CI. Everything is
-judged with the default engine (real OPA when installed); test_differential.py holds regopy to
-it on every spec fixture, and the patched Plans are compared on both engines here.
+judged with the default engine (real OPA in-process, the only one that gives verdicts);
+test_differential.py holds regopy to it on every spec fixture and patched Plan, and the patched
+Plans' outcomes are compared on both here.
 """
 
 from __future__ import annotations
@@ -61,7 +62,7 @@ RULES = sorted(CATALOGUE.rules.values(), key=lambda r: r.id)
 
 @pytest.fixture(scope="module")
 def judge_engine():
-    """The default engine (real OPA when installed, else regopy): what `check` judges with."""
+    """The default engine (real OPA in-process): what `check` judges with."""
     e = engine.create()
     e.load(CATALOGUE.modules, {})
     return e
@@ -69,7 +70,10 @@ def judge_engine():
 
 @pytest.fixture(scope="module")
 def regopy():
-    e = engine.create("regopy")
+    """regopy through the differential test's harness: held to OPA, never a verdict of `check`."""
+    from tests.policy.regopy_harness import RegopyEngine
+
+    e = RegopyEngine()
     e.load(CATALOGUE.modules, {})
     return e
 
@@ -291,7 +295,7 @@ PATCHED = [r for r in RULES if (FIXTURES / r.id / "fail.plan-patch.yaml").is_fil
 
 @pytest.mark.parametrize("rule", PATCHED, ids=[r.id for r in PATCHED])
 def test_patched_fixture_fails_on_regopy_too(judge_engine, regopy, rule):
-    """The differential test compares the engines on every spec fixture; patched Plans are only judged here."""
+    """The differential test compares the raw answers on every spec fixture and patched Plan; here the outcomes."""
     fixture = FIXTURES / rule.id / "fail.yaml"
     patch = FIXTURES / rule.id / "fail.plan-patch.yaml"
     assert _outcome(regopy, fixture, rule.id, patch) == _outcome(judge_engine, fixture, rule.id, patch)

@@ -1,8 +1,9 @@
-"""The three engines: regopy, OPA in-process and an OPA server over real HTTP — same verdicts, fail closed.
+"""The two engines: OPA in-process and an OPA server over real HTTP — same verdicts, fail closed.
 
 The server is tests/policy/opa_server.py: a real HTTP server on 127.0.0.1 that evaluates with the real
 OPA engine and can misbehave on request. Every fault must end as an EngineError (exit 3 through the
-CLI), never as a pass.
+CLI), never as a pass. What the answer must hold is tests/policy/test_answers.py; regopy, which gives no
+verdicts, is held to OPA by tests/policy/test_differential.py.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import pytest
 from llmops_iac.errors import EXIT_INTERNAL
 from llmops_iac.policy import catalog
 from llmops_iac.policy import engine as engine_module
-from llmops_iac.policy.embedded import RegopyEngine
 from llmops_iac.policy.engine import EngineError, create
 from llmops_iac.policy.reference import OpaEngine
 from llmops_iac.policy.server import POLICY_PREFIX, OpaServerEngine
@@ -42,19 +42,15 @@ def server_engine(server, cat=None, **kwargs) -> OpaServerEngine:
 # -- same results ------------------------------------------------------------------------------------------
 
 def test_server_equals_the_in_process_engines(opa_server, cat):
-    """Every example and rule fixture over HTTP: identical to OPA in-process, equivalent to regopy (where regopy
-    can give a verdict at all: test_differential reports where it cannot). One load, one POST per input."""
+    """Every example and rule fixture over HTTP: identical to OPA in-process. One load, one POST per input."""
     eng = server_engine(opa_server, cat)
-    opa, regopy = in_process_results("opa"), in_process_results("regopy")
+    opa = in_process_results("opa")
     problems = []
     for case in CASES:
         served = eng.evaluate(case.document)
         if ("ok", served) != opa[case.id]:
             problems.append(f"{case.id}: the server's result differs from OPA in-process: "
                             + "; ".join(differences(served, opa[case.id][1])))
-        if regopy[case.id][0] == "ok" and normalise(served) != normalise(regopy[case.id][1]):
-            problems.append(f"{case.id}: the server's result differs from regopy: "
-                            + "; ".join(differences(normalise(served), normalise(regopy[case.id][1]))))
     assert not problems, "\n".join(problems)
     assert [s.method for s in opa_server.seen].count("POST") == len(CASES)
     assert len(CASES) > 4
@@ -66,10 +62,10 @@ def test_data_reaches_every_engine_alike(opa_server):
     data = {"llmops_catalog": {"max": 3}}
     doc = {"sizes": [1, 4, 5]}
     results = []
-    for eng in (RegopyEngine(), OpaEngine(), server_engine(opa_server)):
+    for eng in (OpaEngine(), server_engine(opa_server)):
         eng.load(modules, data)
         results.append(normalise(eng.evaluate(doc)))
-    assert results[0] == results[1] == results[2] == {"limits": {"too_big": [4, 5]}}
+    assert results[0] == results[1] == {"limits": {"too_big": [4, 5]}}
     assert ("PUT", "/v1/data/llmops_catalog") in [(s.method, s.path) for s in opa_server.seen]
 
 
@@ -113,19 +109,17 @@ BROKEN = {"parse": ("broken/bad.rego", "package llmops.broken\nimport rego.v1\n\
 
 
 @pytest.mark.parametrize("kind", list(BROKEN))
-@pytest.mark.parametrize("engine_name", ["regopy", "opa", "opa-server"])
+@pytest.mark.parametrize("engine_name", ["opa", "opa-server"])
 def test_a_module_that_does_not_compile_is_an_engine_error(opa_server, cat, engine_name, kind):
     path, source, line = BROKEN[kind]
     modules = {**cat.modules, path: source}
     eng = server_engine(opa_server) if engine_name == "opa-server" else create(engine_name)
     with pytest.raises(EngineError, match="do not compile") as info:
         eng.load(modules, {})
-    if engine_name != "regopy":  # rego-cpp names the file, not always the OPA-style file:line
-        assert f"{path}:{line}" in str(info.value)
-    assert "bad.rego" in str(info.value)
+    assert f"{path}:{line}" in str(info.value)
 
 
-@pytest.mark.parametrize("engine_args", [["--engine", "regopy"], ["--engine", "opa"], ["--opa-url"]])
+@pytest.mark.parametrize("engine_args", [[], ["--engine", "opa"], ["--opa-url"]])
 def test_cli_exits_3_on_a_policy_that_does_not_compile(opa_server, tmp_path, invoke, engine_args):
     (tmp_path / "bad.rego").write_text(BROKEN["parse"][1])
     args = engine_args + ([opa_server.url] if engine_args == ["--opa-url"] else [])
@@ -334,7 +328,27 @@ def test_missing_opa_bindings_is_an_engine_error_with_the_install_command(monkey
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", no_opa)
+    monkeypatch.delenv("OPA_URL", raising=False)
     with pytest.raises(EngineError) as info:
         create("opa")
     assert "pip install --no-deps --ignore-requires-python opa-golib-python-bindings==0.4.4" in str(info.value)
     assert INSTALL in str(info.value)
+    with pytest.raises(EngineError, match="opa-golib-python-bindings"):
+        create()  # the default: no fallback to another engine
+
+
+def test_regopy_and_unknown_engine_names_are_usage_errors():
+    from llmops_iac.errors import UsageError
+    from llmops_iac.policy.engine import REGOPY_REFUSED
+
+    with pytest.raises(UsageError) as info:
+        create("regopy")
+    assert str(info.value) == REGOPY_REFUSED
+    with pytest.raises(UsageError, match="unknown policy engine 'rego-cpp'"):
+        create("rego-cpp")
+
+
+def test_every_engine_that_create_returns_is_real_opa(opa_server, monkeypatch):
+    monkeypatch.delenv("OPA_URL", raising=False)
+    assert isinstance(create(), OpaEngine) and isinstance(create("opa"), OpaEngine)
+    assert isinstance(create(opa_url=opa_server.url), OpaServerEngine)

@@ -66,7 +66,7 @@ def synthetic(n_findings: int, *, message: str = "model m can be invoked without
     results = []
     for k in range(files):
         path = f"specs/app-{k}.yaml"
-        policy = PolicyResult(engine="regopy", profile="default", environment="default",
+        policy = PolicyResult(engine="opa", profile="default", environment="default",
                               outcomes={"LLM-GRD-001": "fail", "LLM-GOV-001": "not-applicable"})
         for i in range(n_findings):
             waived = bool(waived_every) and i % waived_every == 0

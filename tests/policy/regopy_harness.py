@@ -1,4 +1,9 @@
-"""The fallback engine: Microsoft's rego-cpp through regopy, loaded once per process.
+"""regopy (Microsoft's rego-cpp) wrapped like an engine, for the differential test only: it gives no verdicts.
+
+llmops-iac judges with real OPA only (policy/engine.py says why regopy may not); this harness lets
+tests/policy/test_differential.py hold regopy to OPA on every example and rule fixture and record where the
+two disagree. ``RegopyEngine(strict=True)`` (the default) sets ``Interpreter.strict_built_in_errors``, the
+closest regopy comes to OPA: without it a builtin error is "undefined" (a silent pass).
 
 regopy 1.5 writes strings that came from the input into its JSON output
 without escaping them: a backslash, a double quote or a control character in a
@@ -25,16 +30,22 @@ class RegopyEngine:
 
     name = "regopy"
 
-    def __init__(self) -> None:
+    def __init__(self, *, strict: bool = True) -> None:
         try:
             import regopy
-        except ImportError as exc:  # pragma: no cover - a dependency of the package
-            raise EngineError(f"the embedded Rego engine is not installed ({exc}): pip install regopy") from None
+        except ImportError as exc:  # pragma: no cover - in the package's `test` extra
+            raise EngineError(f"regopy is not installed ({exc}): pip install -e '.[test]'") from None
         self._regopy = regopy
+        self._strict = strict
         self._interpreter: Any = None
 
-    def load(self, modules: dict[str, str], data: dict[str, Any]) -> None:
+    def _new(self) -> Any:
         interp = self._regopy.Interpreter()
+        interp.strict_built_in_errors = self._strict
+        return interp
+
+    def load(self, modules: dict[str, str], data: dict[str, Any]) -> None:
+        interp = self._new()
         try:
             for path, source in sorted(modules.items()):
                 interp.add_module(path, source)
@@ -54,7 +65,7 @@ class RegopyEngine:
         """Find the module that breaks compilation by loading each with the shared lib modules alone."""
         shared = {p: s for p, s in modules.items() if "/lib/" in p or p.startswith("lib/")}
         for path in sorted(set(modules) - set(shared)):
-            interp = self._regopy.Interpreter()
+            interp = self._new()
             try:
                 for p, src in sorted({**shared, path: modules[path]}.items()):
                     interp.add_module(p, src)
