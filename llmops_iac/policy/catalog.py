@@ -46,6 +46,7 @@ _METADATA_SCHEMA = {
                        "valuesrules": {"type": "list", "minlength": 1, "schema": {"type": "string", "empty": False}}},
         "applies_to": {"type": "list", "required": True, "minlength": 1, "schema": {"type": "string",
                                                                                     "regex": r"^(aws|aws-native):\S+$|^spec:[a-zA-Z]+$|^maturity:assessment$|^cost:estimate$"}},
+        "waivable": {"type": "boolean"},
     }},
     "scope": {"type": "string", "allowed": ["rule"]},
 }
@@ -67,6 +68,8 @@ class Rule:
     related: tuple[str, ...]
     file: str
     line: int
+    waivable: bool = True
+    """False for the rules that govern waivers themselves: a waiver naming one is a finding, and excuses nothing."""
 
     @property
     def area(self) -> str:
@@ -185,7 +188,7 @@ def _rules_of(path: Path, text: str, problems: list[str], check_schema: bool = T
             description=" ".join(meta["description"].split()), severity=custom["severity"],
             remediation=" ".join(custom["remediation"].split()), frameworks={k: list(v) for k, v in custom["frameworks"].items()},
             applies_to=tuple(custom["applies_to"]), related=tuple(r["ref"] for r in meta.get("related_resources", [])),
-            file=str(path), line=i + 1,
+            file=str(path), line=i + 1, waivable=custom.get("waivable", True) is not False,
         ))
     return out
 
@@ -212,5 +215,6 @@ def cerberus_errors(errors: Any, document: Any, prefix: str = "") -> str:
 def rule_data(cat: Catalogue) -> dict[str, Any]:
     """The catalogue as data (for data.json of the OPA bundle and the policy pack)."""
     return {rid: {"package": r.package, "rule": r.name, "title": r.title, "severity": r.severity,
-                  "remediation": r.remediation, "frameworks": r.frameworks, "appliesTo": list(r.applies_to)}
+                  "remediation": r.remediation, "frameworks": r.frameworks, "appliesTo": list(r.applies_to),
+                  "waivable": r.waivable}
             for rid, r in sorted(cat.rules.items())}

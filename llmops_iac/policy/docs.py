@@ -44,6 +44,8 @@ def render(cat: Catalogue) -> str:
                 out += ["", "*Evidences:*", *[f"- {x}" for x in refs]]
             if r.related:
                 out += ["", "*See:* " + ", ".join(f"<{u}>" for u in r.related)]
+            if not r.waivable:
+                out += ["", "*Cannot be waived:* it governs waivers; a waiver naming it is itself a finding (LLM-GOV-007)."]
             stricter = [f"{p.name}: `{p.severity(r)}`" for p in profs if p.severity(r) != r.severity]
             if stricter:
                 out += ["", "*Profiles:* " + "; ".join(stricter)]

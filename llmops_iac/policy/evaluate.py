@@ -77,14 +77,15 @@ class PolicyResult:
 
 def build_input(loaded: Any, plan: Any, *, stack: str | None, today: dt.date | None = None,
                 maturity: dict[str, Any] | None = None, cost: dict[str, Any] | None = None,
-                profile: profiles.Profile | None = None) -> dict[str, Any]:
+                profile: profiles.Profile | None = None, catalogue: Catalogue | None = None) -> dict[str, Any]:
     """The document every rule reads: ``{spec, plan, context}``, plus ``maturity`` (the assessment's
     policy input) and ``cost`` (the estimate's policy input) when those stages ran.
 
     ``context.tier`` is the tier the environment is judged as (declared, else production) and
     ``context.tierDeclared`` whether the spec declared it; ``context.productionEnvironments`` names
     every environment judged as production; ``context.waiverHorizonDays`` is how far ahead the
-    profile lets a waiver expire."""
+    profile lets a waiver expire; ``context.rules`` and ``context.unwaivableRules`` list the rule IDs
+    of the catalogue, for the rules that judge waivers (LLM-GOV-007)."""
     document = {
         "spec": loaded.data,
         "plan": plan.to_data(copy_values=False),
@@ -100,6 +101,8 @@ def build_input(loaded: Any, plan: Any, *, stack: str | None, today: dt.date | N
                                   else profiles.DEFAULT_WAIVER_HORIZON_DAYS),
         },
     }
+    if catalogue is not None:
+        document["context"]["rules"], document["context"]["unwaivableRules"] = _rule_ids(catalogue)
     if maturity is not None:
         document["maturity"] = maturity
     if cost is not None:
@@ -113,7 +116,8 @@ def judge(engine: Engine, catalogue: Catalogue, loaded: Any, plan: Any, *, stack
     """Evaluate every rule for one spec; raise EngineError if the engine can't give a verdict (an engine
     failure, or an answer that lacks any loaded rule or has one of another shape: policy/answer.py)."""
     profile = profiles.select(catalogue, loaded.judged_tier, profile_name)
-    document = build_input(loaded, plan, stack=stack, today=today, maturity=maturity, cost=cost, profile=profile)
+    document = build_input(loaded, plan, stack=stack, today=today, maturity=maturity, cost=cost, profile=profile,
+                           catalogue=catalogue)
     answers = answer.check(catalogue, engine.evaluate(document), engine.name)
     result = PolicyResult(engine=engine.name, profile=profile.name, environment=plan.environment, tier=loaded.judged_tier)
     present = _present(document)
@@ -131,9 +135,18 @@ def judge(engine: Engine, catalogue: Catalogue, loaded: Any, plan: Any, *, stack
             result.outcomes[rule.id] = "not-applicable"
         else:
             result.outcomes[rule.id] = "pass"
-    _apply_waivers(result, loaded, today or dt.date.today())
+    _apply_waivers(result, loaded, today or dt.date.today(), catalogue)
     result.findings.sort(key=lambda f: (-SEVERITY_RANK[f.severity], f.file, f.line, f.rule_id))
     return result
+
+
+def _rule_ids(catalogue: Catalogue) -> tuple[list[str], list[str]]:
+    """(every rule ID, the IDs of rules that can't be waived), sorted; computed once per catalogue."""
+    cached = getattr(catalogue, "_rule_ids", None)
+    if cached is None:
+        cached = (sorted(catalogue.rules), sorted(r.id for r in catalogue.rules.values() if not r.waivable))
+        catalogue._rule_ids = cached  # type: ignore[attr-defined]
+    return list(cached[0]), list(cached[1])
 
 
 def _present(document: dict[str, Any]) -> set[str]:
@@ -163,11 +176,18 @@ def _finding(rule: Rule, severity: str, item: dict[str, Any], loaded: Any, plan:
                    references=tuple(rule.references()))
 
 
-def _apply_waivers(result: PolicyResult, loaded: Any, today: dt.date) -> None:
+def _apply_waivers(result: PolicyResult, loaded: Any, today: dt.date, catalogue: Catalogue) -> None:
+    """Mark the findings a valid waiver excuses. A waiver excuses nothing when it has expired, or when a rule
+    that governs waivers (METADATA ``waivable: false``) found fault with it — it runs past the profile's
+    horizon, names an unknown rule or an unwaivable one; and no waiver excuses a finding of such a rule."""
     waivers = loaded.data.get("spec", {}).get("waivers", [])
+    governing = {rid for rid, rule in catalogue.rules.items() if not rule.waivable}
+    faulted = {_waiver_index(f.pointer) for f in result.findings if f.rule_id in governing} - {None}
     for i, finding in enumerate(result.findings):
-        for w in waivers:
-            if w["rule"] != finding.rule_id or w["expires"] < today.isoformat():
+        if finding.rule_id in governing:
+            continue
+        for index, w in enumerate(waivers):
+            if index in faulted or w["rule"] != finding.rule_id or w["expires"] < today.isoformat():
                 continue
             scope = w.get("resources")
             if scope and finding.resource not in scope:
@@ -175,6 +195,14 @@ def _apply_waivers(result: PolicyResult, loaded: Any, today: dt.date) -> None:
             result.findings[i] = _replace(finding, {"rule": w["rule"], "reason": w["reason"], "owner": w["owner"],
                                                     "expires": w["expires"], **({"resources": scope} if scope else {})})
             break
+
+
+def _waiver_index(pointer: str) -> int | None:
+    """``3`` for ``/spec/waivers/3`` or anything under it; None for other pointers."""
+    parts = pointer.split("/")
+    if len(parts) >= 4 and parts[1] == "spec" and parts[2] == "waivers" and parts[3].isdigit():
+        return int(parts[3])
+    return None
 
 
 def _replace(finding: Finding, waiver: dict[str, Any]) -> Finding:

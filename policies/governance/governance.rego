@@ -19,6 +19,7 @@ import data.llmops.lib
 #     euAiAct: [Article 17]
 #     awsGenAiLens: [GENOPS01-BP01]
 #   applies_to: [spec:waivers]
+#   waivable: false
 expired_waiver contains lib.spec_result(pointer, msg) if {
 	some i, w in lib.spec_section("waivers")
 	w.expires < input.context.today
@@ -93,33 +94,72 @@ low_maturity_target contains lib.spec_result("/spec/maturity/target", msg) if {
 }
 
 # METADATA
-# title: Waivers last at most a year
+# title: Waivers expire within the profile's horizon
 # description: >-
-#   A waiver is a temporary, owned exception; one that runs for more than a year from
-#   today is a permanent policy change that nobody reviews. Renew it when it expires
-#   instead.
+#   A waiver is a temporary, owned exception. One that runs past the horizon the
+#   environment's profile sets (90 days in production, 180 in staging, 365 in
+#   development; `waiverHorizonDays` in policies/profiles/) is a policy change nobody
+#   reviews - `expires: 9999-12-31` is the usual form. Such a waiver excuses nothing
+#   until it is renewed within the horizon, and this rule itself cannot be waived.
 # related_resources:
 #   - ref: https://airc.nist.gov/airmf-resources/playbook/govern/
 # custom:
 #   id: LLM-GOV-005
-#   severity: warning
-#   remediation: Set the waiver's expires to at most one year from today, and renew it with a fresh reason.
+#   severity: error
+#   remediation: Set the waiver's expires to at most the profile's horizon from today (90 days in production), and renew it with a fresh reason when it runs out.
 #   frameworks:
 #     nist: [GOVERN 1.5, MANAGE 1.3]
 #     euAiAct: [Article 17]
 #     awsGenAiLens: [GENOPS01-BP01]
 #   applies_to: [spec:waivers]
+#   waivable: false
 long_waiver contains lib.spec_result(pointer, msg) if {
 	some i, w in lib.spec_section("waivers")
-	w.expires > _one_year_from_today
+	w.expires > _horizon
 	pointer := sprintf("/spec/waivers/%d/expires", [i])
-	msg := sprintf("waiver for %s runs until %s, more than a year from %s", [w.rule, w.expires, input.context.today])
+	msg := sprintf(
+		"waiver for %s runs until %s, past the %d-day horizon of this environment (latest allowed: %s)",
+		[w.rule, w.expires, _horizon_days, _horizon],
+	)
 }
 
-# today's date one year on, as YYYY-MM-DD (a 29 February compares as 1 March).
-_one_year_from_today := sprintf("%d%s", [year + 1, month_day]) if {
-	year := to_number(substring(input.context.today, 0, 4))
-	month_day := substring(input.context.today, 4, 6)
+_horizon_days := object.get(input.context, "waiverHorizonDays", 90)
+
+# The latest expiry date the profile allows: today plus its horizon, as YYYY-MM-DD.
+_horizon := time.format([time.add_date(time.parse_ns("2006-01-02", input.context.today), 0, 0, _horizon_days), "UTC", "2006-01-02"])
+
+# METADATA
+# title: Waivers name a rule that exists and can be waived
+# description: >-
+#   A waiver for a rule ID that no loaded policy defines excuses nothing and hides a
+#   typo (LLM-GRD-01 for LLM-GRD-001) until the real finding appears in production; a
+#   waiver of a rule that governs waivers (expired, too long, this one) would let a
+#   waiver excuse itself. Both are findings that cannot be waived, and the waiver
+#   excuses nothing.
+# custom:
+#   id: LLM-GOV-007
+#   severity: error
+#   remediation: Correct the waiver's rule to the ID of the finding it accepts (see `llmops-iac policy docs` or docs/rules.md), or remove the waiver; waivers of LLM-GOV-001, LLM-GOV-005 and LLM-GOV-007 are never accepted.
+#   frameworks:
+#     nist: [GOVERN 1.5]
+#     euAiAct: [Article 17]
+#     awsGenAiLens: [GENOPS01-BP01]
+#   applies_to: [spec:waivers]
+#   waivable: false
+bad_waiver_rule contains lib.spec_result(pointer, msg) if {
+	known := {r | some r in input.context.rules}
+	some i, w in lib.spec_section("waivers")
+	not w.rule in known
+	pointer := sprintf("/spec/waivers/%d/rule", [i])
+	msg := sprintf("waiver %d names %s, which no loaded policy defines", [i, lib.printable(w.rule)])
+}
+
+bad_waiver_rule contains lib.spec_result(pointer, msg) if {
+	unwaivable := {r | some r in input.context.unwaivableRules}
+	some i, w in lib.spec_section("waivers")
+	w.rule in unwaivable
+	pointer := sprintf("/spec/waivers/%d/rule", [i])
+	msg := sprintf("waiver %d names %s, a rule that governs waivers and cannot be waived", [i, w.rule])
 }
 
 # METADATA

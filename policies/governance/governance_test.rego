@@ -88,16 +88,68 @@ test_pass_maturity_target_2 if {
 
 # -- LLM-GOV-005 --------------------------------------------------------------------------------
 
-test_fail_waiver_longer_than_a_year if {
+test_fail_waiver_past_the_production_horizon if {
 	governance.long_waiver == {{
-		"msg": "waiver for LLM-OBS-002 runs until 2027-06-02, more than a year from 2026-06-01",
+		"msg": "waiver for LLM-OBS-002 runs until 2026-08-31, past the 90-day horizon of this environment (latest allowed: 2026-08-30)",
 		"resource": null,
 		"pointer": "/spec/waivers/0/expires",
-	}} with input as _input(_owned, {"waivers": [_waiver("2027-06-02", "team@example.com")]})
+	}} with input as _input(_owned, {"waivers": [_waiver("2026-08-31", "team@example.com")]})
 }
 
-test_pass_waiver_of_exactly_a_year if {
-	governance.long_waiver == set() with input as _input(_owned, {"waivers": [_waiver("2027-06-01", "team@example.com")]})
+test_pass_waiver_of_exactly_the_horizon if {
+	governance.long_waiver == set() with input as _input(_owned, {"waivers": [_waiver("2026-08-30", "team@example.com")]})
+}
+
+test_fail_eternal_waiver if {
+	count(governance.long_waiver) == 1 with input as _input(_owned, {"waivers": [_waiver("9999-12-31", "team@example.com")]})
+}
+
+test_horizon_comes_from_the_profile if {
+	inp := _with_context(_input(_owned, {"waivers": [_waiver("2027-05-31", "team@example.com")]}), {"waiverHorizonDays": 365})
+	governance.long_waiver == set() with input as inp
+	later := _with_context(_input(_owned, {"waivers": [_waiver("2027-06-02", "team@example.com")]}), {"waiverHorizonDays": 365})
+	count(governance.long_waiver) == 1 with input as later
+}
+
+# A context without a horizon gets the production default (90 days), never an unlimited one.
+test_missing_horizon_is_ninety_days if {
+	count(governance.long_waiver) == 1 with input as _input(_owned, {"waivers": [_waiver("2026-09-01", "team@example.com")]})
+}
+
+# -- LLM-GOV-007 --------------------------------------------------------------------------------
+
+_rules_context := {"rules": ["LLM-GOV-001", "LLM-GOV-005", "LLM-GOV-007", "LLM-OBS-002"], "unwaivableRules": ["LLM-GOV-001", "LLM-GOV-005", "LLM-GOV-007"]}
+
+_with_context(inp, extra) := object.union(inp, {"context": object.union(inp.context, extra)})
+
+_waiver_of(rule) := object.union(_waiver("2026-07-01", "team@example.com"), {"rule": rule})
+
+test_fail_waiver_of_an_unknown_rule if {
+	inp := _with_context(_input(_owned, {"waivers": [_waiver_of("LLM-OBS-999")]}), _rules_context)
+	governance.bad_waiver_rule == {{
+		"msg": "waiver 0 names LLM-OBS-999, which no loaded policy defines",
+		"resource": null,
+		"pointer": "/spec/waivers/0/rule",
+	}} with input as inp
+}
+
+test_fail_waiver_of_a_rule_that_governs_waivers if {
+	inp := _with_context(_input(_owned, {"waivers": [_waiver_of("LLM-OBS-002"), _waiver_of("LLM-GOV-005")]}), _rules_context)
+	governance.bad_waiver_rule == {{
+		"msg": "waiver 1 names LLM-GOV-005, a rule that governs waivers and cannot be waived",
+		"resource": null,
+		"pointer": "/spec/waivers/1/rule",
+	}} with input as inp
+}
+
+test_pass_waiver_of_a_known_waivable_rule if {
+	inp := _with_context(_input(_owned, {"waivers": [_waiver_of("LLM-OBS-002")]}), _rules_context)
+	governance.bad_waiver_rule == set() with input as inp
+}
+
+# Without the catalogue's rule list in the context nothing is known: every waiver is suspect.
+test_fail_every_waiver_without_a_rule_list if {
+	count(governance.bad_waiver_rule) == 1 with input as _input(_owned, {"waivers": [_waiver_of("LLM-OBS-002")]})
 }
 
 # -- LLM-GOV-006 --------------------------------------------------------------------------------

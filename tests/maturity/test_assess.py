@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import shutil
 
 import pytest
 
@@ -128,7 +129,7 @@ def test_support_assistant_earns_operational_infrastructure_and_is_held_back_by_
     a = example("support-assistant")
     o = outcomes(a)
     assert o["MAT-INF-301"] == FAIL  # triage is invoked in one region only
-    assert o["MAT-INF-201"] == NOT_APPLICABLE and o["MAT-GOV-202"] == PASS
+    assert o["MAT-INF-201"] == NOT_APPLICABLE and o["MAT-GOV-202"] == NOT_APPLICABLE  # no waivers
     assert [s.result.id for s in a.roadmap] == ["MAT-CICD-201", "MAT-PRM-204", "MAT-ORG-201"]
     inf = a.dimensions[0]
     assert [r.id for r in inf.blocked_by] == ["MAT-INF-301"]
@@ -152,8 +153,16 @@ def test_the_partial_repository_is_held_back_by_what_its_repository_shows():
     assert a.level == 0 and not a.meets_target
 
 
-def test_an_expired_waiver_blocks_governance():
-    spec = load_spec(str(EXAMPLES / "support-assistant.yaml"))
+def test_an_expired_waiver_blocks_governance(tmp_path):
+    text = (EXAMPLES / "support-assistant.yaml").read_text(encoding="utf-8").replace("  environments:\n", (
+        "  waivers:\n    - rule: LLM-OBS-002\n      reason: Support QA grades a weekly sample of transcripts.\n"
+        "      owner: support-platform@example.com\n      expires: 2027-03-31\n  environments:\n"), 1)
+    for sub in ("prompts", "evaluation"):
+        shutil.copytree(EXAMPLES / sub, tmp_path / sub)
+    (tmp_path / "support-assistant.yaml").write_text(text, encoding="utf-8")
+    spec = load_spec(str(tmp_path / "support-assistant.yaml"))
+    current = next(r for r in assess(spec, today=datetime.date(2027, 3, 1)).criteria if r.id == "MAT-GOV-202")
+    assert current.outcome == PASS
     later = assess(spec, today=datetime.date(2027, 4, 1))
     gov = next(r for r in later.criteria if r.id == "MAT-GOV-202")
     assert gov.outcome == FAIL and "expired on 2027-03-31" in gov.reason

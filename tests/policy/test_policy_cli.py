@@ -50,6 +50,15 @@ unprefixed contains lib.spec_result("/metadata/name", sprintf("%s has no team- p
 """
 
 
+SOON = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+"""An expiry within every profile's waiver horizon (production: 90 days)."""
+
+
+def _waiver(rule: str, expires: str = SOON, owner: str = "team@example.com",
+            reason: str = "Evaluation-only model behind a private API") -> str:
+    return f"    - {{rule: {rule}, reason: {reason}, owner: {owner}, expires: '{expires}'}}\n"
+
+
 @pytest.fixture
 def spec(tmp_path):
     def _spec(text: str = UNGUARDED, waivers: str = "") -> str:
@@ -88,7 +97,7 @@ def test_fail_level_decides_the_exit_code(invoke, spec, tmp_path):
 
 
 def test_waived_findings_are_counted_and_shown_never_dropped(invoke, spec):
-    waiver = "    - {rule: LLM-GRD-001, reason: Evaluation-only model behind a private API, owner: team@example.com, expires: '2999-01-01'}\n"
+    waiver = f"    - {{rule: LLM-GRD-001, reason: Evaluation-only model behind a private API, owner: team@example.com, expires: '{SOON}'}}\n"
     result = invoke("policy", "check", spec(waivers=waiver), "--format", "json")
     assert result.exit_code == EXIT_OK, result.output
     [grd] = [f for f in _json(result)["files"][0]["policy"]["findings"] if f["ruleId"] == "LLM-GRD-001"]
@@ -107,7 +116,7 @@ def test_expired_waiver_is_a_finding_and_excuses_nothing(invoke, spec):
 
 def test_waiver_scoped_to_other_resources_does_not_apply(invoke, spec):
     waiver = ("    - {rule: LLM-GRD-001, reason: Evaluation-only model behind a private API, owner: team@example.com,"
-              " expires: '2999-01-01', resources: [model-other-profile]}\n")
+              f" expires: '{SOON}', resources: [model-other-profile]}}\n")
     result = invoke("policy", "check", spec(waivers=waiver), "--format", "json")
     assert result.exit_code == EXIT_FINDINGS
 
@@ -192,3 +201,68 @@ def test_a_spec_without_environments_is_judged_as_production(invoke, spec):
     assert [d["code"] for d in f["diagnostics"]] == ["tier-unknown"]
     owner_rules = {x["ruleId"]: x["severity"] for x in f["policy"]["findings"]}
     assert owner_rules.get("LLM-GOV-006") == "error"  # a warning by METADATA, an error in production
+
+
+# -- waivers that mean something (issue #12 section 6) -----------------------------------------------------
+
+def _active(report: dict) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for f in report["files"][0]["policy"]["findings"]:
+        if not f["waived"]:
+            out.setdefault(f["ruleId"], []).append(f)
+    return out
+
+
+def test_an_eternal_waiver_is_a_finding_and_excuses_nothing(invoke, spec):
+    """`expires: 9999-12-31` used to waive LLM-GRD-001 for good (exit 0)."""
+    result = invoke("policy", "check", spec(waivers=_waiver("LLM-GRD-001", "9999-12-31")), "--format", "json")
+    assert result.exit_code == EXIT_FINDINGS
+    active = _active(_json(result))
+    assert "LLM-GRD-001" in active  # not excused
+    [long] = active["LLM-GOV-005"]
+    assert long["severity"] == "error" and long["pointer"] == "/spec/waivers/0/expires" and "180-day horizon" in long["message"]
+
+
+def test_the_horizon_is_the_profiles(invoke, spec):
+    """Staging allows 180 days ahead, production 90: the same waiver passes in one and fails in the other."""
+    in_120_days = (dt.date.today() + dt.timedelta(days=120)).isoformat()
+    waivers = _waiver("LLM-GRD-001", in_120_days)
+    staging = invoke("policy", "check", spec(waivers=waivers), "--format", "json")
+    assert staging.exit_code == EXIT_OK, staging.output
+    prod = invoke("policy", "check", spec(UNGUARDED.replace("staging: {tier: staging}", "live: {tier: production}"),
+                                          waivers=waivers), "--format", "json")
+    active = _active(_json(prod))
+    assert prod.exit_code == EXIT_FINDINGS and "LLM-GOV-005" in active and "LLM-GRD-001" in active
+    assert "90-day horizon" in active["LLM-GOV-005"][0]["message"]
+
+
+def test_the_rules_that_govern_waivers_cannot_be_waived(invoke, spec):
+    """A waiver of the long-waiver rule itself used to silence it."""
+    waivers = _waiver("LLM-GRD-001", "9999-12-31") + _waiver("LLM-GOV-005", "9999-12-31") + _waiver("LLM-GOV-007")
+    result = invoke("policy", "check", spec(waivers=waivers), "--format", "json")
+    assert result.exit_code == EXIT_FINDINGS
+    active = _active(_json(result))
+    assert {f["pointer"] for f in active["LLM-GOV-005"]} == {"/spec/waivers/0/expires", "/spec/waivers/1/expires"}
+    assert {f["pointer"] for f in active["LLM-GOV-007"]} == {"/spec/waivers/1/rule", "/spec/waivers/2/rule"}
+    assert "LLM-GRD-001" in active
+    waived = [f for f in _json(result)["files"][0]["policy"]["findings"] if f["waived"]]
+    assert not waived
+
+
+def test_a_waiver_for_an_unknown_rule_is_an_error(invoke, spec):
+    result = invoke("policy", "check", spec(waivers=_waiver("LLM-GRD-099")), "--format", "json")
+    assert result.exit_code == EXIT_FINDINGS
+    [bad] = _active(_json(result))["LLM-GOV-007"]
+    assert bad["severity"] == "error" and bad["pointer"] == "/spec/waivers/0/rule" and "LLM-GRD-099" in bad["message"]
+
+
+def test_a_waiver_of_a_custom_rule_is_known_when_its_policy_dir_is_loaded(invoke, spec, tmp_path):
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "custom.rego").write_text(CUSTOM_RULE)
+    guarded = spec(UNGUARDED.replace("      appliesTo: {models: []}\n", "      description: all models\n"),
+                   waivers=_waiver("LLM-CUS-001"))
+    without = _active(_json(invoke("policy", "check", guarded, "--format", "json")))
+    assert "LLM-GOV-007" in without
+    loaded = invoke("policy", "check", guarded, "--policy-dir", str(tmp_path / "rules"), "--format", "json")
+    assert "LLM-GOV-007" not in _active(_json(loaded))
+    assert [f["ruleId"] for f in _json(loaded)["files"][0]["policy"]["findings"] if f["waived"]] == ["LLM-CUS-001"]

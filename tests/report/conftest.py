@@ -23,10 +23,12 @@ VERSION = "0.0.0+test"
 INFO_URI = "https://example.com/llmops-iac"
 
 SCENARIOS = {
-    # the example the brief names, as its dev stack deploys it: one waived finding (LLM-OBS-002, waived in the spec)
+    # the example the brief names, as its dev stack deploys it
     "support-assistant": ["examples/support-assistant.yaml"],
     # specs of these tests: input errors, every severity, a waived finding, an expired waiver, n/a and off rules
     "report-demo": ["tests/report/specs/broken.yaml", "tests/report/specs/guarded.yaml"],
+    # a clean run whose only finding is waived
+    "waived": ["tests/report/specs/waived.yaml"],
 }
 
 STACKS = {"support-assistant": "dev"}

@@ -36,11 +36,11 @@ def test_waived_findings_have_their_own_section(scenario):
 
 
 def test_a_clean_run_passes_and_collapses(scenario):
-    text = markdown.render(scenario("support-assistant"))
-    assert text.splitlines()[1] == "## ✅ llmops-iac check passed: 1 spec, 0 active findings, 1 waived · stack `dev`"
+    text = markdown.render(scenario("waived"))
+    assert text.splitlines()[1] == "## ✅ llmops-iac check passed: 1 spec, 0 active findings, 1 waived"
     assert "<details>" in text and "<details open>" not in text
     assert "| **LLM-OBS-002** Invocation logs leave prompt and response text out |" in text
-    assert "support-platform@example.com | 2027-03-31 |" in text
+    assert "support-platform@example.com | 2026-08-31 |" in text
 
 
 def test_findings_below_the_fail_level_pass_with_a_warning_row(frozen):
