@@ -38,7 +38,7 @@ CORPUS_CODES = sorted({
     # loader (llmops_iac/spec/load.py)
     "duplicate-key", "multiple-documents", "alias-bomb", "yaml-alias", "merge-key", "yaml-tag",
     "top-level-not-mapping", "empty-file", "yaml-syntax", "json-syntax", "bad-character", "yaml-version", "non-string-key", "yaml11-trap",
-    "yaml-anchor-key", "complex-key", "too-deep", "not-a-number", "binary-file", "not-utf8",
+    "yaml-anchor-key", "complex-key", "too-deep", "not-a-number", "binary-file", "not-utf8", "number-too-large",
     # schema (llmops_iac/spec/jsonschema_lite.py via validate.py)
     "unknown-key", "missing-key", "type", "enum", "const", "pattern", "bad-name", "minimum", "maximum",
     "exclusiveMinimum", "minProperties", "maxProperties", "minItems", "maxItems", "minLength", "maxLength",
