@@ -48,6 +48,7 @@ class FileResult:
     cost: Any = None  # llmops_iac.cost.estimate.Estimate once estimated
     timings: dict[str, float] = field(default_factory=dict, compare=False, repr=False)  # seconds per stage
     sha256: str | None = None  # of the spec file's bytes, once read
+    reads: tuple[str, ...] = ()  # the files this spec made the run read (llmops_iac.output_paths.spec_reads)
 
     def compact(self) -> "FileResult":
         """Drop what only the stages needed (loaded data, Plan, assessment, estimate); keep what reports show.
@@ -76,6 +77,7 @@ class RunResult:
     files: list[FileResult]
     stack: str | None = None
     skipped: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # why special files were skipped (llmops_iac.file_kinds)
     policy_options: PolicyOptions | None = None
     engine: str | None = None
     catalogue: Any = None  # llmops_iac.policy.catalog.Catalogue when the policy stage ran
@@ -99,13 +101,16 @@ class RunResult:
         return sum(len(f.diagnostics) - len(f.errors) for f in self.files)
 
 
-def expand(paths: Iterable[str]) -> tuple[list[str], list[str]]:
+def expand(paths: Iterable[str], notes: list[str] | None = None) -> tuple[list[str], list[str]]:
     """Return (spec files, skipped files) for ``paths``: files as given, directories searched.
 
     A directory contributes every .yaml/.yml/.json file below it that declares
     ``kind: LLMApplication`` or ``apiVersion: llmops-iac/…``; the others are
-    returned as skipped so the caller can say so.
+    returned as skipped so the caller can say so. A FIFO, socket or device there
+    (or a symlink to one) is skipped without being opened, and ``notes`` says why.
     """
+    from llmops_iac.file_kinds import skip_note, special_kind
+
     files: list[str] = []
     skipped: list[str] = []
     for path in paths:
@@ -119,7 +124,12 @@ def expand(paths: Iterable[str]) -> tuple[list[str], list[str]]:
                 if not name.endswith(SPEC_SUFFIXES):
                     continue
                 full = os.path.join(root, name)
-                if _looks_like_spec(full):
+                kind = special_kind(full)
+                if kind is not None:
+                    skipped.append(full)
+                    if notes is not None:
+                        notes.append(skip_note(full, kind))
+                elif _looks_like_spec(full):
                     found.append(full)
                 else:
                     skipped.append(full)
@@ -130,8 +140,8 @@ def expand(paths: Iterable[str]) -> tuple[list[str], list[str]]:
 
 
 def _looks_like_spec(path: str) -> bool:
-    try:
-        with open(path, "rb") as fh:
+    try:  # non-blocking: a file swapped for a FIFO since expand() looked is not waited on
+        with open(os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0)), "rb") as fh:
             head = fh.read(64 * 1024)
     except OSError:
         return True  # let the loader report why it can't be read
@@ -153,9 +163,10 @@ def run(command: str, paths: Iterable[str], *, stack: str | None = None, stacks_
     Raises EngineError (exit 3) when the policy engine cannot give a verdict, and
     InternalError (exit 3) when a worker process dies: a file is never dropped.
     """
-    stages = {"validate": ("load", "validate"), "plan": ("load", "validate", "compile"),
+    stages = {"validate": ("load", "validate", "compile"), "plan": ("load", "validate", "compile"),
               "maturity": ("load", "validate", "compile", "maturity")}.get(command, STAGES)
-    files, skipped = expand(paths) if command in ("check", "policy") else (list(paths), [])
+    notes: list[str] = []
+    files, skipped = expand(paths, notes) if command in ("check", "policy") else (list(paths), [])
     options = policy or PolicyOptions()
     store = None
     if cache is not None:
@@ -168,8 +179,11 @@ def run(command: str, paths: Iterable[str], *, stack: str | None = None, stacks_
 
             results, engine_name, catalogue = run_parallel(files, stages, stack, stacks_dir, options, jobs, progress, store)
         else:
-            results, engine_name, catalogue = _run_serial(files, stages, stack, stacks_dir, options, progress, store)
-    return RunResult(command=command, stages=stages, files=results, stack=stack, skipped=skipped,
+            results, engine_name, catalogue = _run_serial(files, stages, stack, stacks_dir, options, progress, store,
+                                                          validity_only=command == "validate")
+    if catalogue is not None:
+        notes.extend(catalogue.skipped)
+    return RunResult(command=command, stages=stages, files=results, stack=stack, skipped=skipped, notes=notes,
                      policy_options=options if "policy" in stages else None, engine=engine_name, catalogue=catalogue)
 
 
@@ -184,22 +198,26 @@ def _repository_snapshot(stages: tuple[str, ...]) -> Any:
 
 def _run_serial(files: list[str], stages: tuple[str, ...], stack: str | None, stacks_dir: str | None,
                 options: PolicyOptions, progress: Callable[[int], None] | None,
-                store: Any) -> tuple[list[FileResult], str | None, Any]:
+                store: Any, validity_only: bool = False) -> tuple[list[FileResult], str | None, Any]:
     judge = _policy_judge(options, stack) if "policy" in stages else None
     engine_name, catalogue = getattr(judge, "engine_name", None), getattr(judge, "catalogue", None)
     if store is not None and catalogue is not None:
         store.bind_catalogue(catalogue)
     results = []
     for path in files:
-        results.append(_check_file(path, stages, stack, stacks_dir, options, judge, store))
+        results.append(_check_file(path, stages, stack, stacks_dir, options, judge, store, validity_only))
         if progress is not None:
             progress(1)
     return results, engine_name, catalogue
 
 
 def _check_file(path: str, stages: tuple[str, ...], stack: str | None, stacks_dir: str | None,
-                options: PolicyOptions, judge: Any, store: Any = None) -> FileResult:
-    """Run ``stages`` over one spec file; per-stage seconds go to ``result.timings``."""
+                options: PolicyOptions, judge: Any, store: Any = None, validity_only: bool = False) -> FileResult:
+    """Run ``stages`` over one spec file; per-stage seconds go to ``result.timings``.
+
+    ``validity_only`` (`validate`): every declared environment is compiled too, as load_spec checks each one's
+    overrides, since a spec the compiler refuses (two sections' names colliding) is not valid; no Plan is kept.
+    """
     if store is not None:
         hit = store.get(path)
         if hit is not None:
@@ -211,9 +229,13 @@ def _check_file(path: str, stages: tuple[str, ...], stack: str | None, stacks_di
         loaded = load_spec(path, stack=stack, stacks_directory=stacks_dir, timings=times)
     except SpecError as exc:
         result.diagnostics.extend(exc.diagnostics)
+        result.reads = (os.path.abspath(path),)
         loaded = None
     times["validate"] = time.perf_counter() - started - times.get("load", 0.0)
     if loaded is not None:
+        from llmops_iac.output_paths import spec_reads
+
+        result.reads = spec_reads(loaded)
         result.loaded = loaded
         result.sha256 = loaded.sha256
         result.environment = loaded.environment
@@ -226,6 +248,9 @@ def _check_file(path: str, stages: tuple[str, ...], stack: str | None, stacks_di
                 result.plan = compile_spec(loaded)
             except SpecError as exc:
                 result.diagnostics.extend(exc.diagnostics)
+            if validity_only:
+                result.diagnostics.extend(_environment_compile_errors(loaded, result.diagnostics))
+                result.plan = None
             times["compile"] = time.perf_counter() - clock
         if "cost" in stages and result.plan is not None:
             clock = time.perf_counter()
@@ -246,6 +271,27 @@ def _check_file(path: str, stages: tuple[str, ...], stack: str | None, stacks_di
     if store is not None:
         store.put(path, result, loaded)
     return result
+
+
+def _environment_compile_errors(loaded: LoadedSpec, known: list[Diagnostic]) -> list[Diagnostic]:
+    """What the compiler refuses in each declared environment (when no stack chose one), not already in ``known``."""
+    import dataclasses
+
+    from llmops_iac.compile import compile_spec
+
+    if loaded.environment is not None:
+        return []
+    seen = {(d.file, d.line, d.col, d.code) for d in known}
+    out: list[Diagnostic] = []
+    for name in loaded.declared_environments:
+        try:
+            compile_spec(loaded.view(name))
+        except SpecError as exc:
+            for d in exc.diagnostics:
+                if (d.file, d.line, d.col, d.code) not in seen:
+                    seen.add((d.file, d.line, d.col, d.code))
+                    out.append(dataclasses.replace(d, message=f"{d.message} (in environment {name!r})"))
+    return out
 
 
 def selected_engine_name(options: PolicyOptions) -> str:

@@ -46,6 +46,8 @@ CORPUS_CODES = sorted({
     # cross-references (llmops_iac/spec/references.py)
     "unknown-reference", "wrong-reference", "version-mismatch", "mismatch", "range", "duplicate-name",
     "unsupported", "region-mismatch", "file-not-found",
+    # compile (llmops_iac/compile/errors.py): two sections whose resources share one logical name
+    "name-collision",
 })
 
 _EOF_LINE = ("parse() in llmops_iac/spec/load.py locates a MarkedYAMLError at exc.problem_mark, which for an "
