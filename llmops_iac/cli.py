@@ -49,7 +49,8 @@ def report_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
                      help="Format printed on standard output."),
         click.option("--output", "outputs", type=OutputSpec(), multiple=True,
-                     help="Also write the report to PATH (atomically), in FORMAT if given as FORMAT=PATH. Repeatable."),
+                     help="Also write the report to PATH (atomically), in FORMAT if given as FORMAT=PATH. Repeatable. "
+                          "Never a file the run reads (exit 2)."),
         click.option("--stack", default=None, metavar="STACK",
                      help="Stack whose environment overrides apply: reads stacks/Pulumi.STACK.yaml."),
         click.option("--stacks-dir", default=None, metavar="DIR", type=click.Path(file_okay=False),
@@ -171,7 +172,7 @@ def cli() -> None:
 @report_options
 @_guard
 def validate(files: tuple[str, ...], fmt: str, outputs: tuple, stack: str | None, stacks_dir: str | None) -> None:
-    """Validate spec FILES against the schema; report every error with file:line.
+    """Validate spec FILES: schema, references and what the compiler refuses (in every declared environment); report every error with file:line.
 
     \b
     Example:
