@@ -49,7 +49,8 @@ def report_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
                      help="Format printed on standard output."),
         click.option("--output", "outputs", type=OutputSpec(), multiple=True,
-                     help="Also write the report to PATH (atomically), in FORMAT if given as FORMAT=PATH. Repeatable."),
+                     help="Also write the report to PATH (atomically), in FORMAT if given as FORMAT=PATH. Repeatable. "
+                          "Never a file the run reads (exit 2)."),
         click.option("--stack", default=None, metavar="STACK",
                      help="Stack whose environment overrides apply: reads stacks/Pulumi.STACK.yaml."),
         click.option("--stacks-dir", default=None, metavar="DIR", type=click.Path(file_okay=False),
@@ -107,8 +108,27 @@ def _exit_for(result: Any) -> None:
     sys.exit(EXIT_FINDINGS if result.findings_fail else EXIT_OK)
 
 
-def _emit(result: Any, fmt: str, outputs: tuple[tuple[str | None, str], ...]) -> None:
+def _prepare(outputs: Any, flag: str = "--output", **inputs: Any) -> Any:
+    """Check the output paths before any work (llmops_iac.output_paths): usable, distinct, no input named."""
+    from llmops_iac.output_paths import Outputs
+
+    return Outputs.prepare([(flag, path) for _, path in outputs], **inputs)
+
+
+def _notes(notes: list[str]) -> None:
+    """Say on standard error what was skipped and why (FIFOs, sockets, devices in scanned directories)."""
+    from llmops_iac.report.escape import controls
+
+    for note in notes:
+        click.echo(f"llmops-iac: note: {controls(note)}", err=True)
+
+
+def _emit(result: Any, fmt: str, outputs: tuple[tuple[str | None, str], ...], guard: Any) -> None:
+    from llmops_iac.output_paths import run_reads
     from llmops_iac.report import renderers, write_atomic
+
+    if guard.any_exist():  # the prompts, datasets and evidence the run read: refused before anything is written
+        guard.refuse(run_reads(result))
 
     render = renderers()
     done: dict[str, str] = {}  # each format is rendered once, however many places it goes
@@ -131,7 +151,9 @@ def _guard(func: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return func(*args, **kwargs)
         except LlmopsError as exc:
-            click.echo(f"llmops-iac: error: {exc}", err=True)
+            from llmops_iac.report.escape import controls
+
+            click.echo(f"llmops-iac: error: {controls(str(exc), keep=chr(10))}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:  # click would turn it into "Aborted!" and exit 1
             click.echo("\nllmops-iac: interrupted", err=True)
@@ -165,7 +187,7 @@ def cli() -> None:
 @report_options
 @_guard
 def validate(files: tuple[str, ...], fmt: str, outputs: tuple, stack: str | None, stacks_dir: str | None) -> None:
-    """Validate spec FILES against the schema; report every error with file:line.
+    """Validate spec FILES: schema, references and what the compiler refuses (in every declared environment); report every error with file:line.
 
     \b
     Example:
@@ -173,8 +195,9 @@ def validate(files: tuple[str, ...], fmt: str, outputs: tuple, stack: str | None
     """
     from llmops_iac.pipeline import run
 
+    guard = _prepare(outputs, specs=files, stacks_dir=stacks_dir)
     result = run("validate", files, stack=stack, stacks_dir=stacks_dir)
-    _emit(result, fmt, outputs)
+    _emit(result, fmt, outputs, guard)
     sys.exit(EXIT_OK if result.ok else EXIT_INPUT)
 
 
@@ -207,6 +230,11 @@ def check(paths: tuple[str, ...], fmt: str, outputs: tuple, stack: str | None, s
     started = time.perf_counter()
     targets = paths or (".",)
     jobs = jobs or os.cpu_count() or 1
+    guard = _prepare(outputs, specs=targets, stacks_dir=stacks_dir, policy_dirs=policy_dirs, scan=True)
+    if cache_dir is not None:
+        from llmops_iac.output_paths import usable_cache
+
+        usable_cache(cache_dir)
     bar = None
     if sys.stderr.isatty():
         count = len(expand(targets)[0])
@@ -219,7 +247,8 @@ def check(paths: tuple[str, ...], fmt: str, outputs: tuple, stack: str | None, s
     finally:
         if bar is not None:
             bar.render_finish()
-    _emit(result, fmt, outputs)
+    _notes(result.notes)
+    _emit(result, fmt, outputs, guard)
     if timings:
         click.echo(_timing_table(result, time.perf_counter() - started, jobs), err=True, nl=False)
     _exit_for(result)
@@ -264,10 +293,12 @@ def plan(file: str, stack: str | None, stacks_dir: str | None, fmt: str, out: st
     Example:
       llmops-iac plan examples/self-hosted-llama.yaml --stack prod
     """
+    from llmops_iac.output_paths import run_reads
     from llmops_iac.pipeline import run
     from llmops_iac.report import text as text_report
     from llmops_iac.report import write_atomic
 
+    guard = _prepare([(None, out)] if out else [], "--out", specs=[file], stacks_dir=stacks_dir)
     result = run("plan", (file,), stack=stack, stacks_dir=stacks_dir)
     f = result.files[0]
     if not f.ok:
@@ -276,6 +307,9 @@ def plan(file: str, stack: str | None, stacks_dir: str | None, fmt: str, out: st
     data = json.dumps(f.plan.to_data(), indent=2) + "\n"
     path = out or f"{f.plan.app}.{f.plan.environment}.plan.json"
     if path != "-":
+        if not out:  # the default name, checked as a given one would have been
+            guard = _prepare([(None, path)], "--out", specs=[file], stacks_dir=stacks_dir)
+        guard.refuse(run_reads(result))
         write_atomic(path, data)
     if fmt == "json":
         click.echo(data, nl=False)
@@ -315,6 +349,7 @@ def maturity(file: str, repo: str | None, no_repo: bool, stack: str | None, stac
     """
     from llmops_iac.errors import UsageError
     from llmops_iac.maturity import FORMATS, render
+    from llmops_iac.output_paths import run_reads
     from llmops_iac.pipeline import PolicyOptions, run
     from llmops_iac.report import text as text_report
     from llmops_iac.report import write_atomic
@@ -329,12 +364,14 @@ def maturity(file: str, repo: str | None, no_repo: bool, stack: str | None, stac
         raise UsageError(f"--fail-under {fail_under!r}: use 0, 1, 2, 3 or target")
     if repo and no_repo:
         raise UsageError("--repo and --no-repo exclude each other")
+    guard = _prepare(targets, specs=[file], stacks_dir=stacks_dir)
     options = PolicyOptions(repo="" if no_repo else repo)
     result = run("maturity", (file,), stack=stack, stacks_dir=stacks_dir, policy=options)
     f = result.files[0]
     if not f.ok or f.maturity is None:
         click.echo(text_report.render(result), nl=False, err=True)
         sys.exit(EXIT_INPUT)
+    guard.refuse(run_reads(result, repo=options.repo))
     for out_fmt, path in targets:
         write_atomic(path, render(f.maturity, out_fmt))
     click.echo(render(f.maturity, fmt), nl=False)
@@ -344,116 +381,6 @@ def maturity(file: str, repo: str | None, no_repo: bool, stack: str | None, stac
             click.echo(f"llmops-iac: maturity level {f.maturity.level} is below {floor}", err=True)
             sys.exit(EXIT_FINDINGS)
     sys.exit(EXIT_OK)
-
-
-@cli.group(epilog=EXIT_CODES_HELP)
-def policy() -> None:
-    """Rego policies: judge specs, run the policy tests, generate the rule reference, build an OPA bundle.
-
-    \b
-    Example:
-      llmops-iac policy check examples/ --stack prod --output sarif=results.sarif
-    """
-
-
-@policy.command("check", epilog=EXIT_CODES_HELP)
-@click.argument("paths", nargs=-1, type=click.Path(dir_okay=True))
-@report_options
-@policy_options
-@_guard
-def policy_check(paths: tuple[str, ...], fmt: str, outputs: tuple, stack: str | None, stacks_dir: str | None,
-                 fail_level: str, policy_dirs: tuple[str, ...], engine: str | None, opa_url: str | None, profile: str | None) -> None:
-    """Judge specs (files or directories) and their Plans with the policies; findings at their spec lines.
-
-    \b
-    Example:
-      llmops-iac policy check examples/support-assistant.yaml --stack prod --fail-level warning
-    """
-    from llmops_iac.pipeline import run
-
-    result = run("policy", paths or (".",), stack=stack, stacks_dir=stacks_dir,
-                 policy=_options(policy_dirs, engine, opa_url, profile, fail_level))
-    _emit(result, fmt, outputs)
-    _exit_for(result)
-
-
-@policy.command("test", epilog=EXIT_CODES_HELP)
-@click.option("--policy-dir", "policy_dirs", multiple=True, type=click.Path(file_okay=False, exists=True),
-              help="Extra directory of Rego policies and their _test.rego files. Repeatable.")
-@click.option("--verbose", "-v", is_flag=True, help="List passing tests too.")
-@_guard
-def policy_test(policy_dirs: tuple[str, ...], verbose: bool) -> None:
-    """Run every test_* rule of the _test.rego files with the real OPA engine; undefined counts as failed.
-
-    \b
-    Example:
-      llmops-iac policy test -v
-    """
-    from llmops_iac.policy import catalog
-    from llmops_iac.policy.testing import run_tests
-
-    results = run_tests(catalog.load(list(policy_dirs)))
-    failed = [r for r in results if r.outcome != "pass"]
-    for r in results:
-        if r.outcome != "pass" or verbose:
-            line = f"{r.outcome.upper():9} {r.package}.{r.name}  ({r.file}:{r.line}, {r.duration * 1000:.1f} ms)"
-            click.echo(line + (f"\n          {r.message}" if r.message else ""))
-    click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
-    if not results:
-        click.echo("llmops-iac: error: no policy tests found", err=True)
-        sys.exit(EXIT_INTERNAL)
-    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
-
-
-@policy.command("docs", epilog=EXIT_CODES_HELP)
-@click.option("--output", default="docs/rules.md", show_default=True, metavar="PATH", help="Where to write the rule reference.")
-@click.option("--check", "check_only", is_flag=True, help="Write nothing; exit 1 if PATH is not current.")
-@click.option("--policy-dir", "policy_dirs", multiple=True, type=click.Path(file_okay=False, exists=True), help="Extra policy directory. Repeatable.")
-@_guard
-def policy_docs(output: str, check_only: bool, policy_dirs: tuple[str, ...]) -> None:
-    """Generate the rule reference (docs/rules.md) from the rules' METADATA and the profiles.
-
-    \b
-    Example:
-      llmops-iac policy docs --check
-    """
-    from llmops_iac.policy import catalog
-    from llmops_iac.policy.docs import render
-    from llmops_iac.report import write_atomic
-
-    text = render(catalog.load(list(policy_dirs)))
-    if check_only:
-        try:
-            current = open(output, encoding="utf-8").read()
-        except OSError:
-            current = None
-        if current != text:
-            click.echo(f"{output} is out of date: run `llmops-iac policy docs`", err=True)
-            sys.exit(EXIT_FINDINGS)
-        click.echo(f"{output} is current")
-        return
-    os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
-    write_atomic(output, text)
-    click.echo(f"wrote {output}")
-
-
-@policy.command("bundle", epilog=EXIT_CODES_HELP)
-@click.option("--output", default="bundle.tar.gz", show_default=True, metavar="PATH", help="Where to write the OPA bundle.")
-@click.option("--revision", default=None, help="Bundle revision (default: a hash of its contents).")
-@click.option("--policy-dir", "policy_dirs", multiple=True, type=click.Path(file_okay=False, exists=True), help="Extra policy directory. Repeatable.")
-@_guard
-def policy_bundle(output: str, revision: str | None, policy_dirs: tuple[str, ...]) -> None:
-    """Build an OPA bundle (.manifest, the Rego, data.json) for an OPA server to load.
-
-    \b
-    Example:
-      llmops-iac policy bundle --output bundle.tar.gz && opa run --server --bundle bundle.tar.gz
-    """
-    from llmops_iac.policy import catalog
-    from llmops_iac.policy.bundle import build_bundle
-
-    info = build_bundle(catalog.load(list(policy_dirs)), output, revision=revision)
-    click.echo(f"wrote {output}" + (f" (revision {info})" if isinstance(info, str) else ""))
 
 
 @cli.command(epilog=EXIT_CODES_HELP)
@@ -469,6 +396,8 @@ def schema(output: str | None) -> None:
     from llmops_iac.report import write_atomic
     from llmops_iac.spec.validate import schema as spec_schema
 
+    if output:
+        _prepare([(None, output)])
     text = json.dumps(spec_schema(), indent=2) + "\n"
     if output:
         write_atomic(output, text)
@@ -488,3 +417,6 @@ def main() -> None:
 from llmops_iac.cli_cost import register as _register_cost  # noqa: E402 - the cost commands of issue 6
 
 _register_cost(cli)
+from llmops_iac.cli_policy import register as _register_policy  # noqa: E402 - the policy commands
+
+_register_policy(cli)

@@ -42,6 +42,7 @@ def register(group: click.Group) -> None:
 # `from llmops_iac.cli_cost import register; register(cli)` runs during this import and is completed below.
 from llmops_iac.cli import OutputSpec, _guard  # noqa: E402
 from llmops_iac.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, Diagnostic, SpecError, UsageError  # noqa: E402
+from llmops_iac.output_paths import loaded_reads  # noqa: E402
 
 REPORT_FORMATS = ("text", "json", "markdown")
 SEVERITY_RANK = {"note": 0, "warning": 1, "error": 2}
@@ -162,9 +163,19 @@ def _diagnosed(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _emit(renderers: dict[str, Callable[[], str]], fmt: str, outputs: Iterable[tuple[str | None, str]]) -> None:
-    """Write every --output atomically, then print --format on standard output."""
+def _prepare(outputs: Iterable[tuple[str | None, str]], files: Iterable[str | None], stacks_dir: str | None) -> Any:
+    """Check every --output before any work: usable, distinct, naming no input (llmops_iac.output_paths)."""
+    from llmops_iac.output_paths import Outputs
+
+    return Outputs.prepare([("--output", path) for _, path in outputs], specs=[f for f in files if f], stacks_dir=stacks_dir)
+
+
+def _emit(renderers: dict[str, Callable[[], str]], fmt: str, outputs: Iterable[tuple[str | None, str]], guard: Any,
+          reads: Iterable[tuple[str, str]] = ()) -> None:
+    """Write every --output atomically (none naming a file the run read), then print --format on standard output."""
     from llmops_iac.report import write_atomic
+
+    guard.refuse(reads)
 
     cache: dict[str, str] = {}
 
@@ -304,27 +315,16 @@ def cost_command(file: str, stack: str | None, stacks_dir: str | None, live_pric
     """
     from llmops_iac.cost import run as cost_run
 
+    guard = _prepare(outputs, [file], stacks_dir)
     run = cost_run.cost(file, stack=stack, stacks_directory=stacks_dir, live=live_prices, split=split)
     findings = cost_findings(run)
     _emit({"text": lambda: render_cost_text(run, findings, fail_level, by),
            "json": lambda: _json(run.estimate.to_dict()),
-           "markdown": lambda: render_cost_markdown(run, findings)}, fmt, outputs)
+           "markdown": lambda: render_cost_markdown(run, findings)}, fmt, outputs, guard, loaded_reads(run.loaded))
     sys.exit(EXIT_FINDINGS if failing(findings, fail_level) else EXIT_OK)
 
 
 # ------------------------------------------------------------------------------------------------- diff
-
-def _strip_spec_hash(plan: Any) -> dict[str, Any]:
-    """The Plan's data without the specHash tag, which every edit of the spec changes on every resource."""
-    import copy
-
-    data = copy.deepcopy(plan.to_data() if hasattr(plan, "to_data") else plan)
-    for r in data.get("resources", []):
-        tags = (r.get("inputs") or {}).get("tags")
-        if isinstance(tags, dict):
-            tags.pop("specHash", None)
-    return data
-
 
 @click.command("diff", epilog=DIFF_EXIT_HELP)
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False))
@@ -358,6 +358,8 @@ def diff_command(files: tuple[str, ...], base: str | None, stack: str | None, sp
     from llmops_iac.cost import diff as plan_diff
     from llmops_iac.cost import run as cost_run
 
+    guard = _prepare(outputs, files, None)
+    base_loaded = None
     if base is not None:
         if len(files) != 1:
             raise click.UsageError("--base REV compares one FILE with its version at REV: name exactly one spec file")
@@ -372,13 +374,13 @@ def diff_command(files: tuple[str, ...], base: str | None, stack: str | None, sp
         if len(files) != 2:
             raise click.UsageError("name two spec files to compare (A B), or one with --base REV")
         base_run = cost_run.cost(files[0], stack=stack, split=split)
-        base_plan, base_est = base_run.plan, base_run.estimate
+        base_plan, base_est, base_loaded = base_run.plan, base_run.estimate, base_run.loaded
         head = cost_run.cost(files[1], stack=stack, split=split)
         labels = (files[0], files[1])
-    d = plan_diff.diff(_strip_spec_hash(base_plan), _strip_spec_hash(head.plan), base_est, head.estimate,
+    d = plan_diff.diff(plan_diff.strip_spec_hash(base_plan), plan_diff.strip_spec_hash(head.plan), base_est, head.estimate,
                        base_label=labels[0], head_label=labels[1], ignore_keys=tuple(ignore_keys))
     _emit({"text": lambda: plan_diff.render_text(d), "json": lambda: _json(d.to_dict()),
-           "markdown": lambda: plan_diff.render_markdown(d)}, fmt, outputs)
+           "markdown": lambda: plan_diff.render_markdown(d)}, fmt, outputs, guard, loaded_reads(base_loaded, head.loaded))
     sys.exit(EXIT_OK)
 
 
@@ -407,17 +409,21 @@ def spec_of_stack(file: str | None, stack: str | None, stacks_dir: str | None) -
     return display_path(str(path))
 
 
-def _plan_for(file: str | None, stack: str | None, stacks_dir: str | None) -> Any:
+def _plan_for(file: str | None, stack: str | None, stacks_dir: str | None, outputs: tuple) -> tuple[Any, Any]:
+    """(the Plan, the output guard): every --output is checked against what the spec reads before AWS is asked."""
     from llmops_iac.compile import compile_spec
     from llmops_iac.spec.validate import load_spec
 
+    guard = _prepare(outputs, [file], stacks_dir)
     path = spec_of_stack(file, stack, stacks_dir)
-    return compile_spec(load_spec(path, stack=stack, stacks_directory=stacks_dir))
+    loaded = load_spec(path, stack=stack, stacks_directory=stacks_dir)
+    guard.refuse(loaded_reads(loaded))
+    return compile_spec(loaded), guard
 
 
-def _emit_checks(report: Any, fmt: str, outputs: tuple) -> None:
+def _emit_checks(report: Any, fmt: str, outputs: tuple, guard: Any) -> None:
     _emit({"text": report.render_text, "json": lambda: _json(report.to_dict()), "markdown": report.render_markdown},
-          fmt, outputs)
+          fmt, outputs, guard)
     sys.exit(EXIT_OK if report.ok else EXIT_FINDINGS)
 
 
@@ -444,9 +450,9 @@ def preflight_command(file: str | None, stack: str | None, stacks_dir: str | Non
     """
     from llmops_iac.aws import preflight as aws_preflight
 
-    plan = _plan_for(file, stack, stacks_dir)
+    plan, guard = _plan_for(file, stack, stacks_dir, outputs)
     report = aws_preflight.preflight(plan, region=region, profile=profile, endpoint_url=endpoint_url)
-    _emit_checks(report, fmt, outputs)
+    _emit_checks(report, fmt, outputs, guard)
 
 
 @click.command("verify", epilog=AWS_EXIT_HELP.format(what="drift: something deployed differs from the Plan, or is missing"))
@@ -473,9 +479,9 @@ def verify_command(file: str | None, stack: str | None, stacks_dir: str | None, 
     """
     from llmops_iac.aws import verify as aws_verify
 
-    plan = _plan_for(file, stack, stacks_dir)
+    plan, guard = _plan_for(file, stack, stacks_dir, outputs)
     report = aws_verify.verify(plan, region=region, profile=profile, endpoint_url=endpoint_url)
-    _emit_checks(report, fmt, outputs)
+    _emit_checks(report, fmt, outputs, guard)
 
 
 _COMMANDS = (cost_command, diff_command, preflight_command, verify_command)

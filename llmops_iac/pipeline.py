@@ -50,6 +50,7 @@ class FileResult:
     sha256: str | None = None  # of the spec file's bytes, once read
     stack: str | None = None  # the stack this result was judged as deployed by, if any
     tier: str | None = None  # the tier the environment was judged as (unknown: production)
+    reads: tuple[str, ...] = ()  # the files this spec made the run read (llmops_iac.output_paths.spec_reads)
 
     @property
     def label(self) -> str:
@@ -86,6 +87,7 @@ class RunResult:
     files: list[FileResult]
     stack: str | None = None
     skipped: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # why special files were skipped (llmops_iac.file_kinds)
     policy_options: PolicyOptions | None = None
     engine: str | None = None
     catalogue: Any = None  # llmops_iac.policy.catalog.Catalogue when the policy stage ran
@@ -109,13 +111,16 @@ class RunResult:
         return sum(len(f.diagnostics) - len(f.errors) for f in self.files)
 
 
-def expand(paths: Iterable[str]) -> tuple[list[str], list[str]]:
+def expand(paths: Iterable[str], notes: list[str] | None = None) -> tuple[list[str], list[str]]:
     """Return (spec files, skipped files) for ``paths``: files as given, directories searched.
 
     A directory contributes every .yaml/.yml/.json file below it that declares
     ``kind: LLMApplication`` or ``apiVersion: llmops-iac/…``; the others are
-    returned as skipped so the caller can say so.
+    returned as skipped so the caller can say so. A FIFO, socket or device there
+    (or a symlink to one) is skipped without being opened, and ``notes`` says why.
     """
+    from llmops_iac.file_kinds import skip_note, special_kind
+
     files: list[str] = []
     skipped: list[str] = []
     for path in paths:
@@ -129,7 +134,12 @@ def expand(paths: Iterable[str]) -> tuple[list[str], list[str]]:
                 if not name.endswith(SPEC_SUFFIXES):
                     continue
                 full = os.path.join(root, name)
-                if _looks_like_spec(full):
+                kind = special_kind(full)
+                if kind is not None:
+                    skipped.append(full)
+                    if notes is not None:
+                        notes.append(skip_note(full, kind))
+                elif _looks_like_spec(full):
                     found.append(full)
                 else:
                     skipped.append(full)
@@ -140,8 +150,8 @@ def expand(paths: Iterable[str]) -> tuple[list[str], list[str]]:
 
 
 def _looks_like_spec(path: str) -> bool:
-    try:
-        with open(path, "rb") as fh:
+    try:  # non-blocking: a file swapped for a FIFO since expand() looked is not waited on
+        with open(os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0)), "rb") as fh:
             head = fh.read(64 * 1024)
     except OSError:
         return True  # let the loader report why it can't be read
@@ -163,10 +173,11 @@ def run(command: str, paths: Iterable[str], *, stack: str | None = None, stacks_
     Raises EngineError (exit 3) when the policy engine cannot give a verdict, and
     InternalError (exit 3) when a worker process dies: a file is never dropped.
     """
-    stages = {"validate": ("load", "validate"), "plan": ("load", "validate", "compile"),
+    stages = {"validate": ("load", "validate", "compile"), "plan": ("load", "validate", "compile"),
               "maturity": ("load", "validate", "compile", "maturity")}.get(command, STAGES)
     paths = list(paths)
-    files, skipped = expand(paths) if command in ("check", "policy") else (paths, [])
+    notes: list[str] = []
+    files, skipped = expand(paths, notes) if command in ("check", "policy") else (paths, [])
     stacks = assign_stack(files, stack, stacks_dir, single=len(files) == 1 and not any(os.path.isdir(p) for p in paths))
     options = policy or PolicyOptions()
     store = None
@@ -180,8 +191,11 @@ def run(command: str, paths: Iterable[str], *, stack: str | None = None, stacks_
 
             results, engine_name, catalogue = run_parallel(files, stages, stacks, stacks_dir, options, jobs, progress, store)
         else:
-            results, engine_name, catalogue = _run_serial(files, stages, stacks, stacks_dir, options, progress, store)
-    return RunResult(command=command, stages=stages, files=results, stack=stack, skipped=skipped,
+            results, engine_name, catalogue = _run_serial(files, stages, stacks, stacks_dir, options, progress, store,
+                                                          validity_only=command == "validate")
+    if catalogue is not None:
+        notes.extend(catalogue.skipped)
+    return RunResult(command=command, stages=stages, files=results, stack=stack, skipped=skipped, notes=notes,
                      policy_options=options if "policy" in stages else None, engine=engine_name, catalogue=catalogue)
 
 
@@ -234,23 +248,27 @@ def _repository_snapshot(stages: tuple[str, ...]) -> Any:
 
 def _run_serial(files: list[str], stages: tuple[str, ...], stacks: dict[str, str | None], stacks_dir: str | None,
                 options: PolicyOptions, progress: Callable[[int], None] | None,
-                store: Any) -> tuple[list[FileResult], str | None, Any]:
+                store: Any, validity_only: bool = False) -> tuple[list[FileResult], str | None, Any]:
     judge = _policy_judge(options) if "policy" in stages else None
     engine_name, catalogue = getattr(judge, "engine_name", None), getattr(judge, "catalogue", None)
     if store is not None and catalogue is not None:
         store.bind_catalogue(catalogue)
     results = []
     for path in files:
-        results.extend(_check_file(path, stages, stacks.get(path), stacks_dir, options, judge, store))
+        results.extend(_check_file(path, stages, stacks.get(path), stacks_dir, options, judge, store, validity_only))
         if progress is not None:
             progress(1)
     return results, engine_name, catalogue
 
 
 def _check_file(path: str, stages: tuple[str, ...], stack: str | None, stacks_dir: str | None,
-                options: PolicyOptions, judge: Any, store: Any = None) -> list[FileResult]:
+                options: PolicyOptions, judge: Any, store: Any = None, validity_only: bool = False) -> list[FileResult]:
     """Run ``stages`` over one spec file: one result, or with the policy stage and no stack, one per
-    environment a deploy can reach (see ``units``); per-stage seconds go to each result's ``timings``."""
+    environment a deploy can reach (see ``units``); per-stage seconds go to each result's ``timings``.
+
+    ``validity_only`` (`validate`): every declared environment is compiled too, as load_spec checks each one's
+    overrides, since a spec the compiler refuses (two sections' names colliding) is not valid; no Plan is kept.
+    """
     if store is not None:
         hit = store.get(path)
         if hit is not None:
@@ -262,14 +280,19 @@ def _check_file(path: str, stages: tuple[str, ...], stack: str | None, stacks_di
         loaded = load_spec(path, stack=stack, stacks_directory=stacks_dir, timings=times)
     except SpecError as exc:
         first.diagnostics.extend(exc.diagnostics)
+        first.reads = (os.path.abspath(path),)
         loaded = None
     times["validate"] = time.perf_counter() - started - times.get("load", 0.0)
     if loaded is None:
         results = [first]
     elif "policy" in stages and stack is None:
+        from llmops_iac.output_paths import spec_reads
+
+        reads = spec_reads(loaded)
         results = []
         for environment, unit_stack, problems in units(path, loaded, stacks_dir):
             result = first if not results else FileResult(path=first.path)
+            result.reads = reads
             result.diagnostics.extend(problems)
             result.environment, result.stack = environment, unit_stack.name if unit_stack is not None else None
             if environment is None:
@@ -287,7 +310,13 @@ def _check_file(path: str, stages: tuple[str, ...], stack: str | None, stacks_di
                     _stages(result, view, stages, options, judge)
             results.append(result)
     else:
+        from llmops_iac.output_paths import spec_reads
+
+        first.reads = spec_reads(loaded)
         _stages(first, loaded, stages, options, judge)
+        if validity_only:
+            first.diagnostics.extend(_environment_compile_errors(loaded, first.diagnostics))
+            first.plan = None
         results = [first]
     if "policy" in stages:  # check / policy check: the report is all that is left to make
         for result in results:
@@ -346,6 +375,27 @@ def _stages(result: FileResult, loaded: LoadedSpec, stages: tuple[str, ...], opt
                               maturity=result.maturity.policy_input() if result.maturity is not None else None,
                               cost=result.cost.policy_input() if result.cost is not None else None)
         times["policy"] = time.perf_counter() - clock
+
+
+def _environment_compile_errors(loaded: LoadedSpec, known: list[Diagnostic]) -> list[Diagnostic]:
+    """What the compiler refuses in each declared environment (when no stack chose one), not already in ``known``."""
+    import dataclasses
+
+    from llmops_iac.compile import compile_spec
+
+    if loaded.environment is not None:
+        return []
+    seen = {(d.file, d.line, d.col, d.code) for d in known}
+    out: list[Diagnostic] = []
+    for name in loaded.declared_environments:
+        try:
+            compile_spec(loaded.view(name))
+        except SpecError as exc:
+            for d in exc.diagnostics:
+                if (d.file, d.line, d.col, d.code) not in seen:
+                    seen.add((d.file, d.line, d.col, d.code))
+                    out.append(dataclasses.replace(d, message=f"{d.message} (in environment {name!r})"))
+    return out
 
 
 def selected_engine_name(options: PolicyOptions) -> str:

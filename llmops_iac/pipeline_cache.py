@@ -24,6 +24,7 @@ import glob
 import hashlib
 import os
 import pickle
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -34,8 +35,11 @@ _FORMAT = 2
 
 
 def _file_hash(path: str) -> str | None:
+    """The sha256 of a regular file's bytes; None for anything else (a FIFO in .github/workflows is never waited on)."""
     try:
-        with open(path, "rb") as fh:
+        with open(os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0)), "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                return None
             return hashlib.sha256(fh.read()).hexdigest()
     except OSError:
         return None

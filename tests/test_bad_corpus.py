@@ -323,6 +323,10 @@ CLI_CASES = [
  ("check-jobs-not-a-number", ["check", "examples", "--jobs", "many"], "--jobs"),
  ("check-output-missing-dir", ["check", "examples", "--output", "json=/nonexistent-dir/r.json"], "--output"),
  ("check-output-bad-format", ["check", "examples", "--output", "html=r.html"], "--output"),
+ ("check-output-through-a-missing-dir", ["check", EX, "--output", "json=no-such-dir/../r.json"], "--output"),
+ ("check-output-twice", ["check", EX, "--output", "json=/tmp/llmops-iac-r.json", "--output", "sarif=/tmp/llmops-iac-r.json"], "--output"),
+ ("check-cache-under-a-file", ["check", EX, "--cache", "README.md/cache"], "--cache"),
+ ("check-cache-read-only", ["check", EX, "--cache", "/proc/llmops-iac-cache"], "--cache"),
  ("check-unknown-flag", ["check", "examples", "--fast"], "--fast"),
  ("check-stack-unknown", ["check", "examples", "--stack", "nope"], "nope"),
  ("plan-no-file", ["plan"], "FILE"),
@@ -373,10 +377,11 @@ CLI_CASES = [
  ("policy-test-unknown-flag", ["policy", "test", "--coverage"], "--coverage"),
  ("policy-docs-policy-dir-is-a-file", ["policy", "docs", "--policy-dir", "README.md"], "--policy-dir"),
  ("policy-bundle-output-is-a-directory", ["policy", "bundle", "--output", "examples"], "--output"),
+ ("policy-docs-output-under-a-file", ["policy", "docs", "--output", "README.md/rules.md"], "--output"),
  ("policy-bundle-unknown-flag", ["policy", "bundle", "--sign"], "--sign"),
 ]
 _HINT = re.compile(r"Try 'llmops-iac|Did you mean|did you mean|[;:] .*\b(use|write|create|choose|name|stacks in|profiles|fetch|"
-                   r"formats?|exclude|not a directory|is not one of|requires an argument|not a valid)\b|fix:", re.S)
+                   r"formats?|exclude|not a directory|is not one of|requires an argument|not a valid|given twice|writable)\b|fix:", re.S)
 
 
 @pytest.mark.parametrize("case", CLI_CASES, ids=[c[0] for c in CLI_CASES])

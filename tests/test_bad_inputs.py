@@ -38,7 +38,7 @@ CORPUS_CODES = sorted({
     # loader (llmops_iac/spec/load.py)
     "duplicate-key", "multiple-documents", "alias-bomb", "yaml-alias", "merge-key", "yaml-tag",
     "top-level-not-mapping", "empty-file", "yaml-syntax", "json-syntax", "bad-character", "yaml-version", "non-string-key", "yaml11-trap",
-    "yaml-anchor-key", "complex-key", "too-deep", "not-a-number", "binary-file", "not-utf8",
+    "yaml-anchor-key", "complex-key", "too-deep", "not-a-number", "binary-file", "not-utf8", "number-too-large",
     # schema (llmops_iac/spec/jsonschema_lite.py via validate.py)
     "unknown-key", "missing-key", "type", "enum", "const", "pattern", "bad-name", "minimum", "maximum",
     "exclusiveMinimum", "minProperties", "maxProperties", "minItems", "maxItems", "minLength", "maxLength",
@@ -46,6 +46,8 @@ CORPUS_CODES = sorted({
     # cross-references (llmops_iac/spec/references.py)
     "unknown-reference", "wrong-reference", "version-mismatch", "mismatch", "range", "duplicate-name",
     "unsupported", "region-mismatch", "file-not-found",
+    # compile (llmops_iac/compile/errors.py): two sections whose resources share one logical name
+    "name-collision",
 })
 
 _EOF_LINE = ("parse() in llmops_iac/spec/load.py locates a MarkedYAMLError at exc.problem_mark, which for an "

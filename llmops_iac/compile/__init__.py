@@ -42,6 +42,7 @@ def compile_spec(loaded: "LoadedSpec") -> Plan:
     observability.compile_alarms(ctx, errors)
     observability.compile_dashboard(ctx)
     bedrock.compile_invoke_role(ctx)
+    errors.add_collisions(plan.collisions)
     errors.raise_if_any()
     check_graph(plan)
     return plan

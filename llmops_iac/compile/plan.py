@@ -145,6 +145,9 @@ class Plan:
     tags: dict[str, str]
     resources: dict[str, Resource] = field(default_factory=dict)
     outputs: dict[str, Any] = field(default_factory=dict)
+    collisions: list[tuple[str, str, str]] = field(default_factory=list, repr=False, compare=False)
+    """(name, first source, second source) of each resource whose logical name was already taken: two spec
+    sections whose names combine into one (guardrail ``g-version`` and the version of guardrail ``g``)."""
     _tags_cache: tuple[dict[str, str], dict[str, str]] | None = field(default=None, init=False, repr=False, compare=False)
 
     def add(self, name: str, type: str, inputs: dict[str, Any], source: str, *, depends_on: list[str] | tuple[str, ...] = (),
@@ -152,8 +155,9 @@ class Plan:
         """Add a resource and return its logical name; tags are added for taggable types."""
         if not _LOGICAL.match(name):
             raise ValueError(f"logical name {name!r} is not lower-case kebab-case")
-        if name in self.resources:
-            raise ValueError(f"duplicate logical name {name!r}")
+        if name in self.resources:  # the spec's fault, reported by compile_spec at both sections' lines
+            self.collisions.append((name, self.resources[name].source, source))
+            return name
         inputs = {k: v for k, v in inputs.items() if v is not None}
         if type in TAGGABLE:
             own = inputs.get("tags")

@@ -319,3 +319,15 @@ def load_at_revision(rev: str, path: str, *, stack: str | None = None, environme
         plan = compile_spec(loaded)
         est = estimate(plan, loaded, **(estimate_kwargs or {}))
     return loaded, plan, est
+
+
+def strip_spec_hash(plan: Any) -> dict[str, Any]:
+    """The Plan's data without the specHash tag, which every edit of the spec changes on every resource."""
+    import copy
+
+    data = copy.deepcopy(plan.to_data() if hasattr(plan, "to_data") else plan)
+    for r in data.get("resources", []):
+        tags = (r.get("inputs") or {}).get("tags")
+        if isinstance(tags, dict):
+            tags.pop("specHash", None)
+    return data

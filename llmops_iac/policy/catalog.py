@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from llmops_iac.errors import InternalError
+from llmops_iac.file_kinds import skip_note, special_kind
 from llmops_iac.resources import data_path, safe_load_yaml
 
 SEVERITIES = ("error", "warning", "note")
@@ -89,6 +90,7 @@ class Catalogue:
     modules: dict[str, str] = field(default_factory=dict)  # module path → source
     tests: dict[str, str] = field(default_factory=dict)  # _test.rego files
     directories: tuple[str, ...] = ()
+    skipped: list[str] = field(default_factory=list)  # notes on FIFOs, sockets, devices found and never opened
 
     def by_rule(self) -> dict[tuple[str, str], Rule]:
         return {(r.package, r.name): r for r in self.rules.values()}
@@ -119,6 +121,10 @@ def load(directories: list[str] | None = None, *, check_builtin: bool = False) -
             problems.append(f"policy directory {root} does not exist")
             continue
         for path in sorted(root.rglob("*.rego")):
+            kind = special_kind(path)
+            if kind is not None:
+                cat.skipped.append(skip_note(path, kind))
+                continue
             rel = f"{root.name}/{path.relative_to(root)}"
             try:
                 text = path.read_text(encoding="utf-8")

@@ -20,6 +20,7 @@ from pathlib import Path
 import yaml
 
 from llmops_iac.errors import InternalError, UsageError
+from llmops_iac.file_kinds import skip_note, special_kind
 from llmops_iac.policy.catalog import RULE_ID, SEVERITIES, Catalogue, Rule, cerberus_errors
 from llmops_iac.resources import safe_load_yaml
 from llmops_iac.spec.tiers import STRICTEST, TIERS
@@ -73,6 +74,10 @@ def _read_all(catalogue: Catalogue) -> dict[str, Profile]:
     problems: list[str] = []
     for directory in catalogue.directories:
         for path in sorted(Path(directory, "profiles").glob("*.yaml")):
+            kind = special_kind(path)
+            if kind is not None:
+                catalogue.skipped.append(skip_note(path, kind))
+                continue
             try:
                 data = safe_load_yaml(path.read_text(encoding="utf-8"))
             except (OSError, yaml.YAMLError) as exc:

@@ -8,6 +8,7 @@ import tempfile
 from typing import Callable
 
 from llmops_iac.errors import InternalError, UsageError
+from llmops_iac.output_paths import WRITE_THROUGH
 from llmops_iac.pipeline import RunResult
 
 
@@ -33,16 +34,17 @@ def write_atomic(path: str, content: str | bytes) -> None:
     for a failing disk (exit 3); the partial temporary file is always removed.
     """
     data = content.encode("utf-8") if isinstance(content, str) else content
-    directory = os.path.dirname(os.path.abspath(path))
+    directory = os.path.dirname(path) or "."  # not normalised: "missing/../r.json" is not a path until missing/ is
     if os.path.isdir(path):
         raise UsageError(f"--output {path}: is a directory; name a file")
     if not os.path.isdir(directory):
         raise UsageError(f"--output {path}: directory {directory} does not exist; create it first")
-    if os.path.exists(path) and not os.path.isfile(path):
-        # A device or FIFO (--output /dev/stdout, /dev/null): write through it; replacing it would
-        # put a regular file where the device was.
+    if (os.path.exists(path) and not os.path.isfile(path)) or os.path.abspath(path).startswith(WRITE_THROUGH):
+        # A device or FIFO (/dev/null), or a process's own stream (/dev/stdout, /proc/self/fd/1, even when it is
+        # a regular file): write through it, appending like the stream does; replacing it would put a regular
+        # file where the device or link was.
         try:
-            with open(path, "wb") as fh:
+            with open(path, "ab") as fh:
                 fh.write(data)
         except OSError as exc:
             raise UsageError(f"--output {path}: cannot write there ({exc.strerror}); choose a writable location") from None

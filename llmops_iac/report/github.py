@@ -5,7 +5,8 @@
 findings are ``::notice`` annotations saying until when and by whom. Printed
 on standard output in a workflow step, they appear on the pull request's
 changed lines. Escaping follows the runner: in the message ``%``, ``\\r`` and
-``\\n``; in properties also ``:`` and ``,``. The last line is a plain summary.
+``\\n``; in properties also ``:`` and ``,``; any other control character is
+shown as its escape (``\\x1b``). The last line is a plain summary.
 
 GitHub shows at most 10 error and 10 warning annotations per step (50 per
 job); the SARIF upload carries every finding.
@@ -17,13 +18,15 @@ from typing import Any
 
 from llmops_iac.pipeline import RunResult
 from llmops_iac.report import findings as fx
+from llmops_iac.report.escape import controls
 
 COMMAND = {"error": "error", "warning": "warning", "note": "notice"}
 
 
 def escape_data(text: Any) -> str:
-    """Escape a workflow command's message (after ``::``)."""
-    return str(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """Escape a workflow command's message (after ``::``); other control characters (an ANSI ``\\x1b``) are
+    written as their escapes, so the runner's log shows them instead of obeying them."""
+    return controls(str(text), keep="\r\n").replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def escape_property(text: Any) -> str:

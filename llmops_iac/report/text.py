@@ -19,15 +19,16 @@ from __future__ import annotations
 from llmops_iac.errors import Diagnostic
 from llmops_iac.pipeline import FileResult, RunResult
 from llmops_iac.report import findings as fx
+from llmops_iac.report.escape import controls
 
 HEADERS = ("SEVERITY", "RULE", "LOCATION", "MESSAGE")
 
 
 def diagnostic_lines(d: Diagnostic) -> list[str]:
-    """Return the lines that show one diagnostic: the problem, then how to fix it."""
-    lines = [f"{d.location()}: {d.severity}[{d.code}]: {d.message}"]
+    """Return the lines that show one diagnostic: the problem, then how to fix it (control characters escaped)."""
+    lines = [controls(f"{d.location()}: {d.severity}[{d.code}]: {d.message}")]
     if d.hint:
-        lines.append(f"    fix: {d.hint}")
+        lines.append(controls(f"    fix: {d.hint}"))
     return lines
 
 
@@ -41,7 +42,7 @@ def findings_table(f: FileResult) -> list[str]:
     out = ["  ".join(h.ljust(w) for h, w in zip(HEADERS[:3], widths)) + "  " + HEADERS[3]]
     indent = " " * (widths[0] + 2)
     for sev, rid, where, x in rows:
-        message = x.message.splitlines() or [""]
+        message = [controls(x.message)]  # one line: a newline in an echoed value can't start a report line
         lead = "  ".join(v.ljust(w) for v, w in zip((sev, rid, where), widths)) + "  "
         out.append(lead + message[0])
         out.extend(" " * len(lead) + more for more in message[1:])
@@ -89,4 +90,4 @@ def render(result: RunResult) -> str:
         if counts.active_total:
             summary += f" ({fx.severity_phrase(counts.active)}; fail level {fail_at})"
     out.append(summary + f"  (stages: {', '.join(result.stages)})")
-    return "\n".join(out) + "\n"
+    return "\n".join(controls(line) for line in out) + "\n"  # file names, waiver reasons, rule text: values echoed

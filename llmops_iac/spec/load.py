@@ -12,101 +12,32 @@ from __future__ import annotations
 
 import hashlib
 import math
-import os
 import re
-import stat
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
 from llmops_iac.errors import Diagnostic, SpecError
+from llmops_iac.spec.file_text import MAX_BYTES, read_text  # noqa: F401 - MAX_BYTES, read_text: re-exported
 from llmops_iac.spec.jsonschema_lite import words
 from llmops_iac.spec.scalars import SPECIAL_START, resolve_plain, yaml11_meaning
+from llmops_iac.spec.source_map import OverlaySourceMap, SourceMap, Trap  # noqa: F401 - OverlaySourceMap: re-exported
 from llmops_iac.spec.tree import copy_tree
 
-MAX_BYTES = 1024 * 1024
-"""Largest spec file accepted (1 MiB): a spec is a few kilobytes."""
 MAX_DEPTH = 64
 """Deepest nesting of mappings and sequences accepted."""
 MAX_ALIAS_NODES = 10_000
 """Most values that alias expansion may add in one file (billion-laughs guard)."""
 MAX_NUMBER_CHARS = 40
 """Longest numeric scalar accepted (Python refuses to print integers over 4,300 digits)."""
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+"""Control characters no spec string may hold (C0 but tab and line feed, DEL, C1); raw ones libyaml refuses itself."""
 _NUMERIC = re.compile(r"^[-+]?(?:0x[0-9a-fA-F]+|0o[0-7]+|[0-9._]+(?:[eE][-+]?[0-9]+)?)$")
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 _STD = "tag:yaml.org,2002:"
-
-
-@dataclass(frozen=True)
-class Trap:
-    """A plain scalar whose meaning differs between YAML 1.1 and 1.2."""
-
-    text: str
-    yaml11: str  # what a YAML 1.1 reader makes of it, in words
-
-
-@dataclass
-class SourceMap:
-    """Where each value of a document came from.
-
-    ``values`` maps a JSON pointer to the (line, col) of its value, ``keys`` to
-    the (line, col) of the mapping key naming it; both 1-based.
-    """
-
-    file: str
-    values: dict[str, tuple[int, int]] = field(default_factory=dict)
-    keys: dict[str, tuple[int, int]] = field(default_factory=dict)
-    traps: dict[str, Trap] = field(default_factory=dict)
-    plain: set[str] = field(default_factory=set)
-
-    def locate(self, pointer: str, *, key: bool = False) -> tuple[str, int, int]:
-        """Return (file, line, col) of ``pointer``, or of its nearest located ancestor."""
-        p = pointer
-        while True:
-            if key and p in self.keys:
-                return (self.file, *self.keys[p])
-            if p in self.values:
-                return (self.file, *self.values[p])
-            if p in self.keys:
-                return (self.file, *self.keys[p])
-            if not p:
-                return (self.file, 1, 1)
-            p = p.rsplit("/", 1)[0]
-
-
-
-class OverlaySourceMap(SourceMap):
-    """A source map for merged data: pointers under ``into`` whose value came from
-    the override at ``origin`` are located there, the rest in ``base``."""
-
-    def __init__(self, base: SourceMap, origin: str, into: str, overridden: set[str]):
-        super().__init__(file=base.file, values=base.values, keys=base.keys)
-        self.base, self.origin, self.into, self.overridden = base, origin, into, overridden
-        for ptr, trap in base.traps.items():
-            self.traps.setdefault(ptr, trap)
-        for ptr in base.plain:
-            self.plain.add(ptr)
-        for ptr in overridden:
-            src = origin + ptr[len(into):]
-            self.traps.pop(ptr, None)
-            self.plain.discard(ptr)
-            if src in base.traps:
-                self.traps[ptr] = base.traps[src]
-            if src in base.plain:
-                self.plain.add(ptr)
-
-    def locate(self, pointer: str, *, key: bool = False) -> tuple[str, int, int]:
-        p = pointer
-        while p and p not in self.overridden:
-            if p in self.base.values or p in self.base.keys:
-                return self.base.locate(p, key=key and p == pointer)
-            p = p.rsplit("/", 1)[0]
-        if p:
-            return self.base.locate(self.origin + pointer[len(self.into):], key=key)
-        return self.base.locate(pointer, key=key)
 
 
 @dataclass
@@ -126,50 +57,6 @@ def escape(token: str) -> str:
 
 def _diag(file: str, line: int, col: int, code: str, message: str, hint: str, pointer: str = "") -> Diagnostic:
     return Diagnostic(file=file, line=line, col=col, code=code, message=message, hint=hint, pointer=pointer)
-
-
-def read_text(path: str, *, display: str | None = None, max_bytes: int = MAX_BYTES) -> tuple[str, bytes]:
-    """Return the UTF-8 text and raw bytes of ``path``, or raise SpecError saying why not."""
-    name = display or path
-    try:
-        st = os.stat(path)
-    except FileNotFoundError:
-        raise SpecError([_diag(name, 0, 0, "file-not-found", "file not found", "check the path; it is relative to the current directory")])
-    except OSError as exc:
-        raise SpecError([_diag(name, 0, 0, "file-unreadable", f"cannot read the file: {exc.strerror}", "check the path and its permissions")])
-    if stat.S_ISDIR(st.st_mode):
-        raise SpecError([_diag(name, 0, 0, "is-a-directory", "is a directory, not a spec file",
-                               "name a .yaml file, or use `llmops-iac check DIR` to check every spec in a directory")])
-    if not stat.S_ISREG(st.st_mode):
-        raise SpecError([_diag(name, 0, 0, "not-a-file", "is not a regular file", "name a .yaml or .json spec file")])
-    if st.st_size > max_bytes:
-        raise SpecError([_diag(name, 1, 1, "file-too-large", f"file is {st.st_size:,} bytes; the limit is {max_bytes:,}",
-                               "a spec is a few kilobytes: split prompts and datasets into their own files and reference them")])
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read(max_bytes + 1)
-    except OSError as exc:
-        raise SpecError([_diag(name, 0, 0, "file-unreadable", f"cannot read the file: {exc.strerror}", "check the file's permissions")])
-    if len(raw) > max_bytes:
-        raise SpecError([_diag(name, 1, 1, "file-too-large", f"file is over {max_bytes:,} bytes", "a spec is a few kilobytes")])
-    nul = raw.find(b"\x00")
-    if nul >= 0:
-        line = raw.count(b"\n", 0, nul) + 1
-        col = nul - (raw.rfind(b"\n", 0, nul) + 1) + 1
-        raise SpecError([_diag(name, line, col, "binary-file", "file contains a NUL byte: it is binary, not YAML",
-                               "name the YAML spec, not a binary file")])
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw_text = raw[3:]
-    else:
-        raw_text = raw
-    try:
-        text = raw_text.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw_text.count(b"\n", 0, exc.start) + 1
-        col = exc.start - (raw_text.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise SpecError([_diag(name, line, col, "not-utf8", f"byte 0x{raw_text[exc.start]:02x} is not valid UTF-8",
-                               "save the file as UTF-8")])
-    return text, raw
 
 
 def load(path: str, *, display: str | None = None) -> Document:
@@ -204,13 +91,17 @@ def parse(text: str, name: str) -> tuple[Any, SourceMap]:
     if name.endswith(".json"):
         import json
 
-        try:
-            json.loads(text)
+        try:  # a syntax check only: numbers stay text (no int() of 5,000 digits); the builder below reads the data
+            json.loads(text, parse_int=str, parse_float=str, parse_constant=str)
         except json.JSONDecodeError as exc:
             raise SpecError([_diag(name, exc.lineno, exc.colno, "json-syntax", f"invalid JSON: {exc.msg}",
                                    "fix the JSON syntax (no trailing commas, comments or single quotes)")]) from None
-    if "\\u" in text or "\\U" in text:
-        text = _join_surrogates(text)
+        except RecursionError:
+            pass  # nested thousands deep: the builder stops at MAX_DEPTH and says where
+    if "\\" in text:
+        builder.escapes = True  # only an escape in a double-quoted string can put a control character in a value
+        if "\\u" in text or "\\U" in text:
+            text = _join_surrogates(text)
     try:
         builder.run(_Loader(text))
     except yaml.MarkedYAMLError as exc:
@@ -325,6 +216,7 @@ class _Builder:
         self.result: Any = None
         self.anchors: dict[str, tuple[Any, int, str, int, int]] = {}  # name -> (value, size, pointer, log start, log end)
         self.alias_budget = MAX_ALIAS_NODES
+        self.escapes = False  # the text has a backslash: double-quoted strings may hold escaped control characters
         self.last_line = 1 << 30
         # The source-map entries written inside anchored values, in order, so an anchor's entries are a
         # slice of it; nothing else reads it, so entries outside every anchored value are not logged.
@@ -427,6 +319,8 @@ class _Builder:
                             value = self._plain(text, mark, pointer, anchored)
                     elif tag is None or tag == "!" or tag == _STR:
                         value = text
+                        if self.escapes and ev.style == '"':
+                            self._controls(text, mark, pointer)
                     else:
                         value = self._tagged(tag, text, mark, pointer)
                     values[pointer] = mark
@@ -481,6 +375,8 @@ class _Builder:
                        frame.pointer)
             frame.key = None
             return
+        if self.escapes and ev.style == '"':
+            self._controls(text, mark, frame.pointer)
         if ev.anchor is not None:
             self.error(mark, "yaml-anchor-key", "anchors on keys are not supported", "remove the & anchor from the key", frame.pointer)
         if tag is None and ev.implicit[0]:  # plain
@@ -542,6 +438,13 @@ class _Builder:
                        pointer)
             return 0
         return resolve_plain(text)
+
+    def _controls(self, text: str, mark: tuple[int, int], pointer: str) -> None:
+        """Refuse a control character that an escape (``\\0``, ``\\e``, ``\\u001b``…) put in a string."""
+        bad = _CONTROL.search(text)
+        if bad is not None:
+            self.error(mark, "bad-character", f"escaped control character U+{ord(bad.group()):04X} in a string",
+                       "remove it: spec strings hold no control characters (a tab or a line break is allowed)", pointer)
 
     def _finite(self, value: Any, text: str, mark: tuple[int, int], pointer: str) -> Any:
         if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):

@@ -83,10 +83,13 @@ def test_a_logical_name_must_be_kebab_case(name):
 
 
 def test_a_logical_name_is_used_once():
+    """A second resource of a taken name never replaces the first: it is recorded as a collision, which
+    compile_spec reports as an input error at the spec line (two sections' names combine into one)."""
     p = empty_plan()
-    p.add("key", T.KMS_KEY, {}, "/")
-    with pytest.raises(ValueError, match="duplicate logical name 'key'"):
-        p.add("key", T.SNS_TOPIC, {}, "/")
+    p.add("key", T.KMS_KEY, {}, "/spec/a")
+    assert p.add("key", T.SNS_TOPIC, {}, "/spec/b") == "key"
+    assert p.get("key").type == T.KMS_KEY and p.get("key").source == "/spec/a"
+    assert p.collisions == [("key", "/spec/a", "/spec/b")]
 
 
 def test_tags_are_sorted_merged_and_follow_changes_to_the_plan_tags():

@@ -172,11 +172,17 @@ def test_knowledge_base_and_s3_vectors_lines():
     assert est.to_dict()["oneOffUsd"] > 0
 
 
-def test_invocation_logs_scale_with_content_logging():
-    with_text = example("support-assistant").resource("invocation-logs")  # includeContent: true
-    metadata = example("document-intelligence").resource("invocation-logs")  # includeContent: false
-    per_request = lambda r, est: r.lines[0].quantity["expected"] / est.traffic["monthlyRequests"]["expected"]
-    assert per_request(with_text, example("support-assistant")) > 5 * per_request(metadata, example("document-intelligence"))
+def test_invocation_logs_scale_with_content_logging(tmp_path):
+    text = (EXAMPLES / "support-assistant.yaml").read_text(encoding="utf-8")
+    for sub in ("prompts", "evaluation"):
+        (tmp_path / sub).mkdir()
+        for f in (EXAMPLES / sub).iterdir():
+            (tmp_path / sub / f.name).write_bytes(f.read_bytes())
+    (tmp_path / "with-text.yaml").write_text(text.replace("includeContent: false", "includeContent: true"), encoding="utf-8")
+    with_text = estimate(*reversed(compiled(tmp_path / "with-text.yaml", None)))
+    metadata = example("support-assistant")  # includeContent: false
+    per_request = lambda est: est.resource("invocation-logs").lines[0].quantity["expected"] / est.traffic["monthlyRequests"]["expected"]
+    assert per_request(with_text) > 5 * per_request(metadata)
 
 
 def test_fixed_items_are_priced_every_month():
