@@ -84,8 +84,10 @@ def build_input(loaded: Any, plan: Any, *, stack: str | None, today: dt.date | N
     ``context.tier`` is the tier the environment is judged as (declared, else production) and
     ``context.tierDeclared`` whether the spec declared it; ``context.productionEnvironments`` names
     every environment judged as production; ``context.waiverHorizonDays`` is how far ahead the
-    profile lets a waiver expire; ``context.rules`` and ``context.unwaivableRules`` list the rule IDs
+    profile lets a waiver expire and ``context.waiverExpiresBy`` the latest date that allows; ``context.rules`` and ``context.unwaivableRules`` list the rule IDs
     of the catalogue, for the rules that judge waivers (LLM-GOV-007)."""
+    day = today or dt.date.today()
+    horizon = profile.waiver_horizon_days if profile is not None else profiles.DEFAULT_WAIVER_HORIZON_DAYS
     document = {
         "spec": loaded.data,
         "plan": plan.to_data(copy_values=False),
@@ -96,9 +98,9 @@ def build_input(loaded: Any, plan: Any, *, stack: str | None, today: dt.date | N
             "tierDeclared": loaded.tier is not None,
             "productionEnvironments": loaded.production_environments,
             "region": plan.region,
-            "today": (today or dt.date.today()).isoformat(),
-            "waiverHorizonDays": (profile.waiver_horizon_days if profile is not None
-                                  else profiles.DEFAULT_WAIVER_HORIZON_DAYS),
+            "today": day.isoformat(),
+            "waiverHorizonDays": horizon,
+            "waiverExpiresBy": (day + dt.timedelta(days=horizon)).isoformat(),
         },
     }
     if catalogue is not None:

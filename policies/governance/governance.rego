@@ -123,10 +123,11 @@ long_waiver contains lib.spec_result(pointer, msg) if {
 	)
 }
 
-_horizon_days := object.get(input.context, "waiverHorizonDays", 90)
+_horizon_days := object.get(input.context, "waiverHorizonDays", 0)
 
-# The latest expiry date the profile allows: today plus its horizon, as YYYY-MM-DD.
-_horizon := time.format([time.add_date(time.parse_ns("2006-01-02", input.context.today), 0, 0, _horizon_days), "UTC", "2006-01-02"])
+# The latest expiry date the profile allows (today plus its horizon, as YYYY-MM-DD, worked out by
+# llmops-iac); a context without it allows no future expiry at all.
+_horizon := object.get(input.context, "waiverExpiresBy", input.context.today)
 
 # METADATA
 # title: Waivers name a rule that exists and can be waived

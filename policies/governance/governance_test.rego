@@ -7,7 +7,7 @@ import data.llmops.governance
 _input(metadata, spec) := {
 	"spec": {"metadata": metadata, "spec": spec},
 	"plan": {"resources": []},
-	"context": {"environment": "prod", "today": "2026-06-01"},
+	"context": {"environment": "prod", "today": "2026-06-01", "waiverHorizonDays": 90, "waiverExpiresBy": "2026-08-30"},
 }
 
 _owned := {"name": "app", "owner": "team@example.com", "costCenter": "CC-1", "description": "Answers questions."}
@@ -105,15 +105,20 @@ test_fail_eternal_waiver if {
 }
 
 test_horizon_comes_from_the_profile if {
-	inp := _with_context(_input(_owned, {"waivers": [_waiver("2027-05-31", "team@example.com")]}), {"waiverHorizonDays": 365})
+	year := {"waiverHorizonDays": 365, "waiverExpiresBy": "2027-06-01"}
+	inp := _with_context(_input(_owned, {"waivers": [_waiver("2027-06-01", "team@example.com")]}), year)
 	governance.long_waiver == set() with input as inp
-	later := _with_context(_input(_owned, {"waivers": [_waiver("2027-06-02", "team@example.com")]}), {"waiverHorizonDays": 365})
+	later := _with_context(_input(_owned, {"waivers": [_waiver("2027-06-02", "team@example.com")]}), year)
 	count(governance.long_waiver) == 1 with input as later
 }
 
-# A context without a horizon gets the production default (90 days), never an unlimited one.
-test_missing_horizon_is_ninety_days if {
-	count(governance.long_waiver) == 1 with input as _input(_owned, {"waivers": [_waiver("2026-09-01", "team@example.com")]})
+# A context without a horizon allows no future expiry at all, never an unlimited one.
+test_missing_horizon_allows_nothing_ahead if {
+	bare := {"environment": "prod", "today": "2026-06-01"}
+	ahead := {"spec": {"metadata": _owned, "spec": {"waivers": [_waiver("2026-06-02", "team@example.com")]}}, "context": bare}
+	count(governance.long_waiver) == 1 with input as ahead
+	today := {"spec": {"metadata": _owned, "spec": {"waivers": [_waiver("2026-06-01", "team@example.com")]}}, "context": bare}
+	governance.long_waiver == set() with input as today
 }
 
 # -- LLM-GOV-007 --------------------------------------------------------------------------------
