@@ -10,7 +10,10 @@ An entry is keyed by the sha256 of everything that can change a file's result:
 - the selected stack file, when ``--stack`` is given.
 
 The files a spec references (prompts, datasets) are known only after loading it, so the
-entry records each one's sha256 and a hit requires every one of them to be unchanged.
+entry records each one's sha256 and a hit requires every one of them to be unchanged, read
+again through the spec's file resolver (llmops_iac/spec/files.py): a reference that has become
+a link outside the repository, a FIFO or a device is a miss, never opened, and the stages
+report it.
 Entries are pickled FileResults written atomically; an unreadable or stale entry is a
 miss, never an error. Only results without errors are stored (bad specs are rechecked).
 """
@@ -23,12 +26,11 @@ import hashlib
 import os
 import pickle
 import tempfile
-from pathlib import Path
 from typing import Any
 
 from llmops_iac import __version__
 
-_FORMAT = 1
+_FORMAT = 2
 
 
 def _file_hash(path: str) -> str | None:
@@ -37,6 +39,17 @@ def _file_hash(path: str) -> str | None:
             return hashlib.sha256(fh.read()).hexdigest()
     except OSError:
         return None
+
+
+def _reference_hash(spec_path: str, what: str, ref: str) -> str | None:
+    """The sha256 of a file the spec names, read as the stages read it; None when it may not be read."""
+    from llmops_iac.spec.files import MAX_DATASET_BYTES, MAX_PROMPT_BYTES, FileRefError, SpecFiles
+
+    try:
+        raw = SpecFiles(spec_path).read(ref, what, MAX_PROMPT_BYTES if what == "prompt" else MAX_DATASET_BYTES)
+    except FileRefError:
+        return None
+    return hashlib.sha256(raw).hexdigest()
 
 
 class Cache:
@@ -99,7 +112,7 @@ class Cache:
         except Exception:  # noqa: BLE001 - a missing, partial or stale entry is a miss
             self.misses += 1
             return None
-        if any(_file_hash(dep) != digest for dep, digest in deps):
+        if any(_reference_hash(path, what, ref) != digest for what, ref, digest in deps):
             self.misses += 1
             return None
         self.hits += 1
@@ -113,11 +126,12 @@ class Cache:
         key = self._key(path)
         if key is None:
             return
-        base = Path(loaded.source_path).resolve().parent
         spec = loaded.data.get("spec") or {}
-        refs = [p.get("file") for p in (spec.get("prompts") or {}).values()]
-        refs += [d.get("file") for d in ((spec.get("evaluation") or {}).get("datasets") or {}).values()]
-        deps = [(str(base / ref), _file_hash(str(base / ref))) for ref in refs if ref]
+        refs = [("prompt", p.get("file")) for p in (spec.get("prompts") or {}).values()]
+        refs += [("dataset", d.get("file")) for d in ((spec.get("evaluation") or {}).get("datasets") or {}).values()]
+        deps = [(what, ref, _reference_hash(path, what, ref)) for what, ref in refs if ref]
+        if any(digest is None for _, _, digest in deps):
+            return  # a file that cannot be read now is the stages' to report next time
         if result.loaded is not None:
             result.loaded.__dict__.pop("spec", None)  # cached view of ``data``; rebuilt on demand
         entry = self._entry(key)

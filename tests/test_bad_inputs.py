@@ -46,6 +46,8 @@ CORPUS_CODES = sorted({
     # cross-references (llmops_iac/spec/references.py)
     "unknown-reference", "wrong-reference", "version-mismatch", "mismatch", "range", "duplicate-name",
     "unsupported", "region-mismatch", "file-not-found",
+    # files a spec names (llmops_iac/spec/files.py; links, FIFOs and devices: tests/test_file_references.py)
+    "not-a-file", "file-in-git-directory",
 })
 
 _EOF_LINE = ("parse() in llmops_iac/spec/load.py locates a MarkedYAMLError at exc.problem_mark, which for an "

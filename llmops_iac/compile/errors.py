@@ -15,9 +15,9 @@ class CompileErrors:
     source: SourceMap
     items: list[Diagnostic] = field(default_factory=list)
 
-    def add(self, pointer: str, message: str, hint: str) -> None:
+    def add(self, pointer: str, message: str, hint: str, code: str = "unsupported") -> None:
         file, line, col = self.source.locate(pointer)
-        self.items.append(Diagnostic(file=file, line=line, col=col, code="unsupported", message=message, hint=hint, pointer=pointer))
+        self.items.append(Diagnostic(file=file, line=line, col=col, code=code, message=message, hint=hint, pointer=pointer))
 
     def raise_if_any(self) -> None:
         if self.items:

@@ -16,31 +16,19 @@ import yaml
 
 from llmops_iac.maturity import codeowners as co
 from llmops_iac.resources import safe_load_yaml
+from llmops_iac.spec.files import find_root
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 """Larger repository files (and evaluation datasets) are noted, not read."""
 
 
 def repo_root(spec_path: str) -> str | None:
-    """Return the nearest directory at or above the spec that holds ``.git``, or None."""
-    start = resolve(Path(spec_path)).parent
-    if _memo is not None:
-        return _root_at(str(start))
-    for d in [start, *start.parents]:
-        if (d / ".git").exists():
-            return str(d)
-    return None
+    """Return the nearest directory at or above the spec that holds ``.git``, or None.
 
-
-def _root_at(directory: str) -> str | None:
-    # repo_root inside a snapshot: each directory is looked at once, however many specs are below it
-    assert _memo is not None
-    key = ("root", directory)
-    if key not in _memo:
-        parent = os.path.dirname(directory)
-        _memo[key] = (directory if Path(directory, ".git").exists()
-                      else None if parent == directory else _root_at(parent))
-    return _memo[key]
+    The same root confines the files a spec names (llmops_iac/spec/files.py, which finds it);
+    inside a snapshot each directory is looked at once, however many specs are below it.
+    """
+    return find_root(str(resolve(Path(spec_path)).parent), _memo)
 
 
 def resolve(path: Path) -> Path:

@@ -12,13 +12,13 @@ import functools
 import os
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from llmops_iac.errors import Diagnostic, SpecError
 from llmops_iac.resources import load_json
 from llmops_iac.spec import references
 from llmops_iac.spec.defaults import apply_defaults
+from llmops_iac.spec.files import SpecFiles
 from llmops_iac.spec.jsonschema_lite import SchemaError, Validator, ValidityMemo, did_you_mean, dotted
 from llmops_iac.spec.load import Document, OverlaySourceMap, SourceMap, escape, load
 from llmops_iac.spec.scalars import resolve_plain
@@ -66,6 +66,12 @@ class LoadedSpec:
     region: str | None = None
     """The region override this spec was resolved with (a stack's aws:region), applied to every view."""
     _views: dict[str, "LoadedSpec"] = dataclasses.field(default_factory=dict, repr=False, compare=False)
+    files: SpecFiles | None = dataclasses.field(default=None, repr=False, compare=False)
+    """The files the spec may name (llmops_iac/spec/files.py): every stage that reads a prompt or dataset goes through it."""
+
+    def spec_files(self) -> SpecFiles:
+        """``files``, or a new SpecFiles for the spec when this LoadedSpec was built without one."""
+        return self.files if self.files is not None else SpecFiles(self.source_path)
 
     @property
     def declared_environments(self) -> dict[str, Any]:
@@ -84,8 +90,7 @@ class LoadedSpec:
         if environment == self.environment:
             return self
         if environment not in self._views:
-            base_dir = Path(self.source_path).resolve().parent
-            view, problems = _resolve(self.document, environment, self.region, None, base_dir)
+            view, problems = _resolve(self.document, environment, self.region, None, self.spec_files())
             if problems:
                 raise SpecError(_sorted(problems))
             self._views[environment] = view
@@ -210,15 +215,14 @@ def load_spec(path: str, *, stack: str | None = None, stacks_directory: str | No
     memo.recording = False
     stack_obj = load_stack(stack, stacks_dir(path, stacks_directory)) if stack else None
     env = stack_obj.environment if stack_obj else environment
-    base_dir = Path(path).resolve().parent
+    files = SpecFiles(path)  # the files the spec names, each checked once for every environment
     region = stack_obj.region if stack_obj and stack_obj.region else region
-    found: dict[str, bool] = {}  # repository files checked, for every environment's check
-    loaded, problems = _resolve(doc, env, region, stack_obj, base_dir, memo, found)
+    loaded, problems = _resolve(doc, env, region, stack_obj, files, memo)
     if env is None:
         declared = (doc.data.get("spec") or {}).get("environments") or {}
         seen = {(d.file, d.line, d.col, d.code, d.message) for d in problems}
         for name in declared:
-            view, env_problems = _resolve(doc, name, region, None, base_dir, memo, found)
+            view, env_problems = _resolve(doc, name, region, None, files, memo)
             if loaded is not None and view is not None:
                 loaded._views[name] = view  # later stages (maturity's production view) reuse it
             for d in env_problems:
@@ -233,8 +237,7 @@ def load_spec(path: str, *, stack: str | None = None, stacks_directory: str | No
 
 
 def _resolve(doc: Document, env: str | None, region: str | None, stack_obj: Stack | None,
-             base_dir: Path, memo: ValidityMemo | None = None,
-             found: dict[str, bool] | None = None) -> tuple[LoadedSpec | None, list[Diagnostic]]:
+             files: SpecFiles, memo: ValidityMemo | None = None) -> tuple[LoadedSpec | None, list[Diagnostic]]:
     data, source, warnings = _select_environment(doc, env)
     if region:
         data["spec"]["region"] = region
@@ -244,11 +247,11 @@ def _resolve(doc: Document, env: str | None, region: str | None, stack_obj: Stac
             return None, errors
     data = apply_defaults(validator(), data)
     data["spec"].pop("environments", None)  # resolved above; the later stages see one environment
-    problems = references.check(data, source, base_dir, found)
+    problems = references.check(data, source, files)
     if problems:
         return None, problems
     return LoadedSpec(path=doc.source.file, data=data, source=source, sha256=doc.sha256, source_path=doc.path,
-                      environment=env, stack=stack_obj, warnings=tuple(warnings), document=doc, region=region), []
+                      environment=env, stack=stack_obj, warnings=tuple(warnings), document=doc, region=region, files=files), []
 
 
 def _sorted(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
