@@ -15,7 +15,8 @@ code, before anything is opened:
   the system cannot take), ``file-too-large`` (over the caller's cap).
 
 Reading re-checks what it opens: the file is opened one path component at a time below the
-root with ``O_NOFOLLOW`` (a component turned into a link since the check fails), non-blocking
+spec's directory (or the root, for a file elsewhere in the repository) with ``O_NOFOLLOW`` (a
+component turned into a link since the check fails), non-blocking
 (a FIFO swapped in cannot hang the run), and must be the very inode that was checked
 (``file-changed`` otherwise); reads stop at the cap. A hard link to a file outside the
 repository cannot be told from a path and is not detected here.
@@ -135,7 +136,7 @@ class SpecFiles:
                                "use a shorter path (at most 255 bytes per name)")
         joined = os.path.join(self.base_dir, ref)
         written = os.path.normpath(joined)
-        real = os.path.realpath(joined)
+        real, st = self._real(ref, joined)
         linked = real != written
         root = self.root
         shown = f"{what} file {ref!r}"
@@ -156,7 +157,7 @@ class SpecFiles:
                                "(its config may hold the CI token) are never read",
                                f"name a {what} file in the working tree, outside .git")
         try:
-            st = os.stat(real)
+            st = st or os.stat(real)
         except OSError as exc:
             raise _os_error(exc, shown, via if linked else f"looked in {self.looked_in(ref)}") from None
         if not stat.S_ISREG(st.st_mode):
@@ -168,6 +169,28 @@ class SpecFiles:
                                f"shorten the {what}")
         return Resolved(ref=ref, path=real, parts=parts, stat=st)
 
+    def _real(self, ref: str, joined: str) -> tuple[str, os.stat_result | None]:
+        """``realpath(joined)``, and the stat of the file when no link was on the way (then it is the lstat).
+
+        ``base_dir`` is a real path, so only the reference's own components can be links: each is
+        looked at once, and os.path.realpath takes over at the first link, `..` or missing part.
+        """
+        parts = ref.split("/")
+        if ref.startswith("/") or ".." in parts:
+            return os.path.realpath(joined), None
+        path, st = self.base_dir, None
+        for part in parts:
+            if part in ("", "."):
+                continue
+            path = os.path.join(path, part)
+            try:
+                st = os.lstat(path)
+            except OSError:
+                return os.path.realpath(joined), None
+            if stat.S_ISLNK(st.st_mode):
+                return os.path.realpath(joined), None
+        return path, st
+
     def check(self, ref: str, what: str, max_bytes: int | None = None) -> FileRefError | None:
         """What is wrong with ``ref`` (including that it cannot be read), or None; remembered per reference.
 
@@ -176,8 +199,7 @@ class SpecFiles:
         key = (ref, what, max_bytes)
         if key not in self._checked:
             try:
-                fh, _ = self.open(ref, what, max_bytes)  # opened as every reader opens it, so they agree
-                fh.close()
+                os.close(self._open_fd(ref, what, max_bytes)[0])  # opened as every reader opens it, so they agree
                 problem = None
             except FileRefError as exc:
                 problem = exc
@@ -186,12 +208,11 @@ class SpecFiles:
 
     # -- reading -------------------------------------------------------------------------------------------
 
-    def open(self, ref: str, what: str, max_bytes: int | None = None) -> tuple[BinaryIO, Resolved]:
-        """Check ``ref`` and open it for reading (binary); raise FileRefError. The caller closes it."""
+    def _open_fd(self, ref: str, what: str, max_bytes: int | None) -> tuple[int, Resolved]:
         found = self.resolve(ref, what, max_bytes)
         shown = f"{what} file {ref!r}"
         try:
-            fd = _open_below(self.root, found)
+            fd = _open_below(self.root, self.base_dir, found)
         except OSError as exc:
             if exc.errno in (errno.ELOOP, errno.ENOTDIR, errno.EMLINK):
                 raise FileRefError("file-changed", f"{shown} changed while it was being read: a part of its path "
@@ -206,16 +227,29 @@ class SpecFiles:
             os.close(fd)
             raise FileRefError("file-changed", f"{shown} changed while it was being read (it is no longer the file checked)",
                                "run again on a tree nobody is changing")
+        return fd, found
+
+    def open(self, ref: str, what: str, max_bytes: int | None = None) -> tuple[BinaryIO, Resolved]:
+        """Check ``ref`` and open it for reading (binary); raise FileRefError. The caller closes it."""
+        fd, found = self._open_fd(ref, what, max_bytes)
         return os.fdopen(fd, "rb"), found
 
     def read(self, ref: str, what: str, max_bytes: int) -> bytes:
         """The bytes of ``ref``, at most ``max_bytes`` of them; raise FileRefError (too large included)."""
-        fh, _ = self.open(ref, what, max_bytes)
-        with fh:
-            try:
-                raw = fh.read(max_bytes + 1)
-            except OSError as exc:
-                raise _os_error(exc, f"{what} file {ref!r}", "") from None
+        fd, found = self._open_fd(ref, what, max_bytes)
+        chunks, left = [], max_bytes + 1
+        try:
+            while left > 0:
+                chunk = os.read(fd, min(left, max(found.stat.st_size + 1, 65536)))
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                left -= len(chunk)
+        except OSError as exc:
+            raise _os_error(exc, f"{what} file {ref!r}", "") from None
+        finally:
+            os.close(fd)
+        raw = b"".join(chunks)
         if len(raw) > max_bytes:
             raise FileRefError("file-too-large", f"{what} file {ref!r} is over {max_bytes:,} bytes", f"shorten the {what}")
         return raw
@@ -258,16 +292,23 @@ _FILE_FLAGS = os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0) | getattr(o
 _DIR_FLAGS = os.O_RDONLY | _NOFOLLOW | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
-def _open_below(root: str, found: Resolved) -> int:
-    """Open ``found`` walking down from ``root`` one component at a time, following no symbolic link."""
+def _open_below(root: str, base_dir: str, found: Resolved) -> int:
+    """Open ``found`` walking down one component at a time, following no symbolic link.
+
+    The walk starts at the spec's directory when the file is below it (the spec's own location
+    is the user's choice; what the reference adds is walked), else at the repository root.
+    """
     if not (found.parts and _NOFOLLOW and getattr(os, "O_DIRECTORY", 0) and os.open in os.supports_dir_fd):
         return os.open(found.path, _FILE_FLAGS)
-    fd = os.open(root, _DIR_FLAGS & ~_NOFOLLOW)  # the root is a real path: it was resolved
+    start, parts = root, found.parts
+    if found.path.startswith(base_dir.rstrip("/") + "/"):
+        start, parts = base_dir, tuple(p for p in found.path[len(base_dir):].split("/") if p)
+    fd = os.open(start, _DIR_FLAGS & ~_NOFOLLOW)  # a real path: it was resolved
     try:
-        for part in found.parts[:-1]:
+        for part in parts[:-1]:
             inner = os.open(part, _DIR_FLAGS, dir_fd=fd)
             os.close(fd)
             fd = inner
-        return os.open(found.parts[-1], _FILE_FLAGS, dir_fd=fd)
+        return os.open(parts[-1], _FILE_FLAGS, dir_fd=fd)
     finally:
         os.close(fd)

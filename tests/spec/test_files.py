@@ -201,7 +201,7 @@ def test_a_parent_directory_turned_into_a_link_after_the_check_is_not_followed(r
     (repo / "app" / "sub").rmdir()
     (repo / "app" / "sub").symlink_to(tmp_path / "evil", target_is_directory=True)
     with pytest.raises(OSError):
-        files._open_below(f.root, checked)
+        files._open_below(f.root, f.base_dir, checked)
 
 
 def test_a_file_swapped_after_the_check_is_refused_and_a_fifo_does_not_hang(repo, monkeypatch):
