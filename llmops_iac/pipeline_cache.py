@@ -25,6 +25,7 @@ import glob
 import hashlib
 import os
 import pickle
+import stat
 import tempfile
 from typing import Any
 
@@ -33,12 +34,32 @@ from llmops_iac import __version__
 _FORMAT = 2
 
 
+_HASH_LIMIT = 64 * 1024 * 1024
+"""Largest file hashed (the maturity stage reads no larger repository file); a larger one hashes as None."""
+
+
 def _file_hash(path: str) -> str | None:
+    """sha256 of a regular file, or None: a FIFO, device or socket is never read (opened non-blocking, then checked)."""
     try:
-        with open(path, "rb") as fh:
-            return hashlib.sha256(fh.read()).hexdigest()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0))
     except OSError:
         return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > _HASH_LIMIT:
+            return None
+        digest, left = hashlib.sha256(), _HASH_LIMIT + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            digest.update(chunk)
+            left -= len(chunk)
+        return digest.hexdigest() if left > 0 else None
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def _reference_hash(spec_path: str, what: str, ref: str) -> str | None:

@@ -421,3 +421,46 @@ def test_a_prompt_exactly_at_the_cap_is_accepted(tmp_path):
     assert _run("validate", spec.name, cwd=repo).returncode == 0
     proc = _run("plan", spec.name, "--format", "json", "--out", "-", cwd=repo)
     assert proc.returncode == 0 and "x" * 100_000 in proc.stdout
+
+
+# --- the repository's own files the maturity stage and the cache read ----------------------------------------------------
+
+def _ci_repo(tmp_path: Path) -> tuple[Path, Path]:
+    repo = _repo(tmp_path)
+    (repo / ".github" / "workflows").mkdir(parents=True)
+    spec = _spec(repo, "prompts/real.txt")
+    return repo, spec
+
+
+def test_a_workflow_linked_to_proc_self_environ_is_noted_and_its_contents_never_reported(tmp_path):
+    # the environment is one "line" (NUL-separated); a value that looks like a check run made it evidence, verbatim
+    repo, spec = _ci_repo(tmp_path)
+    (repo / ".github" / "workflows" / "ci.yml").symlink_to("/proc/self/environ")
+    env = {"CI_SECRET": ENV_SECRET, "STEP": "llmops-iac check ."}
+    for fmt in ("json", "text", "markdown"):
+        proc = _run("maturity", spec.name, "--format", fmt, cwd=repo, env=env)
+        assert ENV_SECRET not in proc.stdout + proc.stderr, fmt
+        assert proc.returncode in (0, 1), proc.stderr
+    assert "llmops-iac check ." not in proc.stdout, "the link is no evidence of a check run"
+
+
+def test_codeowners_linked_to_git_config_is_a_problem_not_rules(tmp_path):
+    repo, spec = _ci_repo(tmp_path)
+    (repo / "CODEOWNERS").symlink_to(".git/config")
+    proc = _run("maturity", spec.name, "--format", "json", cwd=repo)
+    assert TOKEN not in proc.stdout + proc.stderr
+    assert "CODEOWNERS cannot be read" in proc.stdout
+
+
+def test_the_cache_fingerprint_never_opens_a_fifo_in_the_repository(tmp_path):
+    repo, spec = _ci_repo(tmp_path)
+    os.mkfifo(repo / ".github" / "workflows" / "pipe.yml")
+    proc = _run("check", spec.name, "--format", "json", "--cache", str(tmp_path / "cache"), cwd=repo, timeout=30)
+    assert proc.returncode in (0, 1), proc.stdout + proc.stderr
+
+
+def test_a_spec_that_is_a_fifo_is_refused_with_the_cache_on(tmp_path):
+    repo = _repo(tmp_path)
+    os.mkfifo(repo / "app.yaml")
+    proc = _run("check", "app.yaml", "--format", "json", "--cache", str(tmp_path / "cache"), cwd=repo, timeout=30)
+    assert proc.returncode == 2, proc.stdout + proc.stderr

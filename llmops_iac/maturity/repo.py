@@ -16,7 +16,7 @@ import yaml
 
 from llmops_iac.maturity import codeowners as co
 from llmops_iac.resources import safe_load_yaml
-from llmops_iac.spec.files import find_root
+from llmops_iac.spec.files import FileRefError, SpecFiles, find_root
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 """Larger repository files (and evaluation datasets) are noted, not read."""
@@ -153,11 +153,12 @@ def scan(resolved: Path) -> tuple[tuple[CiFile, ...], Any, tuple[str, ...]]:
 def _read(resolved: Path) -> tuple[tuple[CiFile, ...], Any, tuple[str, ...]]:
     ci = []
     seen: set[Path] = set()
+    files = SpecFiles.of_repository(str(resolved))  # read as a spec's files are: a link out, a FIFO, a device is noted
     for pattern, system in CI_FILES:
         for path in sorted(resolved.glob(pattern)):
             if path.is_file() and path not in seen:
                 seen.add(path)
-                ci.append(_scan_ci(path, path.relative_to(resolved).as_posix(), system))
+                ci.append(_scan_ci(files, path.relative_to(resolved).as_posix(), system))
     stacks = sorted({p.relative_to(resolved).as_posix() for pattern in STACK_FILES for p in resolved.glob(pattern) if p.is_file()})
     return tuple(ci), co.load(resolved), tuple(stacks)
 
@@ -169,14 +170,13 @@ def _lines(text: str, comment: str) -> Iterable[tuple[int, str]]:
         yield number, line
 
 
-def _scan_ci(path: Path, rel: str, system: str) -> CiFile:
+def _scan_ci(files: SpecFiles, rel: str, system: str) -> CiFile:
     try:
-        raw = path.read_bytes()
-        if len(raw) > MAX_FILE_BYTES:
-            return CiFile(rel, system, notes=("too large to read",))
-        text = raw.decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return CiFile(rel, system, notes=(f"cannot be read: {getattr(exc, 'strerror', None) or exc}",))
+        text = files.read(rel, "CI", MAX_FILE_BYTES).decode("utf-8")
+    except FileRefError as exc:
+        return CiFile(rel, system, notes=("too large to read" if exc.code == "file-too-large" else f"cannot be read: {exc.message}",))
+    except UnicodeDecodeError as exc:
+        return CiFile(rel, system, notes=(f"cannot be read: {exc}",))
     comment = "//" if system == "jenkins" else "#"
     lines = list(_lines(text, comment))
     check = tuple(Hit(n, line.strip()) for n, line in lines

@@ -103,6 +103,13 @@ class SpecFiles:
         self.derived: dict[tuple[str, str], Any] = {}
         """What callers derive from a file's content, kept for the next environment's check (prompt variables)."""
 
+    @classmethod
+    def of_repository(cls, root: str) -> "SpecFiles":
+        """The repository's own files (CI definitions, CODEOWNERS): paths relative to ``root``, confined to it."""
+        files = cls(root, root=root)
+        files.spec_path, files.base_dir = "", files.root  # relative to the (real) root itself
+        return files
+
     def __repr__(self) -> str:
         return f"SpecFiles({self.spec_path!r}, root={self._root!r})"
 
