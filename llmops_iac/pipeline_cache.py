@@ -10,7 +10,10 @@ An entry is keyed by the sha256 of everything that can change a file's result:
 - the selected stack file, when ``--stack`` is given.
 
 The files a spec references (prompts, datasets) are known only after loading it, so the
-entry records each one's sha256 and a hit requires every one of them to be unchanged.
+entry records each one's sha256 (in every environment judged) and a hit requires every one of
+them to be unchanged, read again through the spec's file resolver (llmops_iac/spec/files.py): a
+reference that has become a link outside the repository, a FIFO or a device is a miss, never
+opened, and the stages report it.
 Entries are pickled lists of FileResults (one per environment judged) written atomically; an
 unreadable or stale entry is a miss, never an error. Only results without errors are stored
 (bad specs are rechecked). The stack files in the spec's stacks directory are part of the key:
@@ -26,23 +29,50 @@ import os
 import pickle
 import stat
 import tempfile
-from pathlib import Path
 from typing import Any
 
 from llmops_iac import __version__
 
-_FORMAT = 2
+_FORMAT = 3
+
+
+_HASH_LIMIT = 64 * 1024 * 1024
+"""Largest file hashed (the maturity stage reads no larger repository file); a larger one hashes as None."""
 
 
 def _file_hash(path: str) -> str | None:
-    """The sha256 of a regular file's bytes; None for anything else (a FIFO in .github/workflows is never waited on)."""
+    """sha256 of a regular file, or None: a FIFO, device or socket is never read (opened non-blocking, then checked)."""
     try:
-        with open(os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0)), "rb") as fh:
-            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
-                return None
-            return hashlib.sha256(fh.read()).hexdigest()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0))
     except OSError:
         return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > _HASH_LIMIT:
+            return None
+        digest, left = hashlib.sha256(), _HASH_LIMIT + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            digest.update(chunk)
+            left -= len(chunk)
+        return digest.hexdigest() if left > 0 else None
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def _reference_hash(spec_path: str, what: str, ref: str) -> str | None:
+    """The sha256 of a file the spec names, read as the stages read it; None when it may not be read."""
+    from llmops_iac.spec.files import MAX_DATASET_BYTES, MAX_PROMPT_BYTES, FileRefError, SpecFiles
+
+    try:
+        raw = SpecFiles(spec_path).read(ref, what, MAX_PROMPT_BYTES if what == "prompt" else MAX_DATASET_BYTES)
+    except FileRefError:
+        return None
+    return hashlib.sha256(raw).hexdigest()
 
 
 class Cache:
@@ -119,7 +149,7 @@ class Cache:
         except Exception:  # noqa: BLE001 - a missing, partial or stale entry is a miss
             self.misses += 1
             return None
-        if any(_file_hash(dep) != digest for dep, digest in deps):
+        if any(_reference_hash(path, what, ref) != digest for what, ref, digest in deps):
             self.misses += 1
             return None
         self.hits += 1
@@ -134,11 +164,14 @@ class Cache:
         key = self._key(path)
         if key is None:
             return
-        base = Path(loaded.source_path).resolve().parent
-        spec = loaded.data.get("spec") or {}
-        refs = [p.get("file") for p in (spec.get("prompts") or {}).values()]
-        refs += [d.get("file") for d in ((spec.get("evaluation") or {}).get("datasets") or {}).values()]
-        deps = [(str(base / ref), _file_hash(str(base / ref))) for ref in refs if ref]
+        refs: list[tuple[str, str]] = []
+        for view in [loaded, *loaded._views.values()]:  # every environment judged may name other files
+            spec = view.data.get("spec") or {}
+            refs += [("prompt", p.get("file")) for p in (spec.get("prompts") or {}).values()]
+            refs += [("dataset", d.get("file")) for d in ((spec.get("evaluation") or {}).get("datasets") or {}).values()]
+        deps = [(what, ref, _reference_hash(path, what, ref)) for what, ref in sorted(set(refs)) if ref]
+        if any(digest is None for _, _, digest in deps):
+            return  # a file that cannot be read now is the stages' to report next time
         for r in result:
             if r.loaded is not None:
                 r.loaded.__dict__.pop("spec", None)  # cached view of ``data``; rebuilt on demand

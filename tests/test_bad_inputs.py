@@ -48,6 +48,8 @@ CORPUS_CODES = sorted({
     "unsupported", "region-mismatch", "file-not-found",
     # compile (llmops_iac/compile/errors.py): two sections whose resources share one logical name
     "name-collision",
+    # files a spec names (llmops_iac/spec/files.py; links, FIFOs and devices: tests/test_file_references.py)
+    "not-a-file", "file-in-git-directory",
 })
 
 _EOF_LINE = ("parse() in llmops_iac/spec/load.py locates a MarkedYAMLError at exc.problem_mark, which for an "

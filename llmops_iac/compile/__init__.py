@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections import deque
 from typing import TYPE_CHECKING
 
@@ -25,7 +24,7 @@ def compile_spec(loaded: "LoadedSpec") -> Plan:
     meta = app.metadata
     tags = standard_tags(meta.name, meta.owner, meta.cost_center, env, app.spec.maturity.target, digest, dict(meta.tags or {}))
     plan = Plan(app=meta.name, environment=env, region=app.spec.region, spec_file=loaded.path, spec_hash=digest, tags=tags)
-    ctx = Ctx(app=app, data=loaded.data, plan=plan, environment=env, base_dir=os.path.dirname(os.path.abspath(loaded.source_path)))
+    ctx = Ctx(app=app, data=loaded.data, plan=plan, environment=env, files=loaded.spec_files())
     errors = CompileErrors(loaded.source)
     ctx.kb_roles = {kb: knowledge.role_name(kb) for kb in app.spec.knowledge_bases}
 

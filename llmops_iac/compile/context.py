@@ -9,6 +9,7 @@ from typing import Any
 
 from llmops_iac.compile import naming
 from llmops_iac.compile.plan import Plan, context, join, ref
+from llmops_iac.spec.files import SpecFiles
 from llmops_iac.spec.model import AppSpec
 
 # Regions each cross-region inference geography routes to (Bedrock user guide,
@@ -44,7 +45,7 @@ class Ctx:
     data: dict[str, Any]
     plan: Plan
     environment: str
-    base_dir: str
+    files: SpecFiles  # the only way to the files the spec names (prompt templates)
     # facts modules publish for each other
     guardrails_of: dict[str, list[str]] = field(default_factory=dict)  # "model:x" / "kb:y" -> guardrail logical names
     alarm_topic: str | None = None

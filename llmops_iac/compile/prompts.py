@@ -8,45 +8,30 @@ new prompt version and keeps the old one (``retainOnDelete``) for rollback.
 from __future__ import annotations
 
 import hashlib
-import os
-import re
 
 from llmops_iac.compile import tokens as T
 from llmops_iac.compile.context import Ctx
 from llmops_iac.compile.errors import CompileErrors
 from llmops_iac.compile.plan import ref
+from llmops_iac.spec import prompt_files
+from llmops_iac.spec.files import FileRefError
 from llmops_iac.spec.load import escape
 from llmops_iac.spec.model import BedrockModel
-
-MAX_TEXT = 100_000
-_VARIABLE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 
 def compile_prompts(ctx: Ctx, errors: CompileErrors) -> None:
     """Add a prompt and its current version for each spec.prompts entry."""
     for name, prompt in sorted(ctx.app.spec.prompts.items()):
         source = f"/spec/prompts/{escape(name)}"
-        path = os.path.join(ctx.base_dir, prompt.file)
-        try:
-            with open(path, "rb") as fh:
-                raw = fh.read(MAX_TEXT + 1)
-            text = raw.decode("utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            errors.add(f"{source}/file", f"prompt file {prompt.file!r} cannot be read: {exc}", "save it as UTF-8 text next to the spec")
+        try:  # checked again as it is opened: validation's answer may be stale (llmops_iac/spec/files.py)
+            raw, text = prompt_files.read(ctx.files, prompt.file)
+        except FileRefError as exc:
+            errors.add(f"{source}/file", exc.message, exc.hint, exc.code)
             continue
-        if len(raw) > MAX_TEXT:
-            errors.add(f"{source}/file", f"prompt file {prompt.file!r} is over {MAX_TEXT:,} bytes", "shorten the prompt")
-            continue
-        used = sorted(set(_VARIABLE.findall(text)))
-        declared = sorted(prompt.variables or ())
-        if used != declared:
-            missing = sorted(set(used) - set(declared))
-            unused = sorted(set(declared) - set(used))
-            errors.add(f"{source}/variables",
-                       f"prompt {name!r} variables do not match its file: "
-                       + "; ".join(x for x in (f"used but not declared: {', '.join(missing)}" if missing else "",
-                                                f"declared but not used: {', '.join(unused)}" if unused else "") if x),
-                       f"set variables: [{', '.join(used)}]")
+        used = list(prompt_files.variables(text))
+        wrong = prompt_files.mismatch(name, used, prompt.variables)
+        if wrong is not None:
+            errors.add(f"{source}/variables", wrong[0], wrong[1], "mismatch")
             continue
         variant: dict = {
             "name": "default",

@@ -28,6 +28,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from llmops_iac.spec.files import FileRefError, SpecFiles
+
 LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS", ".gitlab/CODEOWNERS")
 """Where CODEOWNERS is looked for, in order; the first that exists is used."""
 
@@ -110,12 +112,13 @@ def load(root: Path) -> CodeOwners | None:
     if path is None:
         return None
     rel = path.relative_to(root).as_posix()
-    try:
-        raw = path.read_bytes()
-        if len(raw) > MAX_BYTES:
+    try:  # read as a spec's files are: a link out of the repository, a FIFO or a device is a problem, never opened
+        text = SpecFiles.of_repository(str(root)).read(rel, "CODEOWNERS", MAX_BYTES).decode("utf-8")
+    except FileRefError as exc:
+        if exc.code == "file-too-large":
             return CodeOwners(rel, (), ((0, f"{rel} is over 3 MB; GitHub ignores it"),))
-        text = raw.decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+        return CodeOwners(rel, (), ((0, f"{rel} cannot be read: {exc.message}"),))
+    except UnicodeDecodeError as exc:
         return CodeOwners(rel, (), ((0, f"{rel} cannot be read: {exc}"),))
     return parse(text, rel)
 

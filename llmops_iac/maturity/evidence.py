@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import io
 import json
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
@@ -35,6 +35,8 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 from llmops_iac.errors import UsageError
 from llmops_iac.maturity import codeowners as co
 from llmops_iac.maturity.repo import MAX_FILE_BYTES, CiFile, memo, resolve, scan
+from llmops_iac.spec import prompt_files
+from llmops_iac.spec.files import MAX_PROMPT_BYTES, FileRefError, SpecFiles
 from llmops_iac.spec.load import OverlaySourceMap, SourceMap, escape
 from llmops_iac.spec.tiers import STRICTEST, TIERS
 
@@ -46,7 +48,6 @@ PRODUCTION = STRICTEST
 """The tier whose environment is the production view (llmops_iac/spec/tiers.py)."""
 
 USER_FACING_TASKS = frozenset({"chat", "qa", "summarization", "generation"})
-_VARIABLE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
 
 @dataclass(frozen=True)
@@ -302,8 +303,9 @@ def collect(loaded: "LoadedSpec", plan: "Plan", *, repo: str | os.PathLike[str] 
     environments = loaded.declared_environments
     production = _production_view(loaded, environments)
     spec_file = resolve(Path(loaded.source_path))
-    prompts = _prompts(loaded, spec_file.parent)
-    datasets = _datasets(loaded, spec_file.parent)
+    files = loaded.spec_files()
+    prompts = _prompts(loaded, files)
+    datasets = _datasets(loaded, files)
     repo_facts = None
     if repo is not None:
         root = Path(repo)
@@ -337,20 +339,21 @@ def _display(spec_dir: Path, rel: str) -> str:
     return (spec_dir / rel).as_posix()
 
 
-def _prompts(loaded: "LoadedSpec", base: Path) -> dict[str, PromptFacts]:
-    """The declared prompts; ``base`` is the spec's directory, resolved."""
+def _prompts(loaded: "LoadedSpec", files: SpecFiles) -> dict[str, PromptFacts]:
+    """The declared prompts, read through ``files`` (the spec's resolver: inside its repository, capped)."""
     spec = loaded.data["spec"]
     shown = Path(loaded.path).parent
+    base = Path(files.base_dir)
     out = {}
     for name, prompt in sorted((spec.get("prompts") or {}).items()):
         path = base / prompt["file"]
         problem, digest, size, used = "", "", 0, ()
         try:
-            raw = path.read_bytes()
+            raw = files.read(prompt["file"], "prompt", MAX_PROMPT_BYTES)
             digest, size = hashlib.sha256(raw).hexdigest(), len(raw)
-            used = tuple(sorted(set(_VARIABLE.findall(raw.decode("utf-8", errors="replace")))))
-        except OSError as exc:
-            problem = f"cannot be read: {exc.strerror or exc}"
+            used = prompt_files.variables(raw.decode("utf-8", errors="replace"))
+        except FileRefError as exc:
+            problem = f"cannot be read: {exc.message}"
         users = tuple(sorted(m for m, model in (spec.get("models") or {}).items()
                              if (model.get("systemPrompt") or "").split("@")[0] == name))
         variables = prompt.get("variables")
@@ -361,29 +364,35 @@ def _prompts(loaded: "LoadedSpec", base: Path) -> dict[str, PromptFacts]:
     return out
 
 
-def _datasets(loaded: "LoadedSpec", base: Path) -> dict[str, DatasetFacts]:
-    """The declared evaluation datasets and their cases; ``base`` is the spec's directory, resolved."""
+def _datasets(loaded: "LoadedSpec", files: SpecFiles) -> dict[str, DatasetFacts]:
+    """The declared evaluation datasets and their cases, read through ``files`` (the spec's resolver)."""
     evaluation = loaded.data["spec"].get("evaluation") or {}
     shown = Path(loaded.path).parent
+    base = Path(files.base_dir)
     out = {}
     for name, ds in sorted((evaluation.get("datasets") or {}).items()):
         path = base / ds["file"]
         cases, invalid, problem = 0, [], ""
         try:
-            size = path.stat().st_size
-            if size > MAX_FILE_BYTES:
-                problem = f"is over {MAX_FILE_BYTES // (1024 * 1024)} MiB; not read"
-            else:
-                known = _known_cases(path) if size <= _MEMO_DATASET_BYTES else None
-                if known is None:
-                    with open(path, encoding="utf-8") as fh:
-                        for number, is_case in _json_lines(fh):  # a file that stops decoding keeps the lines before
-                            if is_case:
-                                cases += 1
-                            else:
-                                invalid.append(number)
+            raw_fh, found = files.open(ds["file"], "dataset")
+            with raw_fh:
+                size = found.stat.st_size
+                if size > MAX_FILE_BYTES:
+                    problem = f"is over {MAX_FILE_BYTES // (1024 * 1024)} MiB; not read"
                 else:
-                    cases, invalid = known[0], list(known[1])
+                    known = _known_cases(raw_fh) if size <= _MEMO_DATASET_BYTES else None
+                    if known is None:
+                        raw_fh.seek(0)
+                        with io.TextIOWrapper(raw_fh, encoding="utf-8") as fh:
+                            for number, is_case in _json_lines(fh):  # a file that stops decoding keeps the lines before
+                                if is_case:
+                                    cases += 1
+                                else:
+                                    invalid.append(number)
+                    else:
+                        cases, invalid = known[0], list(known[1])
+        except FileRefError as exc:
+            problem = f"cannot be read: {exc.message}"
         except (OSError, UnicodeDecodeError) as exc:
             problem = f"cannot be read: {getattr(exc, 'strerror', None) or exc}"
         out[name] = DatasetFacts(name=name, file=ds["file"], path=path, display=_display(shown, ds["file"]), cases=cases,
@@ -395,7 +404,7 @@ _MEMO_DATASET_BYTES = 1024 * 1024
 """Datasets up to this size are read whole and remembered by content within a snapshot; larger ones are streamed."""
 
 
-def _known_cases(path: Path) -> tuple[int, tuple[int, ...]] | None:
+def _known_cases(fh: Any) -> tuple[int, tuple[int, ...]] | None:
     """(cases, invalid line numbers) of a dataset within ``repository_snapshot()``, or None: read it line by line.
 
     A content read before in the snapshot (datasets are often copied from app to app) is not parsed
@@ -404,7 +413,9 @@ def _known_cases(path: Path) -> tuple[int, tuple[int, ...]] | None:
     cache = memo()
     if cache is None:
         return None
-    raw = path.read_bytes()
+    raw = fh.read(_MEMO_DATASET_BYTES + 1)
+    if len(raw) > _MEMO_DATASET_BYTES:  # it grew since it was checked: read it line by line
+        return None
     key = ("cases", hashlib.sha256(raw).digest())
     found = cache.get(key)
     if found is None:

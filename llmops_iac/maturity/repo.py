@@ -16,31 +16,19 @@ import yaml
 
 from llmops_iac.maturity import codeowners as co
 from llmops_iac.resources import safe_load_yaml
+from llmops_iac.spec.files import FileRefError, SpecFiles, find_root
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 """Larger repository files (and evaluation datasets) are noted, not read."""
 
 
 def repo_root(spec_path: str) -> str | None:
-    """Return the nearest directory at or above the spec that holds ``.git``, or None."""
-    start = resolve(Path(spec_path)).parent
-    if _memo is not None:
-        return _root_at(str(start))
-    for d in [start, *start.parents]:
-        if (d / ".git").exists():
-            return str(d)
-    return None
+    """Return the nearest directory at or above the spec that holds ``.git``, or None.
 
-
-def _root_at(directory: str) -> str | None:
-    # repo_root inside a snapshot: each directory is looked at once, however many specs are below it
-    assert _memo is not None
-    key = ("root", directory)
-    if key not in _memo:
-        parent = os.path.dirname(directory)
-        _memo[key] = (directory if Path(directory, ".git").exists()
-                      else None if parent == directory else _root_at(parent))
-    return _memo[key]
+    The same root confines the files a spec names (llmops_iac/spec/files.py, which finds it);
+    inside a snapshot each directory is looked at once, however many specs are below it.
+    """
+    return find_root(str(resolve(Path(spec_path)).parent), _memo)
 
 
 def resolve(path: Path) -> Path:
@@ -165,11 +153,12 @@ def scan(resolved: Path) -> tuple[tuple[CiFile, ...], Any, tuple[str, ...]]:
 def _read(resolved: Path) -> tuple[tuple[CiFile, ...], Any, tuple[str, ...]]:
     ci = []
     seen: set[Path] = set()
+    files = SpecFiles.of_repository(str(resolved))  # read as a spec's files are: a link out, a FIFO, a device is noted
     for pattern, system in CI_FILES:
         for path in sorted(resolved.glob(pattern)):
             if path.is_file() and path not in seen:
                 seen.add(path)
-                ci.append(_scan_ci(path, path.relative_to(resolved).as_posix(), system))
+                ci.append(_scan_ci(files, path.relative_to(resolved).as_posix(), system))
     stacks = sorted({p.relative_to(resolved).as_posix() for pattern in STACK_FILES for p in resolved.glob(pattern) if p.is_file()})
     return tuple(ci), co.load(resolved), tuple(stacks)
 
@@ -181,14 +170,13 @@ def _lines(text: str, comment: str) -> Iterable[tuple[int, str]]:
         yield number, line
 
 
-def _scan_ci(path: Path, rel: str, system: str) -> CiFile:
+def _scan_ci(files: SpecFiles, rel: str, system: str) -> CiFile:
     try:
-        raw = path.read_bytes()
-        if len(raw) > MAX_FILE_BYTES:
-            return CiFile(rel, system, notes=("too large to read",))
-        text = raw.decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return CiFile(rel, system, notes=(f"cannot be read: {getattr(exc, 'strerror', None) or exc}",))
+        text = files.read(rel, "CI", MAX_FILE_BYTES).decode("utf-8")
+    except FileRefError as exc:
+        return CiFile(rel, system, notes=("too large to read" if exc.code == "file-too-large" else f"cannot be read: {exc.message}",))
+    except UnicodeDecodeError as exc:
+        return CiFile(rel, system, notes=(f"cannot be read: {exc}",))
     comment = "//" if system == "jenkins" else "#"
     lines = list(_lines(text, comment))
     check = tuple(Hit(n, line.strip()) for n, line in lines

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Callable
 
 from llmops_iac.errors import Diagnostic
+from llmops_iac.spec import prompt_files
+from llmops_iac.spec.files import FileRefError, SpecFiles
 from llmops_iac.spec.jsonschema_lite import did_you_mean
 from llmops_iac.spec.load import SourceMap, escape
 
 _GEOGRAPHY = {"us": "us", "eu": "eu", "ap": "apac", "ca": "us", "sa": "us"}
 
 
-def check(data: dict[str, Any], source: SourceMap, base_dir: Path, found: dict[str, bool] | None = None) -> list[Diagnostic]:
+def check(data: dict[str, Any], source: SourceMap, files: SpecFiles) -> list[Diagnostic]:
     """Return a diagnostic for every dangling reference, missing file or contradiction in ``data``.
 
-    ``data`` is valid against the schema with defaults applied; ``base_dir`` is
-    the directory repository paths are relative to (the spec file's). ``found``, when given,
-    keeps whether each repository path is a file, for the next check of the same spec
-    (its other environments name mostly the same files).
+    ``data`` is valid against the schema with defaults applied; ``files`` resolves the paths it
+    names (relative to the spec file's directory, confined to its repository) and remembers each
+    answer for the next check of the same spec (its other environments name mostly the same files).
     """
     out: list[Diagnostic] = []
     spec = data["spec"]
@@ -107,11 +107,11 @@ def check(data: dict[str, Any], source: SourceMap, base_dir: Path, found: dict[s
         base = f"/spec/prompts/{escape(name)}"
         if "model" in prompt:
             ref(f"{base}/model", prompt["model"], "models", "model")
-        _file(base_dir, f"{base}/file", prompt["file"], "prompt", err, found)
+        _prompt_file(files, base, name, prompt, err)
 
     evaluation = spec.get("evaluation", {})
     for name, dataset in evaluation.get("datasets", {}).items():
-        _file(base_dir, f"/spec/evaluation/datasets/{escape(name)}/file", dataset["file"], "dataset", err, found)
+        _file(files, f"/spec/evaluation/datasets/{escape(name)}/file", dataset["file"], "dataset", err)
     for i, gate in enumerate(evaluation.get("gates", [])):
         base = f"/spec/evaluation/gates/{i}"
         if gate["dataset"] not in evaluation.get("datasets", {}):
@@ -153,13 +153,21 @@ def _prompt_ref(spec: dict[str, Any], pointer: str, value: str, err: Callable[..
             f"reference {pid}@{prompts[pid]['version']}, or keep the old version as its own prompt entry", value)
 
 
-def _file(base_dir: Path, pointer: str, rel: str, what: str, err: Callable[..., None], found: dict[str, bool] | None) -> None:
-    exists = found.get(rel) if found is not None else None
-    if exists is None:
-        exists = (base_dir / rel).is_file()
-        if found is not None:
-            found[rel] = exists
-    if not exists:
-        path = base_dir / rel
-        err(pointer, "file-not-found", f"{what} file {rel!r} does not exist (looked in {path.parent})",
-            "paths are relative to the spec file's directory; create the file or fix the path", rel)
+def _file(files: SpecFiles, pointer: str, rel: str, what: str, err: Callable[..., None]) -> None:
+    # resolved inside the repository, a regular file, opened as the later stages open it (llmops_iac/spec/files.py)
+    problem = files.check(rel, what)
+    if problem is not None:
+        err(pointer, problem.code, problem.message, problem.hint, rel)
+
+
+def _prompt_file(files: SpecFiles, base: str, name: str, prompt: dict[str, Any], err: Callable[..., None]) -> None:
+    # the file as _file checks it, then what the compiler would refuse as it copies it into the Plan (UTF-8,
+    # the size cap, the declared variables): `validate` and `check` agree
+    try:
+        used = prompt_files.used_variables(files, prompt["file"])
+    except FileRefError as exc:
+        err(f"{base}/file", exc.code, exc.message, exc.hint, prompt["file"])
+        return
+    wrong = prompt_files.mismatch(name, used, prompt.get("variables"))
+    if wrong is not None:
+        err(f"{base}/variables", "mismatch", wrong[0], wrong[1], prompt.get("variables"))

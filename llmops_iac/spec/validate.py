@@ -12,13 +12,13 @@ import functools
 import os
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from llmops_iac.errors import Diagnostic, SpecError
 from llmops_iac.resources import load_json
 from llmops_iac.spec import references
 from llmops_iac.spec.defaults import apply_defaults
+from llmops_iac.spec.files import SpecFiles
 from llmops_iac.spec.jsonschema_lite import SchemaError, Validator, ValidityMemo, did_you_mean, dotted
 from llmops_iac.spec.load import Document, OverlaySourceMap, SourceMap, escape, load
 from llmops_iac.spec.scalars import resolve_plain
@@ -70,6 +70,12 @@ class LoadedSpec:
     """The tier ``environment`` declares (spec.environments.<name>.tier); None when it declares none, the
     environment is not declared, or this is the base spec: see ``judged_tier``."""
     _views: dict[Any, "LoadedSpec"] = dataclasses.field(default_factory=dict, repr=False, compare=False)
+    files: SpecFiles | None = dataclasses.field(default=None, repr=False, compare=False)
+    """The files the spec may name (llmops_iac/spec/files.py): every stage that reads a prompt or dataset goes through it."""
+
+    def spec_files(self) -> SpecFiles:
+        """``files``, or a new SpecFiles for the spec when this LoadedSpec was built without one."""
+        return self.files if self.files is not None else SpecFiles(self.source_path)
 
     @property
     def judged_tier(self) -> str:
@@ -101,8 +107,7 @@ class LoadedSpec:
             return self
         key = environment if stack is None else (environment, stack.name, region)
         if key not in self._views:
-            base_dir = Path(self.source_path).resolve().parent
-            view, problems = _resolve(self.document, environment, region, stack, base_dir)
+            view, problems = _resolve(self.document, environment, region, stack, self.spec_files())
             if problems:
                 raise SpecError(_sorted(problems))
             self._views[key] = view
@@ -227,10 +232,9 @@ def load_spec(path: str, *, stack: str | None = None, stacks_directory: str | No
     memo.recording = False
     stack_obj = load_stack(stack, stacks_dir(path, stacks_directory)) if stack else None
     env = stack_obj.environment if stack_obj else environment
-    base_dir = Path(path).resolve().parent
+    files = SpecFiles(path)  # the files the spec names, each checked once for every environment
     region = stack_obj.region if stack_obj and stack_obj.region else region
-    found: dict[str, bool] = {}  # repository files checked, for every environment's check
-    loaded, problems = _resolve(doc, env, region, stack_obj, base_dir, memo, found)
+    loaded, problems = _resolve(doc, env, region, stack_obj, files, memo)
     if env is None:
         declared = (doc.data.get("spec") or {}).get("environments") or {}
         if loaded is not None:
@@ -238,7 +242,7 @@ def load_spec(path: str, *, stack: str | None = None, stacks_directory: str | No
                                          _views=loaded._views)
         seen = {(d.file, d.line, d.col, d.code, d.message) for d in problems}
         for name in declared:
-            view, env_problems = _resolve(doc, name, region, None, base_dir, memo, found)
+            view, env_problems = _resolve(doc, name, region, None, files, memo)
             if loaded is not None and view is not None:
                 loaded._views[name] = view  # later stages (maturity's production view) reuse it
             for d in env_problems:
@@ -253,8 +257,7 @@ def load_spec(path: str, *, stack: str | None = None, stacks_directory: str | No
 
 
 def _resolve(doc: Document, env: str | None, region: str | None, stack_obj: Stack | None,
-             base_dir: Path, memo: ValidityMemo | None = None,
-             found: dict[str, bool] | None = None) -> tuple[LoadedSpec | None, list[Diagnostic]]:
+             files: SpecFiles, memo: ValidityMemo | None = None) -> tuple[LoadedSpec | None, list[Diagnostic]]:
     data, source, warnings = _select_environment(doc, env)
     if region:
         data["spec"]["region"] = region
@@ -264,7 +267,7 @@ def _resolve(doc: Document, env: str | None, region: str | None, stack_obj: Stac
             return None, errors
     data = apply_defaults(validator(), data)
     data["spec"].pop("environments", None)  # resolved above; the later stages see one environment
-    problems = references.check(data, source, base_dir, found)
+    problems = references.check(data, source, files)
     if problems:
         return None, problems
     tier = declared_tier(doc.data, env)
@@ -278,7 +281,8 @@ def _resolve(doc: Document, env: str | None, region: str | None, stack_obj: Stac
                      " is not declared in spec.environments, so it is judged as production (the strictest profile)"),
             hint=f"declare it: spec.environments.{env}.tier: production, staging or development"))
     return LoadedSpec(path=doc.source.file, data=data, source=source, sha256=doc.sha256, source_path=doc.path,
-                      environment=env, stack=stack_obj, warnings=tuple(warnings), document=doc, region=region, tier=tier), []
+                      environment=env, stack=stack_obj, warnings=tuple(warnings), document=doc, region=region, tier=tier,
+                      files=files), []
 
 
 def _tier_warnings(doc: Document, declared: dict[str, Any]) -> list[Diagnostic]:

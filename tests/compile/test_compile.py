@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+import shutil
 import subprocess
 import sys
 
@@ -148,8 +149,8 @@ def test_recompiling_is_stable_and_order_independent(tmp_path):
         data["spec"][section] = dict(reversed(list(data["spec"][section].items())))
     moved = tmp_path / "document-intelligence.yaml"
     moved.write_text(yaml.safe_dump(data, sort_keys=False))
-    for sub in ("prompts", "evaluation"):
-        (tmp_path / sub).symlink_to(EXAMPLES / sub)
+    for sub in ("prompts", "evaluation"):  # copies: a link out of the spec's directory is refused
+        shutil.copytree(EXAMPLES / sub, tmp_path / sub)
     second = plan_of(moved, "prod").to_data()
     assert first["specHash"] == second["specHash"]  # the hash is of canonical data, not of the text
 
@@ -172,8 +173,8 @@ def test_model_change_renames_immutable_resources_but_not_the_endpoint(tmp_path)
     data["spec"]["models"]["llama3-8b"]["maxContextTokens"] = 4096
     changed = tmp_path / "llama.yaml"
     changed.write_text(yaml.safe_dump(data, sort_keys=False))
-    for sub in ("prompts", "evaluation"):
-        (tmp_path / sub).symlink_to(EXAMPLES / sub)
+    for sub in ("prompts", "evaluation"):  # copies: a link out of the spec's directory is refused
+        shutil.copytree(EXAMPLES / sub, tmp_path / sub)
     after = plan_of(changed, "prod")
     assert set(before.resources) == set(after.resources)
     for name in ("endpoint-llama3-8b-config",):

@@ -11,6 +11,7 @@ import pytest
 
 from llmops_iac.maturity import evidence
 from llmops_iac.maturity import repo as repo_mod
+from llmops_iac.spec.files import SpecFiles
 
 
 def _in_snapshot(func, *args):
@@ -90,7 +91,7 @@ def _datasets(tmp_path: Path) -> dict[str, evidence.DatasetFacts]:
         path = str(spec)
         data = {"spec": {"evaluation": {"datasets": {name: {"file": file} for name, file in names.items()}}}}
 
-    return evidence._datasets(Loaded(), tmp_path.resolve())  # type: ignore[arg-type]
+    return evidence._datasets(Loaded(), SpecFiles(str(spec)))  # type: ignore[arg-type]
 
 
 def test_dataset_cases_in_a_snapshot_are_the_line_by_line_reading(tmp_path, monkeypatch):
