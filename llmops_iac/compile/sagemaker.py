@@ -135,7 +135,8 @@ def _endpoint(ctx: Ctx, errors: CompileErrors, name: str, model: SageMakerModel,
                        "lower tensorParallelDegree or choose a larger instance type")
             continue
         repositories.add(f"arn:{ctx.partition}:ecr:{ctx.region}:{image.account}:repository/{image.repository}")
-        env = container_env.with_extra(container_env.environment(image.framework_key, model, v, acc.count), extra)
+        own = container_env.environment(image.framework_key, model, v, acc.count)
+        env = container_env.with_extra(own, extra)
         container: dict[str, Any] = {"image": image.uri, "environment": env}
         if v["modelDataUrl"]:
             container["modelDataSource"] = {"s3DataSource": {"s3Uri": v["modelDataUrl"], "s3DataType": "S3Prefix",
@@ -164,6 +165,8 @@ def _endpoint(ctx: Ctx, errors: CompileErrors, name: str, model: SageMakerModel,
             "maxContextTokens": model.max_context_tokens, "maxConcurrentRequests": model.max_concurrent_requests,
             "tensorParallelDegree": model.tensor_parallel_degree or acc.count,
             "accelerators": {"kind": acc.kind, "model": acc.model, "count": acc.count, "memoryGiB": acc.memory_gib},
+            # What the container must run (LLM-DEP-008 holds the deployed container to it).
+            "servingEnvironment": dict(sorted(own.items())),
         })
         production.append({
             "variantName": v["name"],
@@ -259,7 +262,8 @@ def _embedding_endpoint(ctx: Ctx, errors: CompileErrors, name: str, emb: SageMak
     }, source, depends_on=[f"{EXECUTION_ROLE}-policy"], meta={
         "image": {"framework": "tei", "frameworkKey": image.framework_key, "version": image.version, "uri": image.uri},
         "modelId": emb.model_id, "revision": emb.revision, "modelDataUrl": None,
-        "accelerators": {"kind": acc.kind, "model": acc.model, "count": acc.count, "memoryGiB": acc.memory_gib}})
+        "accelerators": {"kind": acc.kind, "model": acc.model, "count": acc.count, "memoryGiB": acc.memory_gib},
+        "servingEnvironment": env})
     config_logical = f"embedding-{name}-config"
     ctx.plan.add(config_logical, T.SM_ENDPOINT_CONFIG, {
         "name": ctx.physical("sagemaker", "emb", name, "cfg", _digest([image.uri, env, emb.instance_type])),

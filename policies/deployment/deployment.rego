@@ -331,3 +331,82 @@ _time_to_alarm(alarm) := datapoints * period if {
 _periods(alarm) := [alarm.inputs.period] if alarm.inputs.period
 
 _periods(alarm) := [q.metric.period | some q in alarm.inputs.metricQueries; q.metric] if not alarm.inputs.period
+
+# METADATA
+# title: Serving containers run the environment compiled from the spec
+# description: >-
+#   llmops-iac sets the variables that choose a SageMaker model's weights and how they are
+#   served from the spec, and records them in the Plan (meta.servingEnvironment); the spec's
+#   container.environment may add others, never these. A container whose environment differs -
+#   a compiled variable changed or missing, or a variable that neither the compiler nor the
+#   spec sets - serves something other than what the Plan, its policies and its cost estimate
+#   describe: the work of a Pulumi transformation, a later edit to the program or a change made
+#   outside it. No spec can cause this; the rule guards deployments in the Pulumi policy pack,
+#   which judges the live environment. Values are not shown: a variable added outside the
+#   spec may hold a secret.
+# related_resources:
+#   - ref: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ContainerDefinition.html
+# custom:
+#   id: LLM-DEP-008
+#   severity: error
+#   remediation: >-
+#     Deploy the Plan as compiled: remove the transformation or edit that changes the model
+#     container's environment; set the model, revision, weights and serving settings in the
+#     spec, and other variables in container.environment.
+#   frameworks:
+#     owasp: [LLM03, LLM04]
+#     nist: [MANAGE 3.2, MAP 4.1]
+#     euAiAct: [Article 15]
+#     awsGenAiLens: [GENOPS04-BP01]
+#   applies_to: [aws:sagemaker/model:Model]
+tampered_environment contains lib.result(m, msg) if {
+	some m in lib.resources(_model_type)
+	compiled := object.get(m, ["meta", "servingEnvironment"], {})
+	env := _container_environment(m)
+	some key
+	value := compiled[key]
+	key in object.keys(env)
+	env[key] != value
+	msg := sprintf(
+		"SageMaker model %s runs %s with another value than the %s compiled from the spec",
+		[m.name, key, lib.printable(value)],
+	)
+}
+
+tampered_environment contains lib.result(m, msg) if {
+	some m in lib.resources(_model_type)
+	compiled := object.get(m, ["meta", "servingEnvironment"], {})
+	env := _container_environment(m)
+	some key
+	value := compiled[key]
+	not key in object.keys(env)
+	msg := sprintf(
+		"SageMaker model %s runs without %s, which is %s as compiled from the spec",
+		[m.name, key, lib.printable(value)],
+	)
+}
+
+tampered_environment contains lib.result(m, msg) if {
+	some m in lib.resources(_model_type)
+	compiled := object.get(m, ["meta", "servingEnvironment"], {})
+	env := _container_environment(m)
+	declared := _declared_environment(m)
+	some key
+	value := env[key]
+	not key in object.keys(compiled)
+	object.get(declared, key, null) != value
+	msg := sprintf(
+		"SageMaker model %s runs with %s, which neither llmops-iac nor the spec's container.environment sets to that value",
+		[m.name, lib.printable(key)],
+	)
+}
+
+_container_environment(m) := object.get(m.inputs, ["primaryContainer", "environment"], {})
+
+# The spec's container.environment of the model a resource serves ({} for embedding models, which have none).
+_declared_environment(m) := env if {
+	parts := split(m.source, "/")
+	parts[1] == "spec"
+	parts[2] == "models"
+	env := object.get(lib.spec_section("models"), [parts[3], "container", "environment"], {})
+} else := {}

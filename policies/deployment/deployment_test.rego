@@ -326,3 +326,53 @@ test_pass_bake_covers_the_alarm if {
 	inp := _input({}, [endpoint, _alarm("invocation-5xx", 2), _alarm("model-latency", 3)])
 	deployment.short_bake == set() with input as inp
 }
+
+# -- LLM-DEP-008 --------------------------------------------------------------------------------
+
+_compiled_env := {"HF_MODEL_ID": _llama, "HF_MODEL_REVISION": _commit, "SM_NUM_GPUS": "1"}
+
+# A model whose container runs `env`, compiled with _compiled_env, from a spec whose container.environment is `extra`.
+_served(env, extra) := {
+	"spec": {"spec": {"models": {"llama": {"provider": "sagemaker", "container": {"environment": extra}}}}},
+	"plan": {"resources": [object.union(
+		_model({"modelId": _llama, "revision": _commit, "servingEnvironment": _compiled_env}, _tgi),
+		{"inputs": {"primaryContainer": {"environment": env}}},
+	)]},
+	"context": {"environment": "prod", "tier": "production"},
+}
+
+_tamper_msgs(env, extra) := msgs if {
+	msgs := {f.msg | some f in deployment.tampered_environment} with input as _served(env, extra)
+}
+
+test_pass_container_runs_the_compiled_environment if {
+	_tamper_msgs(_compiled_env, {}) == set()
+	_tamper_msgs(object.union(_compiled_env, {"MESSAGES_API_ENABLED": "true"}), {"MESSAGES_API_ENABLED": "true"}) == set()
+}
+
+test_fail_container_serves_another_model if {
+	deployment.tampered_environment == {{
+		"msg": "SageMaker model endpoint-llama-model-primary runs HF_MODEL_ID with another value than the meta-llama/Meta-Llama-3-8B-Instruct compiled from the spec",
+		"resource": "endpoint-llama-model-primary",
+		"pointer": "/spec/models/llama/instanceType",
+	}} with input as _served(object.union(_compiled_env, {"HF_MODEL_ID": "evil-org/backdoored-llama"}), {})
+}
+
+test_fail_container_lacks_a_compiled_variable if {
+	_tamper_msgs(object.remove(_compiled_env, ["HF_MODEL_REVISION"]), {}) == {sprintf(
+		"SageMaker model endpoint-llama-model-primary runs without HF_MODEL_REVISION, which is %s as compiled from the spec",
+		[_commit],
+	)}
+}
+
+# A variable neither the compiler nor the spec sets, or a spec variable with another value.
+test_fail_container_runs_a_variable_nobody_declared if {
+	_tamper_msgs(object.union(_compiled_env, {"HF_ENDPOINT": "https://hub.evil.example"}), {}) == {"SageMaker model endpoint-llama-model-primary runs with HF_ENDPOINT, which neither llmops-iac nor the spec's container.environment sets to that value"}
+	count(_tamper_msgs(object.union(_compiled_env, {"MESSAGES_API_ENABLED": "false"}), {"MESSAGES_API_ENABLED": "true"})) == 1
+}
+
+# Unknown means strict: a model without the compiler's record runs variables nobody declared.
+test_fail_model_without_a_compiled_environment if {
+	model := _model({"modelId": _llama}, _tgi)
+	count(deployment.tampered_environment) == 1 with input as _input({}, [model])
+}
