@@ -24,7 +24,7 @@ import hashlib
 import json
 from typing import Any
 
-from llmops_iac.compile import images, instances
+from llmops_iac.compile import container_env, images, instances
 from llmops_iac.compile import tokens as T
 from llmops_iac.compile.context import Ctx
 from llmops_iac.compile.errors import CompileErrors
@@ -36,10 +36,6 @@ from llmops_iac.spec.model import SageMakerEmbedding, SageMakerModel
 EXECUTION_ROLE = "sagemaker-execution-role"
 CAPTURE_BUCKET = "sagemaker-capture-bucket"
 LATENCY_ALARM_SECONDS = 30
-_QUANTIZE_TGI = {"int8": "bitsandbytes", "fp8": "fp8", "awq": "awq", "gptq": "gptq"}
-_QUANTIZE_LMI = {"int8": "bitsandbytes8", "fp8": "fp8", "awq": "awq", "gptq": "gptq"}
-_QUANTIZE_VLLM = {"int8": "bitsandbytes", "fp8": "fp8", "awq": "awq", "gptq": "gptq"}
-_DTYPE = {"bf16": ("bfloat16", "bf16"), "fp16": ("float16", "fp16")}
 
 
 def _digest(value: Any) -> str:
@@ -96,53 +92,6 @@ def _image(ctx: Ctx, errors: CompileErrors, framework: str, version: str | None,
         return None, None
 
 
-def _environment(image, framework: str, model: SageMakerModel, variant: dict[str, Any], gpus: int) -> dict[str, str]:
-    model_id = "/opt/ml/model" if variant.get("modelDataUrl") else variant["modelId"]
-    quant = variant["quantization"]
-    tp = model.tensor_parallel_degree or max(gpus, 1)
-    env: dict[str, str]
-    if image.framework_key == "huggingface-llm":
-        env = {"HF_MODEL_ID": model_id, "SM_NUM_GPUS": str(tp),
-               "MAX_INPUT_TOKENS": str(model.max_context_tokens - 1), "MAX_TOTAL_TOKENS": str(model.max_context_tokens),
-               "MAX_CONCURRENT_REQUESTS": str(model.max_concurrent_requests)}
-        if quant != "none":
-            env["HF_MODEL_QUANTIZE"] = _QUANTIZE_TGI[quant]
-        else:
-            env["DTYPE"] = _DTYPE[model.dtype][0]
-        if variant.get("revision") and not variant.get("modelDataUrl"):
-            env["HF_MODEL_REVISION"] = variant["revision"]
-    elif image.framework_key == "djl-lmi":
-        env = {"HF_MODEL_ID": model_id, "OPTION_TENSOR_PARALLEL_DEGREE": str(tp),
-               "OPTION_MAX_MODEL_LEN": str(model.max_context_tokens),
-               "OPTION_MAX_ROLLING_BATCH_SIZE": str(model.max_concurrent_requests),
-               "OPTION_ROLLING_BATCH": "auto"}
-        if quant != "none":
-            env["OPTION_QUANTIZE"] = _QUANTIZE_LMI[quant]
-        else:
-            env["OPTION_DTYPE"] = _DTYPE[model.dtype][1]
-        if variant.get("revision") and not variant.get("modelDataUrl"):
-            env["OPTION_REVISION"] = variant["revision"]
-    elif image.framework_key == "vllm":
-        env = {"SM_VLLM_MODEL": model_id, "SM_VLLM_TENSOR_PARALLEL_SIZE": str(tp),
-               "SM_VLLM_MAX_MODEL_LEN": str(model.max_context_tokens), "SM_VLLM_MAX_NUM_SEQS": str(model.max_concurrent_requests)}
-        if quant != "none":
-            env["SM_VLLM_QUANTIZATION"] = _QUANTIZE_VLLM[quant]
-        else:
-            env["SM_VLLM_DTYPE"] = _DTYPE[model.dtype][0]
-        if variant.get("revision") and not variant.get("modelDataUrl"):
-            env["SM_VLLM_REVISION"] = variant["revision"]
-    else:  # text embeddings inference
-        env = {"HF_MODEL_ID": model_id}
-        if variant.get("revision") and not variant.get("modelDataUrl"):
-            env["HF_MODEL_REVISION"] = variant["revision"]
-    extra = dict(model.container.environment or {})
-    overlap = sorted(set(extra) & set(env))
-    env.update(extra)
-    if overlap:
-        env["LLMOPS_IAC_OVERRIDDEN"] = ",".join(overlap)
-    return dict(sorted(env.items()))
-
-
 def _variants(model: SageMakerModel) -> list[dict[str, Any]]:
     base = {"modelId": model.model_id, "revision": model.revision, "modelDataUrl": model.model_data_url,
             "instanceType": model.instance_type, "quantization": model.quantization}
@@ -170,6 +119,11 @@ def _endpoint(ctx: Ctx, errors: CompileErrors, name: str, model: SageMakerModel,
     model_names: dict[str, str] = {}
     scaling = model.autoscaling
     variants = _variants(model)
+    extra = dict(model.container.environment or {})
+    for key in extra:  # validation refuses these first (spec/references.py); the compiler never serves them either
+        refused = container_env.refusal(key)
+        if refused:
+            errors.add(f"{source}/container/environment/{escape(key)}", *refused)
     for v in variants:
         pointer = f"{source}/variants/{v['index']}" if v["index"] is not None else f"{source}/instanceType"
         image, acc = _image(ctx, errors, model.container.framework, model.container.version, v["instanceType"], pointer)
@@ -181,7 +135,8 @@ def _endpoint(ctx: Ctx, errors: CompileErrors, name: str, model: SageMakerModel,
                        "lower tensorParallelDegree or choose a larger instance type")
             continue
         repositories.add(f"arn:{ctx.partition}:ecr:{ctx.region}:{image.account}:repository/{image.repository}")
-        env = _environment(image, model.container.framework, model, v, acc.count)
+        own = container_env.environment(image.framework_key, model, v, acc.count)
+        env = container_env.with_extra(own, extra)
         container: dict[str, Any] = {"image": image.uri, "environment": env}
         if v["modelDataUrl"]:
             container["modelDataSource"] = {"s3DataSource": {"s3Uri": v["modelDataUrl"], "s3DataType": "S3Prefix",
@@ -210,6 +165,8 @@ def _endpoint(ctx: Ctx, errors: CompileErrors, name: str, model: SageMakerModel,
             "maxContextTokens": model.max_context_tokens, "maxConcurrentRequests": model.max_concurrent_requests,
             "tensorParallelDegree": model.tensor_parallel_degree or acc.count,
             "accelerators": {"kind": acc.kind, "model": acc.model, "count": acc.count, "memoryGiB": acc.memory_gib},
+            # What the container must run (LLM-DEP-008 holds the deployed container to it).
+            "servingEnvironment": dict(sorted(own.items())),
         })
         production.append({
             "variantName": v["name"],
@@ -294,7 +251,7 @@ def _embedding_endpoint(ctx: Ctx, errors: CompileErrors, name: str, emb: SageMak
     if image is None:
         return
     repositories.add(f"arn:{ctx.partition}:ecr:{ctx.region}:{image.account}:repository/{image.repository}")
-    env = {"HF_MODEL_ID": emb.model_id, **({"HF_MODEL_REVISION": emb.revision} if emb.revision else {})}
+    env = container_env.embedding_environment(emb.model_id, emb.revision)
     endpoint_name = ctx.physical("sagemaker", "emb", name)
     model_logical = f"embedding-{name}-model"
     ctx.plan.add(model_logical, T.SM_MODEL, {
@@ -304,7 +261,9 @@ def _embedding_endpoint(ctx: Ctx, errors: CompileErrors, name: str, emb: SageMak
         "enableNetworkIsolation": False,
     }, source, depends_on=[f"{EXECUTION_ROLE}-policy"], meta={
         "image": {"framework": "tei", "frameworkKey": image.framework_key, "version": image.version, "uri": image.uri},
-        "modelId": emb.model_id, "accelerators": {"kind": acc.kind, "model": acc.model, "count": acc.count, "memoryGiB": acc.memory_gib}})
+        "modelId": emb.model_id, "revision": emb.revision, "modelDataUrl": None,
+        "accelerators": {"kind": acc.kind, "model": acc.model, "count": acc.count, "memoryGiB": acc.memory_gib},
+        "servingEnvironment": env})
     config_logical = f"embedding-{name}-config"
     ctx.plan.add(config_logical, T.SM_ENDPOINT_CONFIG, {
         "name": ctx.physical("sagemaker", "emb", name, "cfg", _digest([image.uri, env, emb.instance_type])),

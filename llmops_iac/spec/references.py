@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from llmops_iac.compile import container_env
 from llmops_iac.errors import Diagnostic
 from llmops_iac.spec import prompt_files
 from llmops_iac.spec.files import FileRefError, SpecFiles
@@ -74,6 +75,10 @@ def check(data: dict[str, Any], source: SourceMap, files: SpecFiles) -> list[Dia
                     "set modelDataUrl to the weights in S3, or turn networkIsolation off")
             if variants and sum(v["weight"] for v in variants) == 0:
                 err(f"{base}/variants", "range", "variant weights add up to 0: no variant would get traffic", "give at least one variant a weight above 0")
+            for key in model.get("container", {}).get("environment", {}):
+                refused = container_env.refusal(key)
+                if refused:
+                    err(f"{base}/container/environment/{escape(key)}", "reserved-key", *refused, key)
             if model.get("tensorParallelDegree") and model.get("container", {}).get("framework") == "tei":
                 err(f"{base}/tensorParallelDegree", "unsupported", "TEI serves embedding models on one GPU: tensorParallelDegree does not apply",
                     "remove tensorParallelDegree or choose framework tgi, lmi or vllm")

@@ -74,18 +74,33 @@ _rollback_alarms(endpoint) := [a |
 ]
 
 # METADATA
-# title: Self-hosted models serve pinned weights
+# title: Self-hosted models serve weights pinned by a commit hash
 # description: >-
-#   A Hugging Face model ID without a revision serves whatever the repository's main
-#   branch holds when an instance starts: a scale-out or a replacement can serve
-#   different, unevaluated - or tampered - weights. Pin a revision (commit SHA) or serve
-#   the weights from S3 (modelDataUrl).
+#   A SageMaker model downloads its weights every time an instance starts (a scale-out, a
+#   replacement, a deployment). A Hugging Face model pinned by a branch (main), a tag or an
+#   abbreviated hash - or not pinned at all - serves whatever that name points at then:
+#   different, unevaluated or tampered weights. Only a full commit hash (40 lowercase hex
+#   characters) names one set of files. The rule reads the revision the compiler serves,
+#   never the container environment (which cannot set the model or its revision: llmops-iac
+#   refuses such keys). Weights in S3 (modelDataUrl) are read from a prefix that can be
+#   overwritten, so the revision must also name them - the Hub commit they were mirrored
+#   from, or the SHA-256 digest of in-house weights - and be a segment of modelDataUrl's
+#   path: new weights then take a new prefix, hence a new model and a reviewed, rolled-out
+#   deployment. That the bucket refuses overwrites (S3 Object Lock, or a policy that
+#   denies s3:PutObject on published prefixes) cannot be seen in a Plan: it is the remaining
+#   duty of the bucket's owner. The rule judges every tier; the profile sets its severity
+#   (an error in production, a note in development).
 # related_resources:
 #   - ref: https://huggingface.co/docs/hub/models-downloading
+#   - ref: https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html
 # custom:
 #   id: LLM-DEP-003
 #   severity: warning
-#   remediation: Set revision to the commit SHA that was evaluated, or modelDataUrl to the weights in S3.
+#   remediation: >-
+#     Set revision to the full commit hash (40 lowercase hex characters) of the weights
+#     that were evaluated. For weights in S3, put that hash (or the weights' SHA-256
+#     digest) in revision and as a segment of modelDataUrl's path, one prefix per
+#     revision, and protect the bucket against overwrites with S3 Object Lock.
 #   frameworks:
 #     owasp: [LLM03, LLM04]
 #     nist: [MANAGE 3.2, MAP 4.1]
@@ -94,22 +109,78 @@ _rollback_alarms(endpoint) := [a |
 #   applies_to: [aws:sagemaker/model:Model]
 unpinned_weights contains lib.result(m, msg) if {
 	some m in lib.resources(_model_type)
-	not _pinned_weights(m)
-	msg := sprintf(
-		"SageMaker model %s serves %s without a pinned revision or S3 weights",
-		[m.name, object.get(m, ["meta", "modelId"], "its model")],
-	)
+	msg := sprintf("SageMaker model %s %s", [m.name, _weights_problem(m)])
 }
 
-_pinned_weights(m) if object.get(m, ["meta", "revision"], null) != null
+# The S3 location the container reads its weights from (live in the policy pack), or null for the Hub.
+_weights_url(m) := url if {
+	url := m.inputs.primaryContainer.modelDataSource.s3DataSource.s3Uri
+} else := url if {
+	url := m.inputs.primaryContainer.modelDataUrl
+} else := object.get(m, ["meta", "modelDataUrl"], null)
 
-_pinned_weights(m) if object.get(m, ["meta", "modelDataUrl"], null) != null
+# The revision the compiler serves (null when the spec names none).
+_revision(m) := object.get(m, ["meta", "revision"], null)
 
-_pinned_weights(m) if object.get(m.inputs, ["primaryContainer", "modelDataSource"], null) != null
+# A Hub commit as the Hub names it: 40 lowercase hex characters.
+_commit_hash(revision) if {
+	is_string(revision)
+	regex.match(`^[0-9a-f]{40}$`, revision)
+}
 
-_pinned_weights(m) if {
-	some key in object.keys(object.get(m.inputs, ["primaryContainer", "environment"], {}))
-	endswith(key, "_REVISION")
+# Files named by content: a commit hash, or a SHA-256 digest (64 lowercase hex characters).
+_content_name(revision) if {
+	is_string(revision)
+	regex.match(`^[0-9a-f]{40}$|^[0-9a-f]{64}$`, revision)
+}
+
+_weights_problem(m) := sprintf(
+	"serves %s from the Hugging Face Hub at no pinned revision: an instance that starts later serves whatever the repository's main branch holds then",
+	[object.get(m, ["meta", "modelId"], "its model")],
+) if {
+	_weights_url(m) == null
+	_revision(m) == null
+}
+
+_weights_problem(m) := sprintf(
+	"serves %s at revision %s, which is not a commit hash (40 lowercase hex characters): a branch, tag or abbreviated hash can point at other weights tomorrow",
+	[object.get(m, ["meta", "modelId"], "its model"), revision],
+) if {
+	_weights_url(m) == null
+	revision := _revision(m)
+	revision != null
+	not _commit_hash(revision)
+}
+
+_weights_problem(m) := sprintf(
+	"serves weights from %s and records no revision naming them: whatever the S3 prefix holds when an instance starts is served",
+	[lib.printable(url)],
+) if {
+	url := _weights_url(m)
+	url != null
+	_revision(m) == null
+}
+
+_weights_problem(m) := sprintf(
+	"serves weights from %s at revision %s, which is neither a commit hash (40 lowercase hex characters) nor a SHA-256 digest (64): it does not name one set of weights",
+	[lib.printable(url), revision],
+) if {
+	url := _weights_url(m)
+	url != null
+	revision := _revision(m)
+	revision != null
+	not _content_name(revision)
+}
+
+_weights_problem(m) := sprintf(
+	"serves weights from %s, whose path does not name its revision %s: new weights would replace these under the same prefix",
+	[lib.printable(url), revision],
+) if {
+	url := _weights_url(m)
+	url != null
+	revision := _revision(m)
+	_content_name(revision)
+	not revision in split(url, "/")
 }
 
 # METADATA
@@ -260,3 +331,82 @@ _time_to_alarm(alarm) := datapoints * period if {
 _periods(alarm) := [alarm.inputs.period] if alarm.inputs.period
 
 _periods(alarm) := [q.metric.period | some q in alarm.inputs.metricQueries; q.metric] if not alarm.inputs.period
+
+# METADATA
+# title: Serving containers run the environment compiled from the spec
+# description: >-
+#   llmops-iac sets the variables that choose a SageMaker model's weights and how they are
+#   served from the spec, and records them in the Plan (meta.servingEnvironment); the spec's
+#   container.environment may add others, never these. A container whose environment differs -
+#   a compiled variable changed or missing, or a variable that neither the compiler nor the
+#   spec sets - serves something other than what the Plan, its policies and its cost estimate
+#   describe: the work of a Pulumi transformation, a later edit to the program or a change made
+#   outside it. No spec can cause this; the rule guards deployments in the Pulumi policy pack,
+#   which judges the live environment. Values are not shown: a variable added outside the
+#   spec may hold a secret.
+# related_resources:
+#   - ref: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ContainerDefinition.html
+# custom:
+#   id: LLM-DEP-008
+#   severity: error
+#   remediation: >-
+#     Deploy the Plan as compiled: remove the transformation or edit that changes the model
+#     container's environment; set the model, revision, weights and serving settings in the
+#     spec, and other variables in container.environment.
+#   frameworks:
+#     owasp: [LLM03, LLM04]
+#     nist: [MANAGE 3.2, MAP 4.1]
+#     euAiAct: [Article 15]
+#     awsGenAiLens: [GENOPS04-BP01]
+#   applies_to: [aws:sagemaker/model:Model]
+tampered_environment contains lib.result(m, msg) if {
+	some m in lib.resources(_model_type)
+	compiled := object.get(m, ["meta", "servingEnvironment"], {})
+	env := _container_environment(m)
+	some key
+	value := compiled[key]
+	key in object.keys(env)
+	env[key] != value
+	msg := sprintf(
+		"SageMaker model %s runs %s with another value than the %s compiled from the spec",
+		[m.name, key, lib.printable(value)],
+	)
+}
+
+tampered_environment contains lib.result(m, msg) if {
+	some m in lib.resources(_model_type)
+	compiled := object.get(m, ["meta", "servingEnvironment"], {})
+	env := _container_environment(m)
+	some key
+	value := compiled[key]
+	not key in object.keys(env)
+	msg := sprintf(
+		"SageMaker model %s runs without %s, which is %s as compiled from the spec",
+		[m.name, key, lib.printable(value)],
+	)
+}
+
+tampered_environment contains lib.result(m, msg) if {
+	some m in lib.resources(_model_type)
+	compiled := object.get(m, ["meta", "servingEnvironment"], {})
+	env := _container_environment(m)
+	declared := _declared_environment(m)
+	some key
+	value := env[key]
+	not key in object.keys(compiled)
+	object.get(declared, key, null) != value
+	msg := sprintf(
+		"SageMaker model %s runs with %s, which neither llmops-iac nor the spec's container.environment sets to that value",
+		[m.name, lib.printable(key)],
+	)
+}
+
+_container_environment(m) := object.get(m.inputs, ["primaryContainer", "environment"], {})
+
+# The spec's container.environment of the model a resource serves ({} for embedding models, which have none).
+_declared_environment(m) := env if {
+	parts := split(m.source, "/")
+	parts[1] == "spec"
+	parts[2] == "models"
+	env := object.get(lib.spec_section("models"), [parts[3], "container", "environment"], {})
+} else := {}

@@ -81,6 +81,21 @@ def test_live_properties_are_judged_and_failures_fail_closed(tmp_path, sagemaker
     assert len(unset) == 1 and "no spec configured" in unset[0][0]
 
 
+def test_a_container_serving_another_model_than_compiled_is_a_mandatory_violation(sagemaker_describe):
+    """A transformation (or an edit to the program) that swaps the served model after compile: the Plan's meta
+    still names the spec's pinned model, the live container another one."""
+    path = EXAMPLES / "self-hosted-llama.yaml"
+    resources = _resources(path, "prod", sagemaker_describe)
+    [model] = [r for r in resources if r.name == "endpoint-llama3-8b-model-bf16-g5"]
+    model.props["primaryContainer"] = dict(model.props["primaryContainer"], environment=dict(
+        model.props["primaryContainer"]["environment"], HF_MODEL_ID="evil-org/backdoored-llama", HF_ENDPOINT="https://hub.evil.example"))
+    found = [(m, u) for m, u in _violations(policy_pack.validate_mandatory, resources, {"spec": str(path), "environment": "prod"})
+             if "[LLM-DEP-008]" in m]
+    assert len(found) == 2 and all(u.endswith("::endpoint-llama3-8b-model-bf16-g5") for _, u in found), found
+    assert any("HF_MODEL_ID" in m for m, _ in found) and any("HF_ENDPOINT" in m for m, _ in found)
+    assert not any("evil" in m for m, _ in found)  # live values are not echoed (they could be secrets)
+
+
 # -- the pack fails closed on the engine as `check` does (same engine creation, same answer check) -----------
 
 def test_without_the_opa_bindings_the_pack_reports_a_mandatory_violation(monkeypatch, sagemaker_describe):

@@ -3,7 +3,10 @@
 Fixtures live in ``tests/fixtures/rules/<ID>/``: ``pass.yaml`` and ``fail.yaml`` are complete
 specs whose first line names the environment they are judged in (``# environment: prod``;
 ``default`` means no environment). ``fail.yaml`` must make its rule fail and ``pass.yaml`` must
-make it pass - not "not applicable", not "off".
+make it pass - not "not applicable", not "off". Edge fixtures ``pass-<case>.yaml`` and
+``fail-<case>.yaml`` next to them pin a rule's edges the same way (an exact threshold, a value one
+step off); a fail fixture's second line may name the severity its findings must have in its
+environment's profile (``# severity: note``).
 
 Some rules check what the compiler always gets right (key rotation, TLS-only bucket policies,
 IAM without wildcards...): they guard against a compiler regression and, in the Pulumi policy
@@ -54,6 +57,8 @@ REFERENCE_FORMS = {
     "awsGenAiLens": re.compile(r"^GEN(OPS|SEC|REL|PERF|COST|SUS)\d{2}-BP\d{2}$"),
 }
 _ENVIRONMENT = re.compile(r"^# environment: ([a-z][a-z0-9-]{0,15})$")
+_SEVERITY = re.compile(r"^# severity: (error|warning|note)$")
+_EDGE = re.compile(r"^(pass|fail)-[a-z0-9-]+\.yaml$")
 _STRICTNESS = {"off": 0, "note": 1, "warning": 2, "error": 3}
 
 CATALOGUE = catalog.load()
@@ -288,6 +293,28 @@ def test_fail_fixture_fails(judge_engine, rule):
         outcome, findings = _outcome(judge_engine, fixture, rule.id)
     assert outcome == "fail", f"{rule.id} fail.yaml: outcome {outcome}"
     assert findings
+
+
+EDGES = sorted(p for p in FIXTURES.glob("*/*.yaml") if _EDGE.match(p.name))
+
+
+@pytest.mark.parametrize("path", EDGES, ids=[f"{p.parent.name}/{p.stem}" for p in EDGES])
+def test_edge_fixture(judge_engine, path):
+    rule_id = path.parent.name
+    assert rule_id in CATALOGUE.rules, f"{path}: no rule {rule_id}"
+    loaded = load_spec(str(path), environment=_environment(path))
+    plan = compile_spec(loaded)
+    extra = stage_inputs(loaded, compile_spec(loaded), PolicyOptions(today=FIXTURE_TODAY))
+    result = evaluate.judge(judge_engine, CATALOGUE, loaded, plan, today=FIXTURE_TODAY, **extra)
+    findings = [f for f in result.findings if f.rule_id == rule_id]
+    if path.name.startswith("pass-"):
+        assert result.outcomes[rule_id] == "pass", f"{path.name}: {[f.message for f in findings]}"
+        return
+    assert result.outcomes[rule_id] == "fail" and findings, f"{path.name}: outcome {result.outcomes[rule_id]}"
+    second = path.read_text(encoding="utf-8").splitlines()[1]
+    severity = _SEVERITY.match(second)
+    if severity:
+        assert {f.severity for f in findings} == {severity.group(1)}, f"{path.name}: {[(f.severity, f.message) for f in findings]}"
 
 
 PATCHED = [r for r in RULES if (FIXTURES / r.id / "fail.plan-patch.yaml").is_file()]
