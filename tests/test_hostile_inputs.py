@@ -196,5 +196,10 @@ def test_a_name_collision_in_one_environment_is_caught_by_validate(tmp_path):
 """, encoding="utf-8")
     result = CliRunner().invoke(cli, ["validate", str(spec), "--format", "json"])
     assert result.exit_code == 2, result.output
-    [d] = [d for f in json.loads(result.stdout)["files"] for d in f["diagnostics"]]
+    [d] = [d for f in json.loads(result.stdout)["files"] for d in f["diagnostics"] if d["severity"] == "error"]
     assert d["code"] == "name-collision" and d["line"] == 17 and "prod" in d["message"], d
+    # check judges the prod environment too, so it refuses the same spec
+    checked = CliRunner().invoke(cli, ["check", str(spec), "--format", "json"])
+    assert checked.exit_code == 2, checked.output
+    errors = [d for f in json.loads(checked.stdout)["files"] for d in f["diagnostics"] if d["severity"] == "error"]
+    assert [d["code"] for d in errors] == ["name-collision"]
