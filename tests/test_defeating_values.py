@@ -79,7 +79,7 @@ ATTACKS: dict[str, tuple[Callable[[dict[str, Any]], None], str, str]] = {
         "LLM-GRD-006", "grounding threshold 0.01"),
     "grounding-threshold-0-off-rag": (
         lambda d: _prod(d).update(guardrails={"triage-input": {"contextualGrounding": {"grounding": 0, "relevance": 0.9}}}),
-        "LLM-GRD-006", "grounding threshold 0 "),
+        "LLM-GRD-006", "grounding threshold 0: it blocks nothing"),
     # 2. budget alerts only after the budget is spent
     "budget-alerts-above-100": (
         lambda d: _prod(d)["budgets"].update(alertThresholdsPercent=[150, 500]), "LLM-CST-008", "150 %, 500 %"),
@@ -125,3 +125,23 @@ def test_a_value_that_defeats_a_control_fails_production(invoke, tmp_path, monke
     assert any(text in f["message"] for f in hits), [f["message"] for f in hits]
     # the attack changed production only: development is not judged on it
     assert not [f for f in by_env["dev"] if f["ruleId"] == rule and text in f["message"]]
+
+
+def test_every_gate_metric_has_one_range():
+    """LLM-EVL-005 reads each gate metric's direction and range from one table (policies/evaluation/evaluation.rego);
+    it names exactly the metrics the schema allows, so a new metric cannot slip through unjudged."""
+    from llmops_iac.compile import compile_spec
+    from llmops_iac.policy import catalog, engine, evaluate
+    from llmops_iac.spec.validate import load_spec
+
+    schema = json.loads((ROOT / "schemas" / "llmapp.schema.json").read_text(encoding="utf-8"))
+    metrics = set(schema["$defs"]["gate"]["properties"]["metric"]["enum"])
+    cat = catalog.load()
+    e = engine.create()
+    e.load(cat.modules, {})
+    loaded = load_spec(str(EXAMPLES / "minimal.yaml"))
+    table = e.evaluate(evaluate.build_input(loaded, compile_spec(loaded), stack=None))["evaluation"]["_metrics"]
+    assert set(table) == metrics
+    for metric, r in table.items():
+        assert r["better"] in ("higher", "lower", "either") and r["floor"] == 0, metric
+        assert r.get("ceiling") in (1, None), metric
