@@ -145,3 +145,15 @@ def test_every_gate_metric_has_one_range():
     for metric, r in table.items():
         assert r["better"] in ("higher", "lower", "either") and r["floor"] == 0, metric
         assert r.get("ceiling") in (1, None), metric
+
+
+def test_outside_production_a_low_grounding_threshold_is_a_warning(invoke, tmp_path, monkeypatch):
+    """Thresholds are tuned in development: there a threshold that blocks nothing is told, not a gate."""
+    def change(d: dict[str, Any]) -> None:
+        d["spec"]["environments"]["dev"]["guardrails"] = {"customer-facing": {"contextualGrounding": {"grounding": 0, "relevance": 0.2}}}
+
+    code, by_env = _check(invoke, _project(tmp_path, change), monkeypatch)
+    assert code == EXIT_OK
+    hits = [f for f in by_env["dev"] if f["ruleId"] == "LLM-GRD-006"]
+    assert sorted(f["severity"] for f in hits) == ["warning", "warning"]
+    assert not [f for f in by_env["prod"] if f["ruleId"] == "LLM-GRD-006"]
