@@ -238,7 +238,7 @@ gpu_underused contains lib.spec_result(g.source, g.message) if {
 }
 
 # METADATA
-# title: A budget alert fires before the budget is spent
+# title: A budget alert fires by the time the budget is spent
 # description: >-
 #   Actual-spend alerts above 100 % fire only once the month's budget is already
 #   overspent: with no alert at or below 100 %, nobody hears about a runaway loop or an
@@ -265,7 +265,7 @@ late_budget_alerts contains result if {
 	notes := [n | some n in object.get(b.inputs, "notifications", []); object.get(n, "notificationType", "") == "ACTUAL"]
 	not _alerts_in_time(b, notes)
 	thresholds := [sprintf("%v %%", [object.get(n, "threshold", null)]) | some n in notes]
-	msg := sprintf("no actual-spend alert fires before the budget is spent: %s", [_late_alerts(thresholds)])
+	msg := sprintf("no actual-spend alert fires until the budget is overspent: %s", [_late_alerts(thresholds)])
 	result := {"msg": msg, "resource": b.name, "pointer": concat("", [b.source, "/alertThresholdsPercent"])}
 }
 

@@ -172,7 +172,7 @@ _late(notifications) := found if {
 
 test_fail_every_alert_after_the_budget_is_spent if {
 	_late([_actual(150), _actual(500), _forecast]) == {{
-		"msg": "no actual-spend alert fires before the budget is spent: the alerts are at 150 %, 500 %",
+		"msg": "no actual-spend alert fires until the budget is overspent: the alerts are at 150 %, 500 %",
 		"resource": "budget",
 		"pointer": "/spec/alertThresholdsPercent",
 	}}
@@ -195,7 +195,7 @@ test_pass_escalation_alert_next_to_one_in_time if {
 # The forecast alert does not count: a new application has no spend history to forecast from.
 test_fail_only_a_forecast_alert if {
 	_late([_forecast]) == {{
-		"msg": "no actual-spend alert fires before the budget is spent: the budget has no actual-spend alert",
+		"msg": "no actual-spend alert fires until the budget is overspent: the budget has no actual-spend alert",
 		"resource": "budget",
 		"pointer": "/spec/alertThresholdsPercent",
 	}}
