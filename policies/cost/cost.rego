@@ -236,3 +236,117 @@ gpu_underused contains lib.spec_result(g.source, g.message) if {
 	some g in input.cost.gpu
 	g.status == "underused"
 }
+
+# METADATA
+# title: A budget alert fires by the time the budget is spent
+# description: >-
+#   Actual-spend alerts above 100 % fire only once the month's budget is already
+#   overspent: with no alert at or below 100 %, nobody hears about a runaway loop or an
+#   abused endpoint until the money is gone. (The forecast alert does not make up for it:
+#   AWS forecasts only after weeks of spend history, which a new application lacks.) An extra
+#   escalation alert above 100 % is fine next to one at or below it; the schema refuses
+#   thresholds over 1,000 %.
+# related_resources:
+#   - ref: https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-best-practices.html
+# custom:
+#   id: LLM-CST-008
+#   severity: warning
+#   remediation: >-
+#     Add an alert at or below 100 % to budgets.alertThresholdsPercent (the default is
+#     50, 80 and 100).
+#   frameworks:
+#     owasp: [LLM10]
+#     nist: [MANAGE 2.1]
+#     euAiAct: [Article 17]
+#     awsGenAiLens: [GENCOST02-BP01]
+#   applies_to: [aws:budgets/budget:Budget]
+late_budget_alerts contains result if {
+	some b in lib.resources("aws:budgets/budget:Budget")
+	notes := [n | some n in object.get(b.inputs, "notifications", []); object.get(n, "notificationType", "") == "ACTUAL"]
+	not _alerts_in_time(b, notes)
+	thresholds := [sprintf("%v %%", [object.get(n, "threshold", null)]) | some n in notes]
+	msg := sprintf("no actual-spend alert fires until the budget is overspent: %s", [_late_alerts(thresholds)])
+	result := {"msg": msg, "resource": b.name, "pointer": concat("", [b.source, "/alertThresholdsPercent"])}
+}
+
+_late_alerts(thresholds) := sprintf("the alerts are at %s", [lib.join(", ", thresholds)]) if count(thresholds) > 0
+
+_late_alerts(thresholds) := "the budget has no actual-spend alert" if count(thresholds) == 0
+
+# One actual-spend alert at or below the budget: a percentage of it (the default threshold
+# type), or an absolute amount no higher than the budget.
+_alerts_in_time(_, notes) if {
+	some n in notes
+	object.get(n, "thresholdType", "PERCENTAGE") == "PERCENTAGE"
+	is_number(n.threshold)
+	n.threshold <= 100
+}
+
+_alerts_in_time(b, notes) if {
+	some n in notes
+	n.thresholdType == "ABSOLUTE_VALUE"
+	is_number(n.threshold)
+	limit := object.get(b, ["meta", "monthlyUsd"], null)
+	is_number(limit)
+	n.threshold <= limit
+}
+
+# How many times the expected monthly cost a budget may be before no alert of it fires in a
+# month that goes as expected: an alert at 50 % of a budget ten times the estimate fires
+# only at five times the expected spend.
+_max_budget_to_estimate := 10
+
+# METADATA
+# title: The budget is within reach of the estimate
+# description: >-
+#   A budget ten or more times the expected monthly cost (the estimate at the declared
+#   traffic) lets spend grow tenfold before the 100 % alert fires, and half that before
+#   the first default alert: the budget alerts no one in time. An estimate of 0 USD, or
+#   one that leaves out unpriced items, cannot show the budget is in reach, so the
+#   budget is judged against it all the same (strictly).
+# related_resources:
+#   - ref: https://docs.aws.amazon.com/cost-management/latest/userguide/budgets-managing-costs.html
+# custom:
+#   id: LLM-CST-009
+#   severity: warning
+#   remediation: >-
+#     Lower budgets.monthlyUsd to what the application should cost (run `llmops-iac cost
+#     <spec>` for the estimate), or declare the traffic that justifies it in
+#     budgets.expectedTraffic.
+#   frameworks:
+#     owasp: [LLM10]
+#     nist: [MANAGE 2.1]
+#     awsGenAiLens: [GENCOST01-BP01, GENCOST02-BP01]
+#   applies_to: [cost:estimate]
+budget_beyond_reach contains lib.spec_result("/spec/budgets/monthlyUsd", msg) if {
+	budget := object.get(input.cost, ["budget", "monthlyUsd"], null)
+	is_number(budget)
+	expected := object.get(input.cost, ["total", "expected"], null)
+	not _within_reach(budget, expected)
+	msg := sprintf("the budget of %d USD %s%s", [round(budget), _reach(budget, expected), _unpriced])
+}
+
+_within_reach(budget, expected) if {
+	is_number(expected)
+	budget < _max_budget_to_estimate * expected
+}
+
+# No division when the estimate is 0 (or not a number): OPA stops on a division by zero.
+_reach(budget, expected) := sprintf(
+	"is %d times the expected monthly cost of %d USD: no alert fires until spend is far beyond what the application should cost",
+	[floor(budget / expected), round(expected)],
+) if {
+	is_number(expected)
+	expected > 0
+}
+
+_reach(_, expected) := "cannot be compared with an expected monthly cost of 0 USD" if {
+	is_number(expected)
+	expected <= 0
+}
+
+_reach(_, expected) := "cannot be compared with the estimate: it has no expected monthly cost" if not is_number(expected)
+
+_unpriced := " (the estimate leaves out unpriced items)" if object.get(input.cost, ["flags", "unpricedItems"], false) == true
+
+_unpriced := "" if object.get(input.cost, ["flags", "unpricedItems"], false) != true

@@ -157,3 +157,122 @@ test_fail_gpu_underused if {
 test_pass_without_an_estimate if {
 	count(cost.gpu_underused) == 0 with input as {"spec": {}, "plan": {"resources": []}, "context": {}}
 }
+
+# -- LLM-CST-008 --------------------------------------------------------------------------------
+
+_alerts(notifications) := _resource("budget", "aws:budgets/budget:Budget", {"notifications": notifications}, {"monthlyUsd": 200})
+
+_actual(threshold) := {"notificationType": "ACTUAL", "threshold": threshold, "thresholdType": "PERCENTAGE"}
+
+_forecast := {"notificationType": "FORECASTED", "threshold": 100, "thresholdType": "PERCENTAGE"}
+
+_late(notifications) := found if {
+	found := cost.late_budget_alerts with input as _input("prod", [_alerts(notifications)])
+}
+
+test_fail_every_alert_after_the_budget_is_spent if {
+	_late([_actual(150), _actual(500), _forecast]) == {{
+		"msg": "no actual-spend alert fires until the budget is overspent: the alerts are at 150 %, 500 %",
+		"resource": "budget",
+		"pointer": "/spec/alertThresholdsPercent",
+	}}
+}
+
+# 100 % is the edge: it alerts (pins <= against <); just above it does not.
+test_pass_alert_at_exactly_100 if {
+	_late([_actual(100)]) == set()
+}
+
+test_fail_alert_just_above_100 if {
+	count(_late([_actual(100.01)])) == 1
+}
+
+# An escalation alert above 100 % next to one in time is not a finding on its own.
+test_pass_escalation_alert_next_to_one_in_time if {
+	_late([_actual(80), _actual(500)]) == set()
+}
+
+# The forecast alert does not count: a new application has no spend history to forecast from.
+test_fail_only_a_forecast_alert if {
+	_late([_forecast]) == {{
+		"msg": "no actual-spend alert fires until the budget is overspent: the budget has no actual-spend alert",
+		"resource": "budget",
+		"pointer": "/spec/alertThresholdsPercent",
+	}}
+}
+
+test_fail_no_notifications_at_all if {
+	count(_late([])) == 1
+}
+
+# Absolute thresholds count against the budget amount; odd thresholds never raise an error.
+test_pass_absolute_alert_under_the_budget if {
+	_late([{"notificationType": "ACTUAL", "threshold": 200, "thresholdType": "ABSOLUTE_VALUE"}]) == set()
+}
+
+test_fail_absolute_alert_over_the_budget if {
+	count(_late([{"notificationType": "ACTUAL", "threshold": 201, "thresholdType": "ABSOLUTE_VALUE"}])) == 1
+}
+
+test_fail_odd_thresholds_without_error if {
+	count(_late([{"notificationType": "ACTUAL", "threshold": "50"}, {"notificationType": "ACTUAL", "threshold": null}])) == 1
+}
+
+# -- LLM-CST-009 --------------------------------------------------------------------------------
+
+_reach(monthly, expected, unpriced) := found if {
+	c := {"total": {"expected": expected}, "budget": {"monthlyUsd": monthly}, "flags": {"unpricedItems": unpriced}}
+	found := cost.budget_beyond_reach with input as _cost_input(c)
+}
+
+test_fail_budget_far_above_the_estimate if {
+	_reach(10000000, 3087.47, false) == {{
+		"msg": "the budget of 10000000 USD is 3238 times the expected monthly cost of 3087 USD: no alert fires until spend is far beyond what the application should cost",
+		"resource": null,
+		"pointer": "/spec/budgets/monthlyUsd",
+	}}
+}
+
+# Ten times is the edge: exactly 10x fails (pins >= against >), just under passes.
+test_fail_budget_exactly_ten_times_the_estimate if {
+	count(_reach(1000, 100, false)) == 1
+}
+
+test_pass_budget_just_under_ten_times_the_estimate if {
+	_reach(999.99, 100, false) == set()
+}
+
+test_pass_budget_near_the_estimate if {
+	_reach(2500, 3087.47, false) == set()
+}
+
+# An estimate of 0 USD: a finding, never a division by zero (OPA would stop the run).
+test_fail_estimate_of_zero_without_error if {
+	_reach(100, 0, false) == {{
+		"msg": "the budget of 100 USD cannot be compared with an expected monthly cost of 0 USD",
+		"resource": null,
+		"pointer": "/spec/budgets/monthlyUsd",
+	}}
+}
+
+test_fail_estimate_without_expected_cost if {
+	count(_reach(100, null, false)) == 1
+}
+
+# Unpriced items make the estimate a lower bound: the verdict stands, the message says so.
+test_fail_unpriced_items_are_named if {
+	_reach(5000, 100, true) == {{
+		"msg": "the budget of 5000 USD is 50 times the expected monthly cost of 100 USD: no alert fires until spend is far beyond what the application should cost (the estimate leaves out unpriced items)",
+		"resource": null,
+		"pointer": "/spec/budgets/monthlyUsd",
+	}}
+}
+
+test_pass_unpriced_items_within_reach if {
+	_reach(500, 100, true) == set()
+}
+
+test_pass_without_a_budget if {
+	c := {"total": {"expected": 10}, "budget": null, "flags": {}}
+	count(cost.budget_beyond_reach) == 0 with input as _cost_input(c)
+}

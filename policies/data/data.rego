@@ -74,14 +74,21 @@ retained_vectors contains lib.result(r, msg) if {
 # description: >-
 #   A knowledge base whose documents live in an existing bucket ingests, embeds and can
 #   answer from every object in it - drafts, exports, other teams' files - unless its
-#   data source is limited to inclusion prefixes. (A bucket llmops-iac creates for the
-#   knowledge base holds only its documents.)
+#   data source is limited to inclusion prefixes. A prefix that names no folder counts as
+#   none: one made only of "/", "." and wildcards ("/", ".", "./", "*") stands for the
+#   whole bucket, and S3 prefixes are literal, so a wildcard at its start ("*", "*docs")
+#   reads nothing as a prefix yet becomes an IAM wildcard that lets the knowledge base's
+#   role read every key. (A bucket llmops-iac creates for the knowledge base holds only
+#   its documents.)
 # related_resources:
 #   - ref: https://docs.aws.amazon.com/bedrock/latest/userguide/s3-data-source-connector.html
+#   - ref: https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-prefixes.html
 # custom:
 #   id: LLM-DAT-003
 #   severity: warning
-#   remediation: Set dataSource.inclusionPrefixes to the prefix that holds the documents to answer from.
+#   remediation: >-
+#     Set dataSource.inclusionPrefixes to the folder that holds the documents to answer
+#     from, e.g. published/ (no leading "/", no wildcards).
 #   frameworks:
 #     owasp: [LLM02, LLM08]
 #     nist: [MAP 4.1]
@@ -97,7 +104,33 @@ whole_bucket_ingested contains lib.result(r, msg) if {
 	msg := sprintf("data source %s ingests every object of bucket %s", [r.name, _bucket_name(bucket)])
 }
 
+whole_bucket_ingested contains lib.result(r, msg) if {
+	some r in lib.resources("aws:bedrock/agentDataSource:AgentDataSource")
+	s3 := r.inputs.dataSourceConfiguration.s3Configuration
+	bucket := s3.bucketArn
+	is_string(bucket)
+	some prefix in object.get(s3, "inclusionPrefixes", [])
+	_names_no_folder(prefix)
+	msg := sprintf(
+		"data source %s limits bucket %s to prefix %s, which names no folder: it stands for every object of the bucket",
+		[r.name, _bucket_name(bucket), _shown(prefix)],
+	)
+}
+
 _bucket_name(arn) := parts[count(parts) - 1] if parts := split(arn, ":::")
+
+# A prefix that selects the whole bucket: empty or made only of "/" and "." (the root), or
+# one whose first character after those is an IAM wildcard (* or ?).
+_names_no_folder(prefix) if {
+	is_string(prefix)
+	regex.match(`^[./]*([*?]|$)`, prefix)
+}
+
+_names_no_folder(prefix) if not is_string(prefix)
+
+_shown(prefix) := lib.printable(prefix) if is_string(prefix)
+
+_shown(prefix) := "(not text)" if not is_string(prefix)
 
 # Credential types that must never reach a model, its logs or its answers.
 _credentials := ["PASSWORD", "AWS_ACCESS_KEY", "AWS_SECRET_KEY"]

@@ -91,6 +91,39 @@ test_pass_shared_bucket_with_prefixes if {
 	data_protection.whole_bucket_ingested == set() with input as _input("internal", [source])
 }
 
+_prefixed(prefixes) := found if {
+	s3 := {"bucketArn": "arn:aws:s3:::acme-exports", "inclusionPrefixes": prefixes}
+	source := _source({"dataSourceConfiguration": {"s3Configuration": s3}})
+	found := data_protection.whole_bucket_ingested with input as _input("internal", [source])
+}
+
+test_fail_prefix_that_names_no_folder if {
+	_prefixed(["*"]) == {{
+		"msg": "data source kb-docs-source limits bucket acme-exports to prefix *, which names no folder: it stands for every object of the bucket",
+		"resource": "kb-docs-source",
+		"pointer": "/spec",
+	}}
+}
+
+# The root in every spelling, and a wildcard before any folder name (an IAM wildcard over every key).
+test_fail_every_spelling_of_the_whole_bucket if {
+	every prefix in ["", "/", ".", "./", "//", "*", "/*", "./*", "**", "?", "*docs", "/?x"] {
+		count(_prefixed([prefix])) == 1
+	}
+}
+
+# A folder, with or without a trailing slash or wildcard, is a prefix; so is a dot file's folder.
+test_pass_prefixes_that_name_a_folder if {
+	every prefix in ["published/", "published", "docs/*", "./docs/", ".well-known/", "a"] {
+		_prefixed([prefix]) == set()
+	}
+}
+
+test_fail_prefix_that_is_not_text_without_error if {
+	some f in _prefixed([7])
+	contains(f.msg, "prefix (not text)")
+}
+
 test_pass_bucket_created_for_the_knowledge_base if {
 	source := _source(
 		{"dataSourceConfiguration": {"s3Configuration": {"bucketArn": {"ref": "kb-docs-documents", "attr": "arn"}}}},

@@ -5,12 +5,27 @@ import rego.v1
 
 import data.llmops.lib
 
-# Metrics where a higher value is better (a gate needs a minimum) and where a lower
-# value is better (a gate needs a maximum). refusal-rate is neither: high is right on a
-# red-team set and wrong on a golden set.
-_higher_is_better := {"faithfulness", "answer-relevance", "context-precision", "context-recall", "correctness"}
+# Every gate metric (the schema's enum): which way is better and the range its values take.
+# A gate needs a minimum on a higher-is-better metric and a maximum on a lower-is-better one;
+# refusal-rate is neither: high is right on a red-team set and wrong on a golden set. Scores
+# and rates lie in [0, 1]; latency and cost are at least 0 and have no ceiling. A bound at or
+# beyond the range (a min at the floor, a max at the ceiling) holds for every result.
+_metrics := {
+	"faithfulness": {"better": "higher", "floor": 0, "ceiling": 1},
+	"answer-relevance": {"better": "higher", "floor": 0, "ceiling": 1},
+	"context-precision": {"better": "higher", "floor": 0, "ceiling": 1},
+	"context-recall": {"better": "higher", "floor": 0, "ceiling": 1},
+	"correctness": {"better": "higher", "floor": 0, "ceiling": 1},
+	"toxicity": {"better": "lower", "floor": 0, "ceiling": 1},
+	"pii-leakage": {"better": "lower", "floor": 0, "ceiling": 1},
+	"refusal-rate": {"better": "either", "floor": 0, "ceiling": 1},
+	"latency-p95-ms": {"better": "lower", "floor": 0},
+	"cost-per-request-usd": {"better": "lower", "floor": 0},
+}
 
-_lower_is_better := {"toxicity", "pii-leakage", "latency-p95-ms", "cost-per-request-usd"}
+_higher_is_better := {m | some m; _metrics[m].better == "higher"}
+
+_lower_is_better := {m | some m; _metrics[m].better == "lower"}
 
 _gates := object.get(lib.spec_section("evaluation"), "gates", [])
 
@@ -152,17 +167,23 @@ no_safety_gate contains lib.spec_result("/spec/evaluation/gates", msg) if {
 }
 
 # METADATA
-# title: Gates bound their metric in the right direction
+# title: Gates bound their metric in the right direction, within its range
 # description: >-
 #   A gate with only a maximum on a higher-is-better metric (faithfulness, relevance,
 #   context precision and recall, correctness), or only a minimum on a lower-is-better
 #   one (toxicity, PII leakage, latency, cost), passes the regressions it exists to stop.
+#   So does a bound no result can cross: a min at or below the metric's floor (min 0 on
+#   faithfulness), a max at or above its ceiling (max 1 on toxicity, a 0-1 rate), or a
+#   refusal-rate gate with neither a min above 0 nor a max below 1. The ranges are a
+#   table in policies/evaluation/evaluation.rego.
 # related_resources:
 #   - ref: https://docs.aws.amazon.com/bedrock/latest/userguide/evaluation.html
 # custom:
 #   id: LLM-EVL-005
 #   severity: error
-#   remediation: Give the gate a min for higher-is-better metrics, a max for lower-is-better ones.
+#   remediation: >-
+#     Give the gate a min for higher-is-better metrics, a max for lower-is-better ones,
+#     inside the metric's range (scores and rates between 0 and 1).
 #   frameworks:
 #     owasp: [LLM09]
 #     nist: [MEASURE 2.13]
@@ -183,4 +204,49 @@ misdirected_gate contains lib.spec_result(pointer, msg) if {
 	not "max" in object.keys(gate)
 	pointer := sprintf("/spec/evaluation/gates/%d", [i])
 	msg := sprintf("gate %d on %s has no maximum: lower is better for this metric", [i, gate.metric])
+}
+
+misdirected_gate contains lib.spec_result(pointer, msg) if {
+	some i, gate in _gates
+	range := _metrics[gate.metric]
+	range.better == "higher"
+	is_number(gate.min)
+	gate.min <= range.floor
+	pointer := sprintf("/spec/evaluation/gates/%d/min", [i])
+	msg := sprintf("gate %d on %s has min %v: every result passes (%s is never below %v)", [i, gate.metric, gate.min, gate.metric, range.floor])
+}
+
+misdirected_gate contains lib.spec_result(pointer, msg) if {
+	some i, gate in _gates
+	range := _metrics[gate.metric]
+	range.better == "lower"
+	is_number(gate.max)
+	is_number(range.ceiling)
+	gate.max >= range.ceiling
+	pointer := sprintf("/spec/evaluation/gates/%d/max", [i])
+	msg := sprintf("gate %d on %s has max %v: every result passes (%s is never above %v)", [i, gate.metric, gate.max, gate.metric, range.ceiling])
+}
+
+misdirected_gate contains lib.spec_result(pointer, msg) if {
+	some i, gate in _gates
+	range := _metrics[gate.metric]
+	range.better == "either"
+	not _binds_min(gate, range)
+	not _binds_max(gate, range)
+	pointer := sprintf("/spec/evaluation/gates/%d", [i])
+	msg := sprintf(
+		"gate %d on %s has no min above %v and no max below %v: every result passes",
+		[i, gate.metric, range.floor, range.ceiling],
+	)
+}
+
+# A bound some result can fail: a min above the floor, a max below the ceiling.
+_binds_min(gate, range) if {
+	is_number(gate.min)
+	gate.min > range.floor
+}
+
+_binds_max(gate, range) if {
+	is_number(gate.max)
+	gate.max < range.ceiling
 }

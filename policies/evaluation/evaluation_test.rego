@@ -149,3 +149,75 @@ test_pass_gates_bound_the_right_direction if {
 	inp := _input("prod", "internal", {"evaluation": _evaluation(gates, ["prod"])})
 	evaluation.misdirected_gate == set() with input as inp
 }
+
+# A bound no result can cross passes every result: min at or below the floor, max at or above the ceiling.
+
+_misdirected(gates) := found if {
+	found := evaluation.misdirected_gate with input as _input("prod", "internal", {"evaluation": _evaluation(gates, ["prod"])})
+}
+
+test_fail_min_at_the_floor if {
+	_misdirected([_gate("faithfulness", "assistant", {"min": 0})]) == {{
+		"msg": "gate 0 on faithfulness has min 0: every result passes (faithfulness is never below 0)",
+		"resource": null,
+		"pointer": "/spec/evaluation/gates/0/min",
+	}}
+}
+
+test_fail_min_below_the_floor if {
+	count(_misdirected([_gate("correctness", "assistant", {"min": -1})])) == 1
+}
+
+# Just above the floor binds (pins <= against <).
+test_pass_min_just_above_the_floor if {
+	_misdirected([_gate("context-recall", "assistant", {"min": 0.001})]) == set()
+}
+
+test_fail_max_at_the_ceiling if {
+	_misdirected([_gate("toxicity", "assistant", {"max": 1})]) == {{
+		"msg": "gate 0 on toxicity has max 1: every result passes (toxicity is never above 1)",
+		"resource": null,
+		"pointer": "/spec/evaluation/gates/0/max",
+	}}
+}
+
+test_fail_max_above_the_ceiling if {
+	count(_misdirected([_gate("pii-leakage", "assistant", {"max": 5})])) == 1
+}
+
+# Just under the ceiling binds (pins >= against >).
+test_pass_max_just_under_the_ceiling if {
+	_misdirected([_gate("toxicity", "assistant", {"max": 0.999})]) == set()
+}
+
+# Latency and cost have no ceiling: any max binds; a min on them is not their bound.
+test_pass_unbounded_metrics_with_large_max if {
+	_misdirected([_gate("latency-p95-ms", "assistant", {"max": 999999999}), _gate("cost-per-request-usd", "assistant", {"min": 0, "max": 100})]) == set()
+}
+
+# A min at the floor next to a binding max on a lower-is-better metric is harmless.
+test_pass_floor_min_beside_binding_max if {
+	_misdirected([_gate("toxicity", "assistant", {"min": 0, "max": 0.1})]) == set()
+}
+
+test_fail_refusal_rate_that_binds_nothing if {
+	_misdirected([_gate("refusal-rate", "assistant", {"min": 0})]) == {{
+		"msg": "gate 0 on refusal-rate has no min above 0 and no max below 1: every result passes",
+		"resource": null,
+		"pointer": "/spec/evaluation/gates/0",
+	}}
+	count(_misdirected([_gate("refusal-rate", "assistant", {"min": 0, "max": 1})])) == 1
+	count(_misdirected([_gate("refusal-rate", "assistant", {})])) == 1
+}
+
+test_pass_refusal_rate_bound_either_way if {
+	_misdirected([_gate("refusal-rate", "assistant", {"min": 0.95}), _gate("refusal-rate", "triage", {"max": 0.05})]) == set()
+}
+
+# Odd bounds are not evaluation errors: a text bound is no bound.
+test_fail_odd_bounds_without_error if {
+	_misdirected([_gate("faithfulness", "assistant", {"min": "0.8"}), _gate("refusal-rate", "assistant", {"min": null})]) == {
+		{"msg": "gate 1 on refusal-rate has no min above 0 and no max below 1: every result passes", "resource": null, "pointer": "/spec/evaluation/gates/1"},
+	}
+}
+

@@ -209,8 +209,8 @@ missing_pii_filter contains lib.result(g, msg) if {
 # description: >-
 #   A guardrail that guards a knowledge base, or a model that answers from one, must
 #   check contextual grounding and relevance: it blocks answers the retrieved passages
-#   do not support, the main source of RAG hallucinations. A threshold of 0 blocks
-#   nothing.
+#   do not support, the main source of RAG hallucinations. (Whether its thresholds
+#   are high enough to block anything is LLM-GRD-006.)
 # related_resources:
 #   - ref: https://docs.aws.amazon.com/bedrock/latest/userguide/guardrails-contextual-grounding-check.html
 # custom:
@@ -246,13 +246,97 @@ _rag_scope(g) := sort({x |
 })
 
 _grounded(g) if {
-	filters := object.get(g.inputs, ["contextualGroundingPolicyConfig", "filtersConfigs"], [])
+	filters := _grounding_filters(g)
 	every kind in ["GROUNDING", "RELEVANCE"] {
 		some f in filters
 		f.type == kind
-		f.threshold > 0
 	}
 }
+
+_grounding_filters(g) := object.get(g.inputs, ["contextualGroundingPolicyConfig", "filtersConfigs"], [])
+
+# The lowest contextual grounding and relevance threshold that blocks something: Bedrock
+# scores an answer's grounding (relevance) from 0 to 1 and blocks it below the threshold,
+# so under 0.5 it passes answers it scores as more likely ungrounded (irrelevant) than not.
+_min_grounding_threshold := 0.5
+
+_grounding_kinds := {"GROUNDING": "grounding", "RELEVANCE": "relevance"}
+
+# METADATA
+# title: Contextual grounding thresholds block ungrounded answers
+# description: >-
+#   Amazon Bedrock scores every answer from 0 to 1 on grounding (supported by the source)
+#   and relevance (answers the query) and blocks answers scoring below the guardrail's
+#   threshold: 0 blocks nothing, and any threshold under 0.5 lets through answers the
+#   check itself scores as more likely ungrounded (or irrelevant) than not. Every
+#   grounding and relevance filter a guardrail declares blocks (action BLOCK, enabled)
+#   at 0.5 or more; production profiles make this an error, elsewhere a lower value is
+#   a warning while thresholds are tuned.
+# related_resources:
+#   - ref: https://docs.aws.amazon.com/bedrock/latest/userguide/guardrails-contextual-grounding-check.html
+#   - ref: https://docs.aws.amazon.com/bedrock/latest/APIReference/API_runtime_GuardrailContextualGroundingFilter.html
+# custom:
+#   id: LLM-GRD-006
+#   severity: warning
+#   remediation: >-
+#     Set contextualGrounding.grounding and contextualGrounding.relevance to 0.5 or more
+#     (the default is 0.75); tune them on the evaluation datasets rather than lowering them.
+#   frameworks:
+#     owasp: [LLM09, LLM08]
+#     nist: [MEASURE 2.5, MEASURE 2.7]
+#     euAiAct: [Article 15]
+#     awsGenAiLens: [GENSEC02-BP01]
+#   applies_to: [aws:bedrock/guardrail:Guardrail]
+weak_grounding_threshold contains result if {
+	some g in lib.resources(_guardrail_type)
+	some f in _grounding_filters(g)
+	kind := _grounding_kinds[f.type]
+	not _blocks_below_floor(f)
+	msg := sprintf("guardrail %s has %s threshold %s", [trim_prefix(g.name, "guardrail-"), kind, _threshold_verdict(f, kind)])
+	result := {"msg": msg, "resource": g.name, "pointer": concat("/", [g.source, "contextualGrounding", kind])}
+}
+
+# A filter that blocks answers scoring under a threshold of at least the floor.
+_blocks_below_floor(f) if {
+	is_number(f.threshold)
+	f.threshold >= _min_grounding_threshold
+	object.get(f, "action", "BLOCK") == "BLOCK"
+	object.get(f, "enabled", true) == true
+}
+
+_threshold_verdict(f, _) := sprintf("%v: it blocks nothing", [object.get(f, "threshold", null)]) if {
+	not _positive(object.get(f, "threshold", null))
+}
+
+_threshold_verdict(f, kind) := sprintf(
+	"%v, under %v: it lets through answers it scores as more likely %s than %s",
+	[f.threshold, _min_grounding_threshold, _unlike[kind], _like[kind]],
+) if {
+	_positive(f.threshold)
+	f.threshold < _min_grounding_threshold
+}
+
+_threshold_verdict(f, _) := sprintf("%v but action %v: it blocks nothing", [f.threshold, object.get(f, "action", "BLOCK")]) if {
+	_positive(f.threshold)
+	f.threshold >= _min_grounding_threshold
+	object.get(f, "action", "BLOCK") != "BLOCK"
+}
+
+_threshold_verdict(f, _) := sprintf("%v but is disabled: it blocks nothing", [f.threshold]) if {
+	_positive(f.threshold)
+	f.threshold >= _min_grounding_threshold
+	object.get(f, "action", "BLOCK") == "BLOCK"
+	object.get(f, "enabled", true) != true
+}
+
+_positive(x) if {
+	is_number(x)
+	x > 0
+}
+
+_unlike := {"grounding": "ungrounded", "relevance": "irrelevant"}
+
+_like := {"grounding": "grounded", "relevance": "relevant"}
 
 _category_names := {
 	"HATE": "hate",

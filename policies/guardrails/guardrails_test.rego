@@ -215,9 +215,17 @@ test_fail_answering_model_guardrail_without_grounding if {
 	}} with input as _input([_guardrail("g", {}, {"models": ["a"], "knowledgeBases": []}), _kb("docs", ["a"])])
 }
 
-test_fail_zero_relevance_threshold if {
-	inp := _input([_guardrail("g", _grounding(0.8, 0), {"knowledgeBases": ["docs"]}), _kb("docs", [])])
+test_fail_relevance_filter_missing if {
+	filters := {"contextualGroundingPolicyConfig": {"filtersConfigs": [{"type": "GROUNDING", "threshold": 0.8}]}}
+	inp := _input([_guardrail("g", filters, {"knowledgeBases": ["docs"]}), _kb("docs", [])])
 	count(guardrails.missing_grounding_check) == 1 with input as inp
+}
+
+# A threshold of 0 is a check that blocks nothing: LLM-GRD-006's finding, not a second one here.
+test_pass_zero_relevance_threshold_is_judged_by_grd_006 if {
+	inp := _input([_guardrail("g", _grounding(0.8, 0), {"knowledgeBases": ["docs"]}), _kb("docs", [])])
+	guardrails.missing_grounding_check == set() with input as inp
+	count(guardrails.weak_grounding_threshold) == 1 with input as inp
 }
 
 test_pass_grounding_checked if {
@@ -230,6 +238,76 @@ test_pass_grounding_checked if {
 test_pass_guardrail_outside_retrieval if {
 	inp := _input([_guardrail("g", {}, {"models": ["b"], "knowledgeBases": []}), _kb("docs", ["a"])])
 	guardrails.missing_grounding_check == set() with input as inp
+}
+
+# -- LLM-GRD-006 --------------------------------------------------------------------------------
+
+_weak(grounding, relevance) := found if {
+	found := guardrails.weak_grounding_threshold with input as _input([_guardrail("g", _grounding(grounding, relevance), {})])
+}
+
+test_fail_grounding_threshold_zero_blocks_nothing if {
+	_weak(0, 0.75) == {{
+		"msg": "guardrail g has grounding threshold 0: it blocks nothing",
+		"resource": "guardrail-g",
+		"pointer": "/spec/guardrails/g/contextualGrounding/grounding",
+	}}
+}
+
+test_fail_relevance_threshold_under_the_floor if {
+	_weak(0.75, 0.49) == {{
+		"msg": "guardrail g has relevance threshold 0.49, under 0.5: it lets through answers it scores as more likely irrelevant than relevant",
+		"resource": "guardrail-g",
+		"pointer": "/spec/guardrails/g/contextualGrounding/relevance",
+	}}
+}
+
+test_fail_both_thresholds_low if {
+	count(_weak(0.01, 0.2)) == 2
+}
+
+# The floor itself blocks: exactly 0.5 passes, just under fails (pins >= against >).
+test_pass_thresholds_at_the_floor if {
+	_weak(0.5, 0.5) == set()
+}
+
+test_fail_just_under_the_floor if {
+	count(_weak(0.4999, 0.5)) == 1
+}
+
+test_pass_thresholds_high if {
+	_weak(0.99, 0.75) == set()
+}
+
+# Judged wherever a guardrail declares the check, whether or not it guards retrieval.
+test_fail_guardrail_outside_retrieval_with_low_threshold if {
+	inp := _input([_guardrail("g", _grounding(0, 0.9), {"models": ["b"], "knowledgeBases": []}), _kb("docs", ["a"])])
+	count(guardrails.weak_grounding_threshold) == 1 with input as inp
+	guardrails.missing_grounding_check == set() with input as inp
+}
+
+test_pass_guardrail_without_grounding_check if {
+	guardrails.weak_grounding_threshold == set() with input as _input([_guardrail("g", {}, {})])
+}
+
+test_fail_filter_that_only_reports if {
+	filters := {"contextualGroundingPolicyConfig": {"filtersConfigs": [
+		{"type": "GROUNDING", "threshold": 0.9, "action": "NONE"},
+		{"type": "RELEVANCE", "threshold": 0.9, "enabled": false},
+	]}}
+	guardrails.weak_grounding_threshold == {
+		{"msg": "guardrail g has grounding threshold 0.9 but action NONE: it blocks nothing", "resource": "guardrail-g", "pointer": "/spec/guardrails/g/contextualGrounding/grounding"},
+		{"msg": "guardrail g has relevance threshold 0.9 but is disabled: it blocks nothing", "resource": "guardrail-g", "pointer": "/spec/guardrails/g/contextualGrounding/relevance"},
+	} with input as _input([_guardrail("g", filters, {})])
+}
+
+# Odd values are findings, never evaluation errors: a missing, null or text threshold blocks nothing.
+test_fail_odd_thresholds_without_error if {
+	filters := {"contextualGroundingPolicyConfig": {"filtersConfigs": [
+		{"type": "GROUNDING"},
+		{"type": "RELEVANCE", "threshold": "0.9"},
+	]}}
+	count(guardrails.weak_grounding_threshold) == 2 with input as _input([_guardrail("g", filters, {})])
 }
 
 # -- LLM-GRD-005 --------------------------------------------------------------------------------

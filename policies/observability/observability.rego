@@ -227,3 +227,128 @@ _error_alarm(model) if {
 _error_metric(meta) if object.get(meta, "metric", "") in {"invocation-errors", "invocation-5xx"}
 
 _error_metric(meta) if object.get(meta, "builtin", "") == "invocation-5xx"
+
+# What an alarm's metric can reach, per metric (read by LLM-OBS-009).
+#
+# Latency: a model's p99 cannot exceed the longest an invocation may take - 60 minutes for
+# Amazon Bedrock (its runtime's limit; AWS tells clients to wait up to 3,600 s), 60 seconds
+# for a SageMaker real-time endpoint (InvokeEndpoint). CloudWatch reports Bedrock latency
+# in milliseconds and SageMaker's in microseconds.
+_latency_limits := {
+	"AWS/Bedrock": {
+		"metricName": "InvocationLatency", "max": 3600000, "perMs": 1,
+		"why": "an Amazon Bedrock invocation ends within 60 minutes",
+	},
+	"AWS/SageMaker": {
+		"metricName": "ModelLatency", "max": 60000000, "perMs": 1000,
+		"why": "a SageMaker real-time endpoint must answer within 60 seconds",
+	},
+}
+
+# Counts: invocations of a model that failed, were refused or throttled, per request - one
+# (every model sees every request: the cost estimate's upper bound). A guardrail evaluates
+# at most the prompt and the answer of each request to each model: two per request per
+# model of the application (an upper bound on the models it guards).
+_per_request := {"invocation-errors": 1, "invocation-5xx": 1, "invocation-4xx": 1, "throttles": 1}
+
+_requests_per_day := object.get(lib.spec_section("budgets"), ["expectedTraffic", "requestsPerDay"], null)
+
+_peak_to_average := object.get(lib.spec_section("budgets"), ["expectedTraffic", "peakToAverage"], null)
+
+# METADATA
+# title: Alarm thresholds are reachable
+# description: >-
+#   An alarm whose threshold its metric cannot reach never pages anyone, yet counts as
+#   the model's error or latency alarm. A p99 latency alarm fires only below the longest
+#   an invocation may take (60 minutes on Amazon Bedrock, 60 seconds on a SageMaker
+#   real-time endpoint). In production, an alarm on invocation errors, 5xx, 4xx,
+#   throttles or guardrail interventions fires only below what the declared peak traffic
+#   (budgets.expectedTraffic: requests a day x peak-to-average) can produce in one
+#   period: above it, even every request failing does not fire it. Token alarms are not
+#   judged: a threshold above the expected usage is what they are for.
+# related_resources:
+#   - ref: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html
+#   - ref: https://docs.aws.amazon.com/bedrock/latest/userguide/monitoring.html
+#   - ref: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_runtime_InvokeEndpoint.html
+# custom:
+#   id: LLM-OBS-009
+#   severity: warning
+#   remediation: >-
+#     Lower the alarm's threshold below what its metric can reach (latency under the
+#     service's timeout; counts under the requests of one period at the declared peak),
+#     or declare the traffic the application really has in budgets.expectedTraffic.
+#   frameworks:
+#     owasp: [LLM10]
+#     nist: [MEASURE 2.4, MANAGE 4.1]
+#     euAiAct: [Article 72]
+#     awsGenAiLens: [GENOPS02-BP01]
+#   applies_to: [aws:cloudwatch/metricAlarm:MetricAlarm]
+unreachable_alarm contains _threshold_result(r, msg) if {
+	some r in lib.resources(_alarm_type)
+	limit := _latency_limits[object.get(r.inputs, "namespace", "")]
+	object.get(r.inputs, "metricName", "") == limit.metricName
+	_beyond(r.inputs, limit.max)
+	msg := sprintf(
+		"alarm %s fires above a p99 latency of %d ms, which no invocation reaches: %s",
+		[_alarm_name(r), round(r.inputs.threshold / limit.perMs), limit.why],
+	)
+}
+
+unreachable_alarm contains _threshold_result(r, msg) if {
+	lib.is_production
+	is_number(_requests_per_day)
+	is_number(_peak_to_average)
+	some r in lib.resources(_alarm_type)
+	metric := object.get(r, ["meta", "metric"], "")
+	per_request := _invocations_per_request(metric)
+	period := object.get(r.inputs, "period", null)
+	is_number(period)
+	reach := ((_requests_per_day * _peak_to_average) * period / 86400) * per_request
+	_beyond(r.inputs, reach)
+	msg := sprintf(
+		"alarm %s fires above %d %s in %d seconds, but the declared peak traffic (%d requests a day x %v) makes at most %d in %d seconds: it never fires",
+		[_alarm_name(r), round(r.inputs.threshold), metric, period, round(_requests_per_day), _peak_to_average, floor(reach), period],
+	)
+}
+
+_invocations_per_request(metric) := _per_request[metric]
+
+_invocations_per_request("guardrail-interventions") := 2 * count(lib.spec_section("models"))
+
+# The threshold is beyond what the metric can reach: a GreaterThanThreshold alarm needs the
+# metric above it, a GreaterThanOrEqualToThreshold alarm at it.
+_beyond(inputs, reach) if {
+	object.get(inputs, "comparisonOperator", "") == "GreaterThanThreshold"
+	is_number(inputs.threshold)
+	inputs.threshold >= reach
+}
+
+_beyond(inputs, reach) if {
+	object.get(inputs, "comparisonOperator", "") == "GreaterThanOrEqualToThreshold"
+	is_number(inputs.threshold)
+	inputs.threshold > reach
+}
+
+# The finding points at the threshold of the spec's alarm.
+_threshold_result(r, msg) := {"msg": msg, "resource": r.name, "pointer": concat("", [r.source, "/threshold"])}
+
+# The spec's name of an alarm (the Plan names one alarm per model it watches), else its
+# logical name.
+_alarm_name(r) := name if {
+	some i
+	alarm := _spec_alarms[i]
+	sprintf("/spec/monitoring/alarms/%d", [i]) == r.source
+	name := object.get(alarm, "name", r.name)
+}
+
+_alarm_name(r) := r.name if {
+	not _declared_alarm(r.source)
+}
+
+_declared_alarm(source) if {
+	some i
+	_spec_alarms[i]
+	sprintf("/spec/monitoring/alarms/%d", [i]) == source
+}
+
+_spec_alarms := object.get(lib.spec_section("monitoring"), "alarms", [])
