@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 from llmops_iac.spec.jsonschema_checks import CompiledChecks, _equal, _is_date, _is_type
+from llmops_iac.spec.text import BLANK_MESSAGE, VISIBLE_PATTERN, is_blank
 
 ANNOTATIONS = {"$schema", "$id", "$defs", "$comment", "title", "description", "default", "examples", "deprecated",
                "readOnly", "writeOnly"}
@@ -27,13 +28,20 @@ ASSERTIONS = {"$ref", "type", "enum", "const", "properties", "required", "additi
               "then", "else"}
 SUPPORTED = ANNOTATIONS | ASSERTIONS
 
+VISIBLE_REF = "#/$defs/visibleText"
+"""The schema's definition of text with a visible character (its pattern is text.VISIBLE_PATTERN)."""
+
 _TYPE_WORDS = {"string": "a string", "integer": "an integer", "number": "a number", "boolean": "a boolean (true or false)",
                "object": "a mapping", "array": "a list", "null": "null"}
 
 
 @dataclass(frozen=True)
 class SchemaError:
-    """One failed assertion: where (instance pointer), which keyword, and what to do."""
+    """One failed assertion: where (instance pointer), which keyword, and what to do.
+
+    ``keyword`` is the JSON Schema keyword that failed, except ``blank``: the pattern of
+    ``$defs/visibleText`` (llmops_iac/spec/text.py), which a value without a visible character fails.
+    """
 
     pointer: str
     keyword: str
@@ -253,8 +261,14 @@ class Validator(CompiledChecks):
             yield SchemaError(ptr, "maxLength", f"must be at most {s['maxLength']} characters, got {n}", "shorten it",
                               f"maxLength: {s['maxLength']}", v)
         if "pattern" in s and not self._patterns[s["pattern"]].search(v):
-            yield SchemaError(ptr, "pattern", f"{show(v)} is not in the expected format",
-                              _describe(described, "see `llmops-iac schema`"), f"pattern: {s['pattern']}", v)
+            if s["pattern"] == VISIBLE_PATTERN:  # $defs/visibleText: say what is wrong, not which regex failed
+                expected = _describe(described, "")
+                yield SchemaError(ptr, "blank", f"{show(v)} {BLANK_MESSAGE}",
+                                  "write it in visible characters" + (f" ({expected})" if expected else ""),
+                                  "visible text: a character other than whitespace or an invisible one", v)
+            elif not (s.get("$ref") == VISIBLE_REF and is_blank(v)):  # else the $ref's blank error says it all
+                yield SchemaError(ptr, "pattern", f"{show(v)} is not in the expected format",
+                                  _describe(described, "see `llmops-iac schema`"), f"pattern: {s['pattern']}", v)
         if s.get("format") == "date" and not _is_date(v):
             yield SchemaError(ptr, "format", f"{show(v)} is not a valid date", "write a real date as YYYY-MM-DD, e.g. 2026-12-31",
                               "format: date", v)
@@ -287,7 +301,8 @@ class Validator(CompiledChecks):
         if "propertyNames" in s:
             for name in v:
                 for err in self._eval(s["propertyNames"], name, f"{ptr}/{escape(name)}", s["propertyNames"]):
-                    yield SchemaError(err.pointer, "propertyNames", f"{show(name)} is not a valid name",
+                    blank = err.message.endswith(BLANK_MESSAGE)
+                    yield SchemaError(err.pointer, "propertyNames", err.message if blank else f"{show(name)} is not a valid name",
                                       err.hint, err.constraint, name, at_key=True)
         extra = s.get("additionalProperties", True)
         if extra is not True:
