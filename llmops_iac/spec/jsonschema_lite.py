@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 from llmops_iac.spec.jsonschema_checks import CompiledChecks, _equal, _is_date, _is_type
-from llmops_iac.spec.text import BLANK_MESSAGE, VISIBLE_PATTERN, is_blank
+from llmops_iac.spec.text import BLANK_MESSAGE, VISIBLE_PATTERN, is_blank, min_visible_count, visible_length
 
 ANNOTATIONS = {"$schema", "$id", "$defs", "$comment", "title", "description", "default", "examples", "deprecated",
                "readOnly", "writeOnly"}
@@ -266,6 +266,13 @@ class Validator(CompiledChecks):
                 yield SchemaError(ptr, "blank", f"{show(v)} {BLANK_MESSAGE}",
                                   "write it in visible characters" + (f" ({expected})" if expected else ""),
                                   "visible text: a character other than whitespace or an invisible one", v)
+            elif (least := min_visible_count(s["pattern"])) is not None:  # text.min_visible_pattern(least)
+                have = visible_length(v)
+                yield SchemaError(ptr, "blank" if have == 0 else "pattern",
+                                  f"{show(v)} {BLANK_MESSAGE}" if have == 0 else
+                                  f"{show(v)} has {have} visible character{'s' if have != 1 else ''}, fewer than {least}",
+                                  _describe(described, f"write at least {least} visible characters"),
+                                  f"at least {least} visible characters", v)
             elif not (s.get("$ref") == VISIBLE_REF and is_blank(v)):  # else the $ref's blank error says it all
                 yield SchemaError(ptr, "pattern", f"{show(v)} is not in the expected format",
                                   _describe(described, "see `llmops-iac schema`"), f"pattern: {s['pattern']}", v)

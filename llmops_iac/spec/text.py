@@ -123,4 +123,17 @@ def min_visible_pattern(count: int) -> str:
     """A JSON Schema pattern that holds for text with at least ``count`` visible characters."""
     if count < 1:
         raise ValueError("count must be at least 1")
-    return f"^(?:[{_INVISIBLE_CLASS}]*[^{_INVISIBLE_CLASS}]){{{count}}}"
+    return f"{_MIN_VISIBLE_HEAD}{{{count}}}"
+
+
+def min_visible_count(pattern: str) -> int | None:
+    """The ``count`` of a ``min_visible_pattern(count)`` pattern, or None for any other pattern."""
+    if not pattern.startswith(_MIN_VISIBLE_HEAD):
+        return None
+    tail = pattern[len(_MIN_VISIBLE_HEAD):]
+    if not (tail.startswith("{") and tail.endswith("}") and tail[1:-1].isdigit()):
+        return None
+    return int(tail[1:-1])
+
+
+_MIN_VISIBLE_HEAD = f"^(?:[{_INVISIBLE_CLASS}]*[^{_INVISIBLE_CLASS}])"

@@ -200,7 +200,7 @@ def test_every_invisible_character_is_blank_to_both_evaluators():
 
 @settings(max_examples=300, deadline=None)
 @given(blank=st.text(alphabet=st.sampled_from(_invisible_samples()), max_size=12),
-       visible=st.characters(blacklist_categories=("Cc", "Cf", "Cs", "Zs", "Zl", "Zp")),
+       visible=st.characters(exclude_categories=("Cc", "Cf", "Cs", "Zs", "Zl", "Zp")),
        at=st.integers(min_value=0, max_value=12))
 def test_blank_and_visible_strings_under_both_evaluators(blank, visible, at):
     lite = validator()
@@ -312,3 +312,31 @@ def test_visible_text_is_still_accepted():
     data["spec"]["monitoring"] = {"alarms": [{"name": "a", "metric": "throttles", "threshold": 1,
                                               "runbookUrl": "https://runbooks.example.com/a?b=c#d"}]}
     assert list(validator().errors(data)) == [] and REFERENCE.is_valid(data)
+
+
+# -- at least N visible characters (for the waiver reason of issue #12 section 6) ---------------------------------
+
+TABS = "\t" * 30
+
+@pytest.mark.parametrize("value,message", [
+    (TABS, f"{TABS!r} {text.BLANK_MESSAGE}"),
+    ("pilot", "'pilot' has 5 visible characters, fewer than 20"),
+    ("a" + "\u200b" * 40, "'a" + "\\u200b" * 40 + "' has 1 visible character, fewer than 20"),
+    ("x " * 19 + "x", None),  # 20 visible, spaces between
+    ("Reviewed by the security team.", None),
+], ids=["tabs", "short", "one-visible", "exactly-20", "sentence"])
+def test_min_visible_pattern_is_worded_and_agrees_with_the_reference(value, message):
+    from llmops_iac.spec.jsonschema_lite import Validator
+
+    node = {"type": "string", "pattern": text.min_visible_pattern(20)}
+    lite = Validator({"$defs": {}, **node})
+    errors = [e.message for e in lite.errors(value)]
+    assert errors == ([message] if message else [])
+    assert jsonschema.Draft202012Validator(node).is_valid(value) == (message is None) == lite.is_valid(value)
+    assert text.min_visible_count(text.min_visible_pattern(20)) == 20
+    assert text.min_visible_count(text.VISIBLE_PATTERN) is None and text.min_visible_count("^a{20}") is None
+
+
+def test_exactly_n_visible_characters_is_the_edge():
+    pattern = re.compile(text.min_visible_pattern(20))
+    assert pattern.search("\u200b".join("a" * 20)) and not pattern.search("\u200b".join("a" * 19))
