@@ -22,7 +22,7 @@ _kb_type := "aws:bedrock/agentKnowledgeBase:AgentKnowledgeBase"
 #   foundation model behind it) requires one of that model's guardrails through the
 #   bedrock:GuardrailIdentifier condition. A SageMaker endpoint counts as guarded only
 #   when the spec declares that the application applies its guardrails (SageMaker never
-#   applies one to sagemaker:InvokeEndpoint; see LLM-GRD-006), and every role that may
+#   applies one to sagemaker:InvokeEndpoint; see LLM-GRD-007), and every role that may
 #   invoke it may call bedrock:ApplyGuardrail on them.
 # related_resources:
 #   - ref: https://docs.aws.amazon.com/bedrock/latest/userguide/guardrails.html
@@ -75,7 +75,7 @@ unguarded_model contains lib.result(policy, msg) if {
 
 # A SageMaker endpoint is served without a Bedrock guardrail, whatever guardrails are listed for
 # it: only the application can apply them (bedrock:ApplyGuardrail). Until the spec declares that it
-# does, the path is unguarded; once declared, LLM-GRD-006 names it in every report. The helpers
+# does, the path is unguarded; once declared, LLM-GRD-007 names it in every report. The helpers
 # of both are in invocation_paths.rego.
 unguarded_model contains lib.result(r, msg) if {
 	some r in _guarded_endpoints
@@ -164,7 +164,7 @@ _names_guardrail(identifier, guards) if {
 # related_resources:
 #   - ref: https://docs.aws.amazon.com/bedrock/latest/userguide/guardrails-use-independent-api.html
 # custom:
-#   id: LLM-GRD-006
+#   id: LLM-GRD-007
 #   severity: note
 #   remediation: >-
 #     Make sure the application calls bedrock:ApplyGuardrail with the guardrail's ID and

@@ -1,4 +1,4 @@
-# Invocation paths, the helpers of LLM-GRD-001 and LLM-GRD-006 (guardrails.rego): which resources
+# Invocation paths, the helpers of LLM-GRD-001 and LLM-GRD-007 (guardrails.rego): which resources
 # an IAM statement reaches, and who may invoke a SageMaker endpoint and apply its guardrails.
 #
 # Bedrock applies a guardrail to InvokeModel and Converse when the request names it, and the
@@ -7,7 +7,7 @@
 # bedrock:ApplyGuardrail on every prompt and response. So a SageMaker endpoint counts as guarded
 # (LLM-GRD-001) only when the spec declares guardrailEnforcement: application on its model and
 # every role that may invoke it may call ApplyGuardrail on its guardrails; a declared path is
-# still named in every report (LLM-GRD-006, a note), since no one can verify application code here.
+# still named in every report (LLM-GRD-007, a note), since no one can verify application code here.
 #
 # This module uses nothing of guardrails.rego (guardrails.rego uses it): an OPA server compiles each
 # module as it is written, so two modules of one package that call each other could never be loaded.

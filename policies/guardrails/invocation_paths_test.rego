@@ -170,7 +170,7 @@ test_fail_an_embedding_endpoint_is_not_judged if {
 	guardrails.application_guarded_endpoint == set() with input as _app(meta, [_invoke_endpoint])
 }
 
-# -- LLM-GRD-006: a declared path is named in every report -----------------------------------------
+# -- LLM-GRD-007: a declared path is named in every report -----------------------------------------
 
 test_fail_declared_path_is_a_note_naming_the_path if {
 	guardrails.application_guarded_endpoint == {{

@@ -5,7 +5,7 @@ role forces that (IAM condition bedrock:GuardrailIdentifier). sagemaker:InvokeEn
 Bedrock guardrail: the application must call bedrock:ApplyGuardrail on every prompt and response.
 Before this change a SageMaker model listed in a guardrail's appliesTo.models counted as guarded
 (LLM-GRD-001 passed, exit 0); now it is an LLM-GRD-001 error naming the path, until the spec declares
-``guardrailEnforcement: application``, which turns it into an LLM-GRD-006 note that still names it.
+``guardrailEnforcement: application``, which turns it into an LLM-GRD-007 note that still names it.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def test_declaring_application_enforcement_turns_the_error_into_a_note_that_name
     path = _write(tmp_path, extra="      guardrailEnforcement: application\n")
     _, grd1 = _findings(invoke, path, "LLM-GRD-001")
     assert grd1 == []  # (the spec fails other production rules; the example below passes them all)
-    _, [note] = _findings(invoke, path, "LLM-GRD-006")
+    _, [note] = _findings(invoke, path, "LLM-GRD-007")
     assert note["severity"] == "note" and note["resource"] == "endpoint-llama"
     assert "endpoint helpdesk-prod-llama" in note["message"] and "sagemaker:InvokeEndpoint" in note["message"]
     assert "bedrock:ApplyGuardrail" in note["message"] and "role helpdesk-prod-invoke" in note["message"]
@@ -121,7 +121,7 @@ def test_the_invoke_role_may_apply_the_guardrail_of_every_endpoint_it_invokes(tm
 
 def test_the_self_hosted_example_declares_it_and_passes_in_production(invoke):
     path = str(EXAMPLES / "self-hosted-llama.yaml")
-    result, notes = _findings(invoke, path, "LLM-GRD-006")
+    result, notes = _findings(invoke, path, "LLM-GRD-007")
     assert result.exit_code == EXIT_OK, result.output
     assert {n["severity"] for n in notes} == {"note"} and len(notes) == 2  # dev and prod, each naming its endpoint
     assert {"it-helpdesk-llama-prod-llama3-8b", "it-helpdesk-llama-dev-llama3-8b"} == {
