@@ -42,7 +42,7 @@ CORPUS_CODES = sorted({
     # schema (llmops_iac/spec/jsonschema_lite.py via validate.py)
     "unknown-key", "missing-key", "type", "enum", "const", "pattern", "bad-name", "minimum", "maximum",
     "exclusiveMinimum", "minProperties", "maxProperties", "minItems", "maxItems", "minLength", "maxLength",
-    "format", "uniqueItems",
+    "format", "uniqueItems", "blank",
     # cross-references (llmops_iac/spec/references.py)
     "unknown-reference", "wrong-reference", "version-mismatch", "mismatch", "range", "duplicate-name",
     "unsupported", "region-mismatch", "file-not-found",

@@ -233,7 +233,8 @@ def _endpoint(ctx: Ctx, errors: CompileErrors, name: str, model: SageMakerModel,
     }, source, depends_on=[log_group], meta={
         "strategy": deployment.strategy, "rollbackAlarms": list(deployment.rollback_alarms),
         "guardrails": ctx.guardrails_of.get(f"model:{name}", []), "minCapacity": scaling.min_capacity,
-        "maxCapacity": scaling.max_capacity})
+        "maxCapacity": scaling.max_capacity,
+        **({"guardrailEnforcement": model.guardrail_enforcement} if model.guardrail_enforcement else {})})
     ctx.endpoint_alarms[name] = list(alarms.values())
     if scaling.max_capacity > scaling.min_capacity:
         for p in production:

@@ -112,6 +112,7 @@ class SageMakerModel(NamedTuple):
     description: Optional[str]
     tasks: Optional[tuple[str, ...]]
     system_prompt: Optional[str]
+    guardrail_enforcement: Optional[str]  # "application": the app calls ApplyGuardrail (SageMaker never does)
 
 
 class BedrockEmbedding(NamedTuple):

@@ -20,7 +20,10 @@ _kb_type := "aws:bedrock/agentKnowledgeBase:AgentKnowledgeBase"
 #   guardrail; every knowledge base answers only with guarded models; and every IAM
 #   statement that allows bedrock:InvokeModel on a guarded model (its profile or the
 #   foundation model behind it) requires one of that model's guardrails through the
-#   bedrock:GuardrailIdentifier condition.
+#   bedrock:GuardrailIdentifier condition. A SageMaker endpoint counts as guarded only
+#   when the spec declares that the application applies its guardrails (SageMaker never
+#   applies one to sagemaker:InvokeEndpoint; see LLM-GRD-007), and every role that may
+#   invoke it may call bedrock:ApplyGuardrail on them.
 # related_resources:
 #   - ref: https://docs.aws.amazon.com/bedrock/latest/userguide/guardrails.html
 #   - ref: https://docs.aws.amazon.com/bedrock/latest/userguide/guardrails-permissions-id.html
@@ -30,7 +33,9 @@ _kb_type := "aws:bedrock/agentKnowledgeBase:AgentKnowledgeBase"
 #   remediation: >-
 #     Add the model to a guardrail's appliesTo.models (or leave appliesTo out to guard
 #     every model); an IAM statement that invokes a guarded model must carry the
-#     bedrock:GuardrailIdentifier condition naming its guardrail.
+#     bedrock:GuardrailIdentifier condition naming its guardrail. For a SageMaker model,
+#     call bedrock:ApplyGuardrail from the application on every prompt and response, allow
+#     the invoking role to, and declare guardrailEnforcement: application on the model.
 #   frameworks:
 #     owasp: [LLM01, LLM02, LLM05]
 #     nist: [MEASURE 2.7, GV-6.1-001]
@@ -65,6 +70,33 @@ unguarded_model contains lib.result(policy, msg) if {
 	msg := sprintf(
 		"%s allows bedrock:InvokeModel on model %s without requiring its guardrail (%s) through bedrock:GuardrailIdentifier",
 		[policy.name, model, lib.join(", ", guarded.guardrails)],
+	)
+}
+
+# A SageMaker endpoint is served without a Bedrock guardrail, whatever guardrails are listed for
+# it: only the application can apply them (bedrock:ApplyGuardrail). Until the spec declares that it
+# does, the path is unguarded; once declared, LLM-GRD-007 names it in every report. The helpers
+# of both are in invocation_paths.rego.
+unguarded_model contains lib.result(r, msg) if {
+	some r in _guarded_endpoints
+	not _application_enforced(r)
+	msg := sprintf(
+		"%s; once it does, declare guardrailEnforcement: application on the model",
+		[_endpoint_path(r)],
+	)
+}
+
+# The application can only apply a guardrail its role may call ApplyGuardrail on.
+unguarded_model contains lib.result(policy, msg) if {
+	count(_guarded_endpoints) > 0 # a shortcut: without a guarded endpoint no statement needs reading
+	some policy in lib.resources_of(lib.identity_policy_types)
+	some r in _guarded_endpoints
+	_invokes_endpoint(policy, r)
+	some guardrail in r.meta.guardrails
+	not _may_apply(_principal(policy), guardrail)
+	msg := sprintf(
+		"%s may invoke endpoint %s with sagemaker:InvokeEndpoint but may not call bedrock:ApplyGuardrail on guardrail %s, so the application cannot apply it",
+		[_principal_name(policy), _endpoint_name(r), guardrail],
 	)
 }
 
@@ -104,19 +136,7 @@ _reaches(statement, guarded) if {
 	strings.any_suffix_match(_texts(statement), [concat("", ["/", model_id]), concat("", [".", model_id])])
 }
 
-# The resources a statement names by reference, and its resources as text: each
-# computed once per statement, not once per guarded model and resource.
-_refs(statement) := {item.ref |
-	some item in lib.as_list(object.get(statement, "Resource", []))
-	is_object(item)
-}
-
-_texts(statement) := {_text(item) | some item in lib.as_list(object.get(statement, "Resource", []))}
-
-# A resource ARN as text: a string, or the literal parts of an fn::join.
-_text(item) := item if is_string(item)
-
-_text(item) := concat("", [p | some p in item["fn::join"][1]; is_string(p)]) if is_object(item)
+# A statement's resources (_refs, _texts) are read by helpers in invocation_paths.rego.
 
 # The statement only allows calls that name one of the model's guardrails.
 _requires_guardrail(statement, guards) if {
@@ -130,6 +150,40 @@ _requires_guardrail(statement, guards) if {
 _names_guardrail(identifier, guards) if {
 	some g in guards
 	lib.refers_to(identifier, concat("", ["guardrail-", g]))
+}
+
+# METADATA
+# title: Guardrails of SageMaker endpoints are applied by the application
+# description: >-
+#   SageMaker never applies a Bedrock guardrail to sagemaker:InvokeEndpoint: the
+#   application must call bedrock:ApplyGuardrail on every prompt before it invokes the
+#   endpoint and on every response before it reaches the user. A SageMaker model that
+#   declares guardrailEnforcement: application says its application does; llmops-iac
+#   cannot verify application code, so every report, in every environment, names the
+#   endpoint, the action and the roles whose calls depend on it.
+# related_resources:
+#   - ref: https://docs.aws.amazon.com/bedrock/latest/userguide/guardrails-use-independent-api.html
+# custom:
+#   id: LLM-GRD-007
+#   severity: note
+#   remediation: >-
+#     Make sure the application calls bedrock:ApplyGuardrail with the guardrail's ID and
+#     version (stack outputs guardrail.NAME.id and guardrail.NAME.version) on each
+#     prompt (source INPUT) and each response (source OUTPUT), and acts on
+#     GUARDRAIL_INTERVENED; test it with an evaluation gate on prompts that must be refused.
+#   frameworks:
+#     owasp: [LLM01, LLM05]
+#     nist: [MEASURE 2.7]
+#     euAiAct: [Article 15]
+#     awsGenAiLens: [GENSEC02-BP01]
+#   applies_to: [aws:sagemaker/endpoint:Endpoint]
+application_guarded_endpoint contains lib.result(r, msg) if {
+	some r in _guarded_endpoints
+	_application_enforced(r)
+	msg := sprintf(
+		"%s; the spec declares that it does (guardrailEnforcement: application), which llmops-iac cannot verify",
+		[_endpoint_path(r)],
+	)
 }
 
 # METADATA
