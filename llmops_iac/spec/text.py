@@ -97,6 +97,14 @@ lookahead rejects every line terminator itself, so ``.`` stopping at one, in Pyt
 HTTPS_URL_PATTERN = f"^(?!.*[{_INVISIBLE_CLASS}])https://[^/?#]+(?:[/?#].*)?$"
 """An https:// URL with a host, and no whitespace or invisible character anywhere."""
 
+OWNER_PATTERN = (f"^(?!.*[{_INVISIBLE_CLASS}])(?:[^@]+@[^@]+\\.[^@]+"
+                 "|@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?/[A-Za-z0-9_.-]+)$")
+"""A recognisable identity: an e-mail address or a team handle ``@org/team`` (GitHub's CODEOWNERS form), with no
+whitespace or invisible character anywhere (an owner of two zero-width spaces names nobody)."""
+
+WAIVER_REASON_MIN_VISIBLE = 20
+"""The fewest visible characters a waiver's reason may have: a reason of tabs or "ok" explains nothing."""
+
 BLANK_MESSAGE = "is blank (only whitespace or invisible characters)"
 """How a diagnostic says that a value has no visible character."""
 

@@ -266,3 +266,21 @@ def test_a_waiver_of_a_custom_rule_is_known_when_its_policy_dir_is_loaded(invoke
     loaded = invoke("policy", "check", guarded, "--policy-dir", str(tmp_path / "rules"), "--format", "json")
     assert "LLM-GOV-007" not in _active(_json(loaded))
     assert [f["ruleId"] for f in _json(loaded)["files"][0]["policy"]["findings"] if f["waived"]] == ["LLM-CUS-001"]
+
+
+@pytest.mark.parametrize("field,value,code", [
+    ("owner", '"\\u200b\\u200b"', "pattern"),               # two zero-width spaces: nobody
+    ("owner", '"the platform team"', "pattern"),             # not an address or @org/team
+    ("owner", '"team@example.com\\u200b"', "pattern"),      # an address with a hidden character
+    ("reason", '"\\t\\t\\t\\t\\t\\t\\t\\t\\t\\t\\t\\t"', "blank"),  # tabs
+    ("reason", '"accepted for now"', "pattern"),            # 14 visible characters
+])
+def test_a_waiver_needs_a_real_owner_and_a_reason(invoke, spec, field, value, code):
+    """An owner of two zero-width spaces and a reason of tabs used to pass (exit 0) and excuse the finding."""
+    values = {"owner": "team@example.com", "reason": "Evaluation-only model behind a private API", field: None}
+    values[field] = value
+    waiver = (f"    - {{rule: LLM-GRD-001, reason: {values['reason']}, owner: {values['owner']}, expires: '{SOON}'}}\n")
+    result = invoke("policy", "check", spec(waivers=waiver), "--format", "json")
+    assert result.exit_code == EXIT_INPUT, result.output
+    [d] = [d for d in _json(result)["files"][0]["diagnostics"] if d["severity"] == "error"]
+    assert d["code"] == code and d["pointer"] == f"/spec/waivers/0/{field}"

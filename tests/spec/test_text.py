@@ -340,3 +340,29 @@ def test_min_visible_pattern_is_worded_and_agrees_with_the_reference(value, mess
 def test_exactly_n_visible_characters_is_the_edge():
     pattern = re.compile(text.min_visible_pattern(20))
     assert pattern.search("\u200b".join("a" * 20)) and not pattern.search("\u200b".join("a" * 19))
+
+
+# -- waivers (issue #12 section 6): an owner who is someone, a reason that says something ---------------------
+
+def test_the_schema_holds_the_waiver_patterns():
+    waiver = SCHEMA["$defs"]["waiver"]["properties"]
+    assert waiver["owner"]["pattern"] == text.OWNER_PATTERN
+    assert waiver["reason"]["pattern"] == text.min_visible_pattern(text.WAIVER_REASON_MIN_VISIBLE)
+
+
+@pytest.mark.parametrize("owner,ok", [
+    ("team@example.com", True), ("@acme/platform-team", True), ("@acme/ml.ops_1", True),
+    ("\u200b\u200b", False), ("  ", False), ("team@example.com\u200b", False), ("\ufeffteam@example.com", False),
+    ("@acme", False), ("acme/team", False), ("@acme/", False), ("@-acme/x", False), ("the platform team", False),
+    ("team\u00a0@example.com", False), ("team@example", False),
+])
+def test_a_waiver_owner_must_be_an_address_or_a_team(owner, ok):
+    assert bool(re.search(text.OWNER_PATTERN, owner)) is ok
+
+
+@pytest.mark.parametrize("reason,ok", [
+    ("x" * 20, True), ("x" * 19, False), ("\t" * 40, False), ("a " * 18 + "a", False), ("a " * 20, True),
+    ("\u200b" * 30 + "x" * 19, False), ("Support QA grades transcripts", True),
+])
+def test_a_waiver_reason_needs_twenty_visible_characters(reason, ok):
+    assert bool(re.search(text.min_visible_pattern(text.WAIVER_REASON_MIN_VISIBLE), reason)) is ok
