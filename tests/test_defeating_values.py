@@ -32,7 +32,7 @@ def _project(tmp_path: Path, change: Callable[[dict[str, Any]], None] | None = N
     (tmp_path / ".git").mkdir()
     path = tmp_path / SPEC
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    data["spec"].pop("waivers")
+    data["spec"].pop("waivers", None)
     data["spec"]["monitoring"]["invocationLogging"]["includeContent"] = False
     if change is not None:
         change(data)
