@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from llmops_iac.errors import Diagnostic, SpecError
+from llmops_iac.spec import secrets
 from llmops_iac.spec.jsonschema_lite import did_you_mean
 from llmops_iac.spec.load import load, parse, read_text
 
@@ -31,6 +32,8 @@ class Stack:
     environment: str
     region: str | None
     spec: str | None
+    notes: tuple[Diagnostic, ...] = field(default=(), compare=False)
+    """Warnings about the stack file: credentials allowlisted by a pragma comment (llmops_iac.spec.secrets)."""
 
 
 def find_project_dir(start: Path) -> Path | None:
@@ -84,7 +87,12 @@ def load_stack(name: str, directory: Path) -> Stack:
         hint = (f"did you mean {guess!r}? " if guess else "") + (
             f"stacks in {directory}: {', '.join(names)}" if names else f"create {path} with `config: {{{PROJECT}:environment: {name}}}`")
         raise SpecError([Diagnostic(file=str(path), line=0, col=0, code="stack-not-found", message=f"stack {name!r} not found", hint=hint)])
-    doc = load(str(path), display=os.path.relpath(path))
+    display = os.path.relpath(path)
+    try:
+        doc = load(str(path), display=display)
+    except SpecError as exc:  # a refused file: its credentials are found in its text, and masked
+        raise SpecError(secrets.unparsed(str(path), display, exc.diagnostics)) from None
+    found = secrets.scan_stack(doc)
     errors: list[Diagnostic] = []
 
     def err(pointer: str, code: str, message: str, hint: str, key: bool = False) -> None:
@@ -99,7 +107,7 @@ def load_stack(name: str, directory: Path) -> Stack:
     config = doc.data.get("config", {})
     if not isinstance(config, dict):
         err("/config", "stack-config", "config must be a mapping of namespaced keys", f"write e.g. `config: {{{PROJECT}:environment: prod}}`")
-        raise SpecError(errors)
+        raise SpecError(secrets.redact(errors, found.tokens) + found.errors)
     for key, value in config.items():
         ptr = "/config/" + key.replace("~", "~0").replace("/", "~1")
         if key.startswith(PROJECT + ":") and key not in CONFIG_KEYS:
@@ -120,7 +128,7 @@ def load_stack(name: str, directory: Path) -> Stack:
     if native is not None and native != region:
         err("/config/aws-native:region", "region-mismatch", f"aws-native:region {native!r} differs from aws:region {region!r}",
             f"set aws-native:region to {region}: prompt versions and vector indexes must land beside everything else")
-    if errors:
-        raise SpecError(errors)
+    if errors or found.errors:
+        raise SpecError(secrets.redact(errors, found.tokens) + found.errors)
     spec = config.get(f"{PROJECT}:spec")
-    return Stack(name=name, file=str(path), environment=env, region=region, spec=spec)
+    return Stack(name=name, file=str(path), environment=env, region=region, spec=spec, notes=tuple(found.notes))

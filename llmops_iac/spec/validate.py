@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from llmops_iac.errors import Diagnostic, SpecError
 from llmops_iac.resources import load_json
-from llmops_iac.spec import references
+from llmops_iac.spec import references, secrets
 from llmops_iac.spec.defaults import apply_defaults
 from llmops_iac.spec.jsonschema_lite import SchemaError, Validator, ValidityMemo, did_you_mean, dotted
 from llmops_iac.spec.load import Document, OverlaySourceMap, SourceMap, escape, load
@@ -85,7 +85,7 @@ class LoadedSpec:
             return self
         if environment not in self._views:
             base_dir = Path(self.source_path).resolve().parent
-            view, problems = _resolve(self.document, environment, self.region, None, base_dir)
+            view, problems = _resolve(self.document, environment, self.region, None, base_dir, files=secrets.Findings())
             if problems:
                 raise SpecError(_sorted(problems))
             self._views[environment] = view
@@ -200,41 +200,51 @@ def load_spec(path: str, *, stack: str | None = None, stacks_directory: str | No
     """
     display = display_path(path)
     started = time.perf_counter()
-    doc = load(path, display=display)
+    try:
+        doc = load(path, display=display)
+    except SpecError as exc:  # the data never existed: what a refused file holds is found in its text
+        raise SpecError(_sorted(secrets.unparsed(path, display, exc.diagnostics))) from None
     if timings is not None:
         timings["load"] = time.perf_counter() - started
+    found_secrets = secrets.scan_document(doc)  # every value and key, every environment's overrides included
     memo = ValidityMemo()  # the environments' merged documents share every subtree they don't override
     errors = schema_diagnostics(doc.data, doc.source, memo)
-    if errors:
-        raise SpecError(_sorted(errors))
+    if errors or found_secrets.errors:
+        raise SpecError(_sorted(secrets.redact(errors, found_secrets.tokens) + found_secrets.errors))
     memo.recording = False
     stack_obj = load_stack(stack, stacks_dir(path, stacks_directory)) if stack else None
     env = stack_obj.environment if stack_obj else environment
     base_dir = Path(path).resolve().parent
     region = stack_obj.region if stack_obj and stack_obj.region else region
     found: dict[str, bool] = {}  # repository files checked, for every environment's check
-    loaded, problems = _resolve(doc, env, region, stack_obj, base_dir, memo, found)
+    files = secrets.Findings()  # what the prompt and dataset files hold, each file scanned once
+    loaded, problems = _resolve(doc, env, region, stack_obj, base_dir, memo, found, files)
     if env is None:
         declared = (doc.data.get("spec") or {}).get("environments") or {}
         seen = {(d.file, d.line, d.col, d.code, d.message) for d in problems}
         for name in declared:
-            view, env_problems = _resolve(doc, name, region, None, base_dir, memo, found)
+            view, env_problems = _resolve(doc, name, region, None, base_dir, memo, found, files)
             if loaded is not None and view is not None:
                 loaded._views[name] = view  # later stages (maturity's production view) reuse it
             for d in env_problems:
                 key = (d.file, d.line, d.col, d.code, d.message)
                 if key not in seen:
                     seen.add(key)
-                    problems.append(dataclasses.replace(d, message=f"{d.message} (in environment {name!r})"))
+                    problems.append(d if d.code == secrets.CODE else
+                                    dataclasses.replace(d, message=f"{d.message} (in environment {name!r})"))
     if problems:
-        raise SpecError(_sorted(problems))
+        raise SpecError(_sorted(secrets.redact(problems, found_secrets.tokens | files.tokens)))
     assert loaded is not None
+    notes = found_secrets.notes + files.notes + list(stack_obj.notes if stack_obj else ())
+    if notes:  # allowlisted credentials: shown as warnings wherever this spec is reported
+        object.__setattr__(loaded, "warnings", tuple(_sorted(notes)) + loaded.warnings)
     return loaded
 
 
 def _resolve(doc: Document, env: str | None, region: str | None, stack_obj: Stack | None,
              base_dir: Path, memo: ValidityMemo | None = None,
-             found: dict[str, bool] | None = None) -> tuple[LoadedSpec | None, list[Diagnostic]]:
+             found: dict[str, bool] | None = None,
+             files: secrets.Findings | None = None) -> tuple[LoadedSpec | None, list[Diagnostic]]:
     data, source, warnings = _select_environment(doc, env)
     if region:
         data["spec"]["region"] = region
@@ -247,6 +257,10 @@ def _resolve(doc: Document, env: str | None, region: str | None, stack_obj: Stac
     problems = references.check(data, source, base_dir, found)
     if problems:
         return None, problems
+    if files is not None:
+        problems = secrets.scan_named_files(data, base_dir, files, display_path)
+        if problems:
+            return None, problems
     return LoadedSpec(path=doc.source.file, data=data, source=source, sha256=doc.sha256, source_path=doc.path,
                       environment=env, stack=stack_obj, warnings=tuple(warnings), document=doc, region=region), []
 
