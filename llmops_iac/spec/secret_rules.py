@@ -24,7 +24,9 @@ AWS secret access key                  40 base64 characters under a name holding
 credential-named value                 a value under a name ending in TOKEN, KEY, SECRET, or holding PASSWORD,
                                        PASSWD or PASSPHRASE (any case; ``apiKey`` too) that is token-shaped
                                        and random: detect-secrets' Shannon entropy (its base64 and hex
-                                       charsets) at least 3.5 (3.0 for passwords), two character classes
+                                       charsets) at least 3.5 (3.0 for passwords), two of lower case, upper
+                                       case and digits (punctuation counts too for passwords), 16 or more
+                                       characters (8 for passwords), not a reference (${...}, an ARN, a URL)
 =====================================  =====================================================================
 
 Scanning must cost almost nothing for the 99 % of specs that hold no credential: ``PREFILTER`` is one
@@ -227,8 +229,8 @@ def keyed(name: str, value: str) -> Hit | None:
         return None
     if not password and not _TOKEN_SHAPE.fullmatch(v):
         return None
-    classes = sum(bool(re.search(p, v)) for p in (r"[a-z]", r"[A-Z]", r"[0-9]", r"[^A-Za-z0-9]"))
-    if classes < 2:
+    kinds = (r"[a-z]", r"[A-Z]", r"[0-9]", r"[^A-Za-z0-9]") if password else (r"[a-z]", r"[A-Z]", r"[0-9]")
+    if sum(re.search(p, v) is not None for p in kinds) < 2:  # words-and-dashes placeholders have one
         return None
     from detect_secrets.plugins.high_entropy_strings import Base64HighEntropyString, HexHighEntropyString
 
