@@ -25,6 +25,7 @@ import json
 from typing import Any
 
 from llmops_iac.compile import images, instances
+from llmops_iac.compile import secrets as secret_refs
 from llmops_iac.compile import tokens as T
 from llmops_iac.compile.context import Ctx
 from llmops_iac.compile.errors import CompileErrors
@@ -72,6 +73,7 @@ def compile_sagemaker(ctx: Ctx, errors: CompileErrors) -> None:
     # ECR's GetAuthorizationToken has no resource-level permissions: AWS requires "*".
     statements.append({"Sid": "EcrLogin", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"})
     statements.append(kms_use(ctx))
+    statements.extend(secret_refs.read_statements(spec.secrets or {}, secret_refs.referenced(ctx.app)))
     role(ctx, EXECUTION_ROLE, "sagemaker-exec", "/spec/models", service="sagemaker.amazonaws.com", statements=statements,
          description=f"SageMaker runs {ctx.name}'s model containers: pull images, read weights, write logs and data capture")
 
@@ -96,7 +98,8 @@ def _image(ctx: Ctx, errors: CompileErrors, framework: str, version: str | None,
         return None, None
 
 
-def _environment(image, framework: str, model: SageMakerModel, variant: dict[str, Any], gpus: int) -> dict[str, str]:
+def _environment(image, framework: str, model: SageMakerModel, variant: dict[str, Any], gpus: int,
+                 secrets: Any) -> dict[str, str]:
     model_id = "/opt/ml/model" if variant.get("modelDataUrl") else variant["modelId"]
     quant = variant["quantization"]
     tp = model.tensor_parallel_degree or max(gpus, 1)
@@ -135,7 +138,7 @@ def _environment(image, framework: str, model: SageMakerModel, variant: dict[str
         env = {"HF_MODEL_ID": model_id}
         if variant.get("revision") and not variant.get("modelDataUrl"):
             env["HF_MODEL_REVISION"] = variant["revision"]
-    extra = dict(model.container.environment or {})
+    extra = secret_refs.container_environment(model.container.environment, secrets)
     overlap = sorted(set(extra) & set(env))
     env.update(extra)
     if overlap:
@@ -181,7 +184,7 @@ def _endpoint(ctx: Ctx, errors: CompileErrors, name: str, model: SageMakerModel,
                        "lower tensorParallelDegree or choose a larger instance type")
             continue
         repositories.add(f"arn:{ctx.partition}:ecr:{ctx.region}:{image.account}:repository/{image.repository}")
-        env = _environment(image, model.container.framework, model, v, acc.count)
+        env = _environment(image, model.container.framework, model, v, acc.count, ctx.app.spec.secrets or {})
         container: dict[str, Any] = {"image": image.uri, "environment": env}
         if v["modelDataUrl"]:
             container["modelDataSource"] = {"s3DataSource": {"s3Uri": v["modelDataUrl"], "s3DataType": "S3Prefix",
