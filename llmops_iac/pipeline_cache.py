@@ -114,10 +114,12 @@ class Cache:
         if key is None:
             return
         base = Path(loaded.source_path).resolve().parent
-        spec = loaded.data.get("spec") or {}
-        refs = [p.get("file") for p in (spec.get("prompts") or {}).values()]
-        refs += [d.get("file") for d in ((spec.get("evaluation") or {}).get("datasets") or {}).values()]
-        deps = [(str(base / ref), _file_hash(str(base / ref))) for ref in refs if ref]
+        refs: list[Any] = []
+        for data in _every_environment(loaded):  # a prompt only an environment names is an input too
+            spec = data.get("spec") or {}
+            refs += [p.get("file") for p in (spec.get("prompts") or {}).values()]
+            refs += [d.get("file") for d in ((spec.get("evaluation") or {}).get("datasets") or {}).values()]
+        deps = [(str(base / ref), _file_hash(str(base / ref))) for ref in sorted(set(refs)) if ref]
         if result.loaded is not None:
             result.loaded.__dict__.pop("spec", None)  # cached view of ``data``; rebuilt on demand
         entry = self._entry(key)
@@ -129,3 +131,16 @@ class Cache:
             os.replace(tmp, entry)
         except OSError:
             pass  # a cache that cannot be written only costs time
+
+
+def _every_environment(loaded: Any) -> list[dict[str, Any]]:
+    """The spec's data as judged and as each declared environment resolves it (the files they name)."""
+    from llmops_iac.errors import SpecError
+
+    out = [loaded.data]
+    for name in loaded.declared_environments:
+        try:
+            out.append(loaded.view(name).data)
+        except SpecError:
+            continue  # not checked in this run (a --stack run judges one environment); its files are not inputs
+    return out

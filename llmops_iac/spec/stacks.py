@@ -57,11 +57,21 @@ def stacks_dir(spec_path: str | None = None, override: str | None = None) -> Pat
 
 def _stack_config_dir(pulumi_yaml: Path) -> str:
     try:
-        data, _ = parse(read_text(str(pulumi_yaml))[0], str(pulumi_yaml))
-    except SpecError:
+        st = pulumi_yaml.stat()
+    except OSError:
         return "."
-    value = data.get("stackConfigDir", ".") if isinstance(data, dict) else "."
-    return value if isinstance(value, str) else "."
+    key = (str(pulumi_yaml), st.st_mtime_ns, st.st_size)
+    if key not in _CONFIG_DIRS:  # read once per process while unchanged: `check` asks for every spec
+        try:
+            data, _ = parse(read_text(str(pulumi_yaml))[0], str(pulumi_yaml))
+        except SpecError:
+            data = None
+        value = data.get("stackConfigDir", ".") if isinstance(data, dict) else "."
+        _CONFIG_DIRS[key] = value if isinstance(value, str) else "."
+    return _CONFIG_DIRS[key]
+
+
+_CONFIG_DIRS: dict[tuple[str, int, int], str] = {}
 
 
 STACK_KEYS = ("config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment")
@@ -132,3 +142,47 @@ def load_stack(name: str, directory: Path) -> Stack:
         raise SpecError(secrets.redact(errors, found.tokens) + found.errors)
     spec = config.get(f"{PROJECT}:spec")
     return Stack(name=name, file=str(path), environment=env, region=region, spec=spec, notes=tuple(found.notes))
+
+
+_SCANNED: dict[tuple[str, int, int], tuple[str | None, secrets.Findings]] = {}
+"""Each stack file's deployed spec (resolved) and credentials, by (path, mtime, size): read once per process."""
+
+
+def deploying_credentials(spec_path: str, stacks_directory: str | None = None) -> secrets.Findings:
+    """The credentials in every stack file that deploys the spec at ``spec_path`` (its ``llmops-iac:spec``).
+
+    Used when no stack is selected (a pull request's `check`): a secret committed to a stack file fails
+    the spec that stack deploys, not every spec of the repository. A stack file that does not load is left
+    to the run that selects it.
+    """
+    found = secrets.Findings()
+    spec_dir = Path(spec_path).resolve().parent
+    directory = stacks_dir(spec_path, stacks_directory)
+    try:
+        entries = sorted((e for e in os.scandir(directory) if e.name.startswith("Pulumi.") and e.name.endswith(".yaml")),
+                         key=lambda e: e.name)
+    except OSError:
+        return found
+    project = find_project_dir(spec_dir) or Path.cwd()
+    target = os.path.realpath(spec_path)
+    for entry in entries:
+        try:
+            st = entry.stat()
+        except OSError:
+            continue
+        key = (entry.path, st.st_mtime_ns, st.st_size)
+        cached = _SCANNED.get(key)
+        if cached is None:
+            try:
+                doc = load(entry.path, display=os.path.relpath(entry.path))
+            except SpecError:
+                cached = (None, secrets.Findings())
+            else:
+                config = doc.data.get("config") if isinstance(doc.data, dict) else None
+                spec = config.get(f"{PROJECT}:spec") if isinstance(config, dict) else None
+                deployed = os.path.realpath(project / spec) if isinstance(spec, str) else None
+                cached = (deployed, secrets.scan_stack(doc))
+            _SCANNED[key] = cached
+        if cached[0] == target:
+            found.extend(cached[1])
+    return found

@@ -22,7 +22,7 @@ from llmops_iac.spec.defaults import apply_defaults
 from llmops_iac.spec.jsonschema_lite import SchemaError, Validator, ValidityMemo, did_you_mean, dotted
 from llmops_iac.spec.load import Document, OverlaySourceMap, SourceMap, escape, load
 from llmops_iac.spec.scalars import resolve_plain
-from llmops_iac.spec.stacks import Stack, load_stack, stacks_dir
+from llmops_iac.spec.stacks import Stack, deploying_credentials, load_stack, stacks_dir
 from llmops_iac.spec.tree import copy_tree
 
 if TYPE_CHECKING:
@@ -207,6 +207,8 @@ def load_spec(path: str, *, stack: str | None = None, stacks_directory: str | No
     if timings is not None:
         timings["load"] = time.perf_counter() - started
     found_secrets = secrets.scan_document(doc)  # every value and key, every environment's overrides included
+    if stack is None:  # the stack files that deploy this spec (with --stack, load_stack scans the one selected)
+        found_secrets.extend(deploying_credentials(path, stacks_directory))
     memo = ValidityMemo()  # the environments' merged documents share every subtree they don't override
     errors = schema_diagnostics(doc.data, doc.source, memo)
     if errors or found_secrets.errors:

@@ -337,3 +337,47 @@ def test_the_console_script_stops_and_prints_no_secret(tmp_path):
         assert "llmapp.yaml:14" in r.stdout + r.stderr and HF_TOKEN not in r.stdout + r.stderr
         assert "Traceback" not in r.stderr
     assert not (tmp_path / "p.json").exists()
+
+
+def test_a_stack_file_that_deploys_the_spec_is_scanned_without_stack(tmp_path, invoke):
+    """The pull-request gate runs `check` without --stack: a credential committed to the stack file that
+    deploys this spec fails it; a stack deploying another spec does not fail this one."""
+    (tmp_path / "Pulumi.yaml").write_text("name: llmops-iac\nruntime: python\nstackConfigDir: stacks\n")
+    app = _spec(tmp_path, "apiVersion: llmops-iac/v1\nkind: LLMApplication\nmetadata:\n  name: leaky-app\n")
+    other = _spec(tmp_path, "apiVersion: llmops-iac/v1\nkind: LLMApplication\nmetadata:\n  name: other-app\n", "other.yaml")
+    (tmp_path / "stacks").mkdir()
+    (tmp_path / "stacks" / "Pulumi.prod.yaml").write_text(
+        f"config:\n  aws:region: us-east-1\n  aws:secretKey: {AWS_SECRET}\n  llmops-iac:spec: llmapp.yaml\n")
+    r = invoke("check", str(app))
+    assert r.exit_code == 2 and "Pulumi.prod.yaml:3" in r.output and "error[secret]" in r.output, r.output
+    assert not any(p in r.output for p in _pieces(AWS_SECRET))
+    assert invoke("validate", str(other)).exit_code == 0
+
+
+def test_check_cache_rescans_a_prompt_only_an_environment_names(tmp_path, invoke):
+    """`check --cache`: a prompt that only spec.environments.prod names is an input of the result, so a
+    credential added to it later is found, not served from the cache."""
+    (tmp_path / "prompts").mkdir()
+    (tmp_path / "prompts" / "base.txt").write_text("You are helpful.\n")
+    (tmp_path / "prompts" / "prod.txt").write_text("You are helpful in production.\n")
+    spec = _spec(tmp_path, """\
+apiVersion: llmops-iac/v1
+kind: LLMApplication
+metadata:
+  name: cached-app
+spec:
+  prompts:
+    system:
+      file: prompts/base.txt
+      version: 1
+  environments:
+    prod:
+      prompts:
+        system:
+          file: prompts/prod.txt
+""")
+    cache = str(tmp_path / "cache")
+    assert invoke("check", str(spec), "--cache", cache).exit_code in (0, 1)
+    (tmp_path / "prompts" / "prod.txt").write_text(f"You are helpful in production.\nSign with {GITHUB_TOKEN}\n")
+    r = invoke("check", str(spec), "--cache", cache)
+    assert r.exit_code == 2 and "prompts/prod.txt:2" in r.output and GITHUB_TOKEN not in r.output, r.output
