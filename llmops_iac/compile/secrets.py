@@ -13,7 +13,8 @@ and ``PARAMETER_ARN``). No statement has a wildcard.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from llmops_iac.spec.model import AppSpec, SageMakerModel, Secret, SecretRef
 from llmops_iac.spec.references import SECRET_ARN_SUFFIX

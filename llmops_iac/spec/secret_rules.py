@@ -37,8 +37,9 @@ detect-secrets (~0.2 s to import, with requests) is imported only when something
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 # -- the pre-filter: a superset of every rule's match --------------------------------------------------
 _STRONG = (
@@ -232,7 +233,10 @@ def keyed(name: str, value: str) -> Hit | None:
     kinds = (r"[a-z]", r"[A-Z]", r"[0-9]", r"[^A-Za-z0-9]") if password else (r"[a-z]", r"[A-Z]", r"[0-9]")
     if sum(re.search(p, v) is not None for p in kinds) < 2:  # words-and-dashes placeholders have one
         return None
-    from detect_secrets.plugins.high_entropy_strings import Base64HighEntropyString, HexHighEntropyString
+    from detect_secrets.plugins.high_entropy_strings import (
+        Base64HighEntropyString,
+        HexHighEntropyString,
+    )
 
     if _HEX.match(v):
         entropy, limit, rule = HexHighEntropyString().calculate_shannon_entropy(v), 3.0, "HexHighEntropyString"

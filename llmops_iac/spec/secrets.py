@@ -21,9 +21,10 @@ import json
 import os
 import re
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from llmops_iac.errors import Diagnostic, SpecError
 from llmops_iac.spec import secret_rules as rules
@@ -45,10 +46,10 @@ class Findings:
     errors: list[Diagnostic] = field(default_factory=list)
     notes: list[Diagnostic] = field(default_factory=list)
     tokens: set[str] = field(default_factory=set)
-    files: dict[str, "Findings"] = field(default_factory=dict)
+    files: dict[str, Findings] = field(default_factory=dict)
     """Each file scanned so far, by absolute path (a spec's environments name mostly the same files)."""
 
-    def extend(self, other: "Findings") -> None:
+    def extend(self, other: Findings) -> None:
         """Add what ``other`` found (its errors, notes and tokens)."""
         self.errors.extend(other.errors)
         self.notes.extend(other.notes)
@@ -65,7 +66,7 @@ class _Lines:
         if self._lines is None:
             try:
                 self._lines = read_text(self.path)[0].split("\n") if self.path else []
-            except Exception:  # noqa: BLE001 - the file was read moments ago; without it, no pragma, no refinement
+            except SpecError:  # the file was read moments ago; without it, no pragma and no line refinement
                 self._lines = []
         return self._lines
 

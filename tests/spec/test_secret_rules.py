@@ -27,7 +27,7 @@ def rand(n: int, alphabet: str = ALNUM) -> str:
 
 
 def _jwt() -> str:
-    part = lambda obj: base64.urlsafe_b64encode(json.dumps(obj).encode()).decode().rstrip("=")  # noqa: E731
+    part = lambda obj: base64.urlsafe_b64encode(json.dumps(obj).encode()).decode().rstrip("=")
     return f"{part({'alg': 'HS256', 'typ': 'JWT'})}.{part({'sub': '42', 'name': 'x'})}.{rand(43, ALNUM + '-_')}"
 
 
@@ -152,7 +152,7 @@ def test_redact_masks_whole_truncated_and_escaped_echoes():
     ]
     out = secrets.redact(diags, {token})
     text = json.dumps([d.to_dict() for d in out])
-    for i in range(0, len(token) - 11):
+    for i in range(len(token) - 11):
         assert token[i:i + 11] not in text
     assert "hf_S****" in text or token[:4] + "****" in text
 
