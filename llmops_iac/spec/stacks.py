@@ -38,10 +38,19 @@ class Stack:
 
 def find_project_dir(start: Path) -> Path | None:
     """Return the nearest directory at or above ``start`` holding Pulumi.yaml, or None."""
-    for d in [start, *start.parents]:
-        if (d / "Pulumi.yaml").is_file():
-            return d
-    return None
+    found = _project_dir(str(start))
+    return None if found is None else Path(found)
+
+
+def _project_dir(start: str) -> str | None:
+    d = start  # os.path, not pathlib: `check` asks once per spec, and pathlib's objects cost more than the stats
+    while True:
+        if os.path.isfile(os.path.join(d, "Pulumi.yaml")):
+            return d or "."
+        parent = os.path.dirname(d)
+        if parent == d:
+            return None
+        d = parent
 
 
 def stacks_dir(spec_path: str | None = None, override: str | None = None) -> Path:
@@ -156,33 +165,50 @@ def deploying_credentials(spec_path: str, stacks_directory: str | None = None) -
     to the run that selects it.
     """
     found = secrets.Findings()
-    spec_dir = Path(spec_path).resolve().parent
-    directory = stacks_dir(spec_path, stacks_directory)
-    try:
-        entries = sorted((e for e in os.scandir(directory) if e.name.startswith("Pulumi.") and e.name.endswith(".yaml")),
-                         key=lambda e: e.name)
-    except OSError:
-        return found
-    project = find_project_dir(spec_dir) or Path.cwd()
     target = os.path.realpath(spec_path)
-    for entry in entries:
+    project = _project_dir(os.path.dirname(target))
+    if stacks_directory:
+        directory = stacks_directory
+    else:
+        home = project if project is not None else _project_dir(os.getcwd())
+        directory = os.path.join(home, _stack_config_dir(Path(home, "Pulumi.yaml"))) if home is not None else "stacks"
+    base = project if project is not None else os.getcwd()
+    for path in _stack_files(directory):
         try:
-            st = entry.stat()
+            st = os.stat(path)
         except OSError:
             continue
-        key = (entry.path, st.st_mtime_ns, st.st_size)
+        key = (path, st.st_mtime_ns, st.st_size)
         cached = _SCANNED.get(key)
         if cached is None:
             try:
-                doc = load(entry.path, display=os.path.relpath(entry.path))
+                doc = load(path, display=os.path.relpath(path))
             except SpecError:
                 cached = (None, secrets.Findings())
             else:
                 config = doc.data.get("config") if isinstance(doc.data, dict) else None
                 spec = config.get(f"{PROJECT}:spec") if isinstance(config, dict) else None
-                deployed = os.path.realpath(project / spec) if isinstance(spec, str) else None
+                deployed = os.path.realpath(os.path.join(base, spec)) if isinstance(spec, str) else None
                 cached = (deployed, secrets.scan_stack(doc))
             _SCANNED[key] = cached
         if cached[0] == target:
             found.extend(cached[1])
     return found
+
+
+_LISTED: dict[tuple[str, int], list[str]] = {}
+
+
+def _stack_files(directory: str) -> list[str]:
+    """The Pulumi.<stack>.yaml files of ``directory``, listed once per process while it is unchanged."""
+    try:
+        key = (directory, os.stat(directory).st_mtime_ns)
+    except OSError:
+        return []
+    if key not in _LISTED:
+        try:
+            names = sorted(n for n in os.listdir(directory) if n.startswith("Pulumi.") and n.endswith(".yaml"))
+        except OSError:
+            names = []
+        _LISTED[key] = [os.path.join(directory, n) for n in names]
+    return _LISTED[key]
