@@ -267,8 +267,8 @@ def redact(diagnostics: list[Diagnostic], tokens: set[str]) -> list[Diagnostic]:
 
 
 def _forms(token: str) -> list[str]:
-    """How a token can appear in a message: as is, escaped by repr() or JSON, without its line breaks."""
-    return [f for f in {token, repr(token)[1:-1], json.dumps(token)[1:-1], token.replace("\n", "")} if f]
+    """How a token can appear in a message: as is, escaped by repr() or JSON or in a JSON pointer, unwrapped."""
+    return [f for f in {token, repr(token)[1:-1], json.dumps(token)[1:-1], token.replace("\n", ""), escape(token)} if f]
 
 
 _WINDOW = 8

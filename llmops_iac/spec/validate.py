@@ -239,7 +239,7 @@ def load_spec(path: str, *, stack: str | None = None, stacks_directory: str | No
     assert loaded is not None
     notes = found_secrets.notes + files.notes + list(stack_obj.notes if stack_obj else ())
     if notes:  # allowlisted credentials: shown as warnings wherever this spec is reported
-        object.__setattr__(loaded, "warnings", tuple(_sorted(notes)) + loaded.warnings)
+        loaded = dataclasses.replace(loaded, warnings=tuple(_sorted(notes)) + loaded.warnings)
     return loaded
 
 

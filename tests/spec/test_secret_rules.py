@@ -166,3 +166,12 @@ def test_redact_masks_a_repr_escaped_key_block():
 def test_redact_leaves_other_diagnostics_alone():
     d = Diagnostic("f", 1, 1, "enum", "'us-east-9' is not an allowed value")
     assert secrets.redact([d], {"hf_" + rand(34)}) == [d]
+
+
+def test_redact_masks_a_token_inside_a_json_pointer():
+    token = "wJal/K7MD/bPxR/" + rand(25)  # slashes become ~1 in a pointer
+    from llmops_iac.spec.load import escape
+
+    d = Diagnostic("f", 1, 1, "unknown-key", "unknown key", pointer=f"/metadata/{escape(token)}")
+    out = secrets.redact([d], {token})[0]
+    assert out.pointer == "/metadata/wJal****"
