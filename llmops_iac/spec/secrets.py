@@ -34,7 +34,7 @@ CODE = "secret"
 ALLOWLISTED = "secret-allowlisted"
 _PRAGMA = re.compile(r"(?:#|//)[ \t]*pragma: ?allowlist[ -]secret")
 _PRAGMA_NEXT = re.compile(r"(?:#|//)[ \t]*pragma: ?allowlist[ -]nextline[ -]secret")
-_HINT = ("remove it from the file and rotate it now (it is in your history); reference it instead: "
+_HINT = ("remove it, and rotate it if it was ever committed or shared; reference it instead: "
          "spec.secrets.<name>.arn (AWS Secrets Manager or SSM SecureString) and {secret: <name>} in "
          "container.environment. A false positive: add `# pragma: allowlist secret` to the line")
 

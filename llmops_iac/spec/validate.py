@@ -212,7 +212,7 @@ def load_spec(path: str, *, stack: str | None = None, stacks_directory: str | No
     memo = ValidityMemo()  # the environments' merged documents share every subtree they don't override
     errors = schema_diagnostics(doc.data, doc.source, memo)
     if errors or found_secrets.errors:
-        raise SpecError(_sorted(secrets.redact(errors, found_secrets.tokens) + found_secrets.errors))
+        raise SpecError(_sorted(secrets.redact(errors, found_secrets.tokens) + found_secrets.errors + found_secrets.notes))
     memo.recording = False
     stack_obj = load_stack(stack, stacks_dir(path, stacks_directory)) if stack else None
     env = stack_obj.environment if stack_obj else environment
@@ -234,10 +234,10 @@ def load_spec(path: str, *, stack: str | None = None, stacks_directory: str | No
                     seen.add(key)
                     problems.append(d if d.code == secrets.CODE else
                                     dataclasses.replace(d, message=f"{d.message} (in environment {name!r})"))
-    if problems:
-        raise SpecError(_sorted(secrets.redact(problems, found_secrets.tokens | files.tokens)))
-    assert loaded is not None
     notes = found_secrets.notes + files.notes + list(stack_obj.notes if stack_obj else ())
+    if problems:
+        raise SpecError(_sorted(secrets.redact(problems, found_secrets.tokens | files.tokens) + notes))
+    assert loaded is not None
     if notes:  # allowlisted credentials: shown as warnings wherever this spec is reported
         loaded = dataclasses.replace(loaded, warnings=tuple(_sorted(notes)) + loaded.warnings)
     return loaded
