@@ -381,3 +381,14 @@ spec:
     (tmp_path / "prompts" / "prod.txt").write_text(f"You are helpful in production.\nSign with {GITHUB_TOKEN}\n")
     r = invoke("check", str(spec), "--cache", cache)
     assert r.exit_code == 2 and "prompts/prod.txt:2" in r.output and GITHUB_TOKEN not in r.output, r.output
+
+
+def test_a_failing_spec_still_shows_what_was_allowlisted(tmp_path, invoke):
+    allowed = "AK" + "IA" + "IOSFODNN7EXAMPLE"
+    spec = _spec(tmp_path, SAGEMAKER_SPEC.format(
+        extra=f"          HF_TOKEN: {HF_TOKEN}\n          TEST_KEY: {allowed}  # pragma: allowlist secret\n"))
+    r = invoke("validate", str(spec), "--format", "json")
+    assert r.exit_code == 2
+    diags = json.loads(r.output)["files"][0]["diagnostics"]
+    assert [(d["code"], d["severity"], d["line"]) for d in diags] == [("secret", "error", 14), ("secret-allowlisted", "warning", 15)]
+    assert HF_TOKEN not in r.output and allowed not in r.output
