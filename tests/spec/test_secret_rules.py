@@ -175,3 +175,14 @@ def test_redact_masks_a_token_inside_a_json_pointer():
     d = Diagnostic("f", 1, 1, "unknown-key", "unknown key", pointer=f"/metadata/{escape(token)}")
     out = secrets.redact([d], {token})[0]
     assert out.pointer == "/metadata/wJal****"
+
+
+@settings(max_examples=200, deadline=None)
+@given(prefix=st.text(max_size=15), word=st.sampled_from(["token", "key", "secret", "password", "passwd", "passphrase"]),
+       flips=st.lists(st.booleans(), min_size=10, max_size=10), sep=st.sampled_from(["=", ": ", '": "', " = '", ":\t"]),
+       value=st.text(alphabet=ALNUM + "+/=_.-", min_size=8, max_size=40))
+def test_the_assignment_prefilter_passes_every_assignment(prefix, word, flips, sep, value):
+    name = "API_" + "".join(c.upper() if f else c for c, f in zip(word, flips + [False] * 10))
+    text = f"{prefix} {name}{sep}{value}"
+    if rules._ASSIGNMENT.search(text):
+        assert rules.might_assign(text)
