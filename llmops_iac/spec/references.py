@@ -74,7 +74,7 @@ def check(data: dict[str, Any], source: SourceMap, base_dir: Path, found: dict[s
                     "set modelDataUrl to the weights in S3, or turn networkIsolation off")
             if variants and sum(v["weight"] for v in variants) == 0:
                 err(f"{base}/variants", "range", "variant weights add up to 0: no variant would get traffic", "give at least one variant a weight above 0")
-            _secret_refs(spec, base, model.get("container", {}).get("environment") or {}, ref, err)
+            _secret_refs(base, model.get("container", {}).get("environment") or {}, ref, err)
             if model.get("tensorParallelDegree") and model.get("container", {}).get("framework") == "tei":
                 err(f"{base}/tensorParallelDegree", "unsupported", "TEI serves embedding models on one GPU: tensorParallelDegree does not apply",
                     "remove tensorParallelDegree or choose framework tgi, lmi or vllm")
@@ -153,8 +153,7 @@ SECRET_ARN_SUFFIX = "_SECRET_ARN"
 """A container variable {secret: name} reaches the container as <VARIABLE>_SECRET_ARN (compile/secrets.py)."""
 
 
-def _secret_refs(spec: dict[str, Any], base: str, environment: dict[str, Any], ref: Callable[..., None],
-                 err: Callable[..., None]) -> None:
+def _secret_refs(base: str, environment: dict[str, Any], ref: Callable[..., None], err: Callable[..., None]) -> None:
     """Each {secret: name} of a container names a declared secret, and its <VARIABLE>_SECRET_ARN is free."""
     for var, value in environment.items():
         if not isinstance(value, dict):
