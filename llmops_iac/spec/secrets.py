@@ -176,9 +176,10 @@ def scan_stack(doc: Document) -> Findings:
 
 
 # -- text: prompt and dataset files, and files that did not parse ---------------------------------------
-def scan_text(text: str, display: str | Callable[[], str]) -> Findings:
+def scan_text(text: str, display: str | Callable[[], str], first_line: int = 1) -> Findings:
     """Every credential in free ``text`` (a prompt, a dataset, a file the loader refused), at its own line.
-    ``display`` is the file's name in messages, or a function giving it (worked out only for a finding)."""
+    ``display`` is the file's name in messages, or a function giving it (worked out only for a finding);
+    ``first_line`` is the line ``text`` starts at (a chunk of a large file)."""
     found = Findings()
     if not (rules.might_hold(text) or rules.might_assign(text)):
         return found
@@ -188,7 +189,7 @@ def scan_text(text: str, display: str | Callable[[], str]) -> Findings:
     for hit in rules.find_all(text):
         line = text.count("\n", 0, hit.start) + 1
         col = hit.start - (text.rfind("\n", 0, hit.start) + 1) + 1
-        _add(found, hit, display, line, col, "", "file content", _allowlisted(lines.get(), line, col))
+        _add(found, hit, display, line + first_line - 1, col, "", "file content", _allowlisted(lines.get(), line, col))
     return found
 
 
@@ -203,6 +204,12 @@ def unparsed(path: str, display: str, diagnostics: list[Diagnostic]) -> list[Dia
     return redact(diagnostics, found.tokens) + found.errors
 
 
+CHUNK = 16 * 1024 * 1024
+"""Files are read in pieces of this many bytes (a dataset may be large); most are one piece."""
+_OVERLAP = (200, 1024 * 1024)
+"""A piece starts with up to this many lines / bytes of the previous one: a key block across the boundary is whole."""
+
+
 def scan_file(path: str, display: str | Callable[[], str]) -> Findings:
     """Scan the regular file at ``path``; anything else (a FIFO, a device) is never opened for reading."""
     try:
@@ -213,10 +220,36 @@ def scan_file(path: str, display: str | Callable[[], str]) -> Findings:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             return Findings()
         with os.fdopen(fd, "rb", closefd=False) as fh:
-            raw = fh.read()
+            raw = fh.read(CHUNK + 1)
+            if len(raw) <= CHUNK:
+                return scan_text(raw.decode("utf-8", errors="replace"), display)
+            return _scan_pieces(fh, raw, display)
     finally:
         os.close(fd)
-    return scan_text(raw.decode("utf-8", errors="replace"), display)
+
+
+def _scan_pieces(fh: Any, first: bytes, display: str | Callable[[], str]) -> Findings:
+    """A large file, in line-aligned pieces that overlap; a finding in two pieces is reported once."""
+    found, seen = Findings(), set()
+    line, carry, pending = 1, b"", first
+    while True:
+        block = carry + pending + fh.readline(CHUNK)
+        piece = scan_text(block.decode("utf-8", errors="replace"), display, line)
+        found.tokens |= piece.tokens
+        for d in piece.errors + piece.notes:
+            if (d.line, d.col, d.message) not in seen:
+                seen.add((d.line, d.col, d.message))
+                (found.errors if d.severity == "error" else found.notes).append(d)
+        pending = fh.read(CHUNK)
+        if not pending:
+            return found
+        lines = block.split(b"\n")  # the block ends with a line break: the last item is empty
+        keep, size = 1, 0
+        while keep <= _OVERLAP[0] and keep < len(lines) and size + len(lines[-keep - 1]) < _OVERLAP[1]:
+            size += len(lines[-keep - 1]) + 1
+            keep += 1
+        carry = b"\n".join(lines[-keep:])
+        line += len(lines) - keep
 
 
 def scan_named_files(data: dict[str, Any], base_dir: Path, found: Findings,

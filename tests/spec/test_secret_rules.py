@@ -186,3 +186,22 @@ def test_the_assignment_prefilter_passes_every_assignment(prefix, word, flips, s
     text = f"{prefix} {name}{sep}{value}"
     if rules._ASSIGNMENT.search(text):
         assert rules.might_assign(text)
+
+
+def test_a_large_file_is_scanned_in_overlapping_pieces(tmp_path, monkeypatch):
+    lines = [f"line {i} of ordinary text" for i in range(400)]
+    token_a, token_b = "hf" + "_" + rand(34), "gh" + "p_" + rand(36)
+    lines[3] = f"a: {token_a}"
+    pem = PEM.splitlines()
+    lines[150:150 + len(pem)] = pem  # a key block that will straddle a piece boundary
+    lines[390] = f"b: {token_b}"
+    path = tmp_path / "big.txt"
+    path.write_text("\n".join(lines) + "\n")
+    whole = secrets.scan_text(path.read_text(), "big.txt")
+    text = path.read_text()
+    monkeypatch.setattr(secrets, "CHUNK", text.index(pem[1]) + 10)  # the first piece ends inside the key body
+    pieces = secrets.scan_file(str(path), "big.txt")
+    key = lambda f: sorted((d.line, d.col, d.message) for d in f.errors)
+    assert key(pieces) == key(whole) and len(whole.errors) == 3
+    assert [d.line for d in pieces.errors] == [4, 151, 391]
+    assert pieces.tokens >= whole.tokens
