@@ -217,13 +217,13 @@ def scan_file(path: str, display: str | Callable[[], str]) -> Findings:
     except OSError:
         return Findings()  # the reference check reports a missing or unreadable file
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
             return Findings()
         with os.fdopen(fd, "rb", closefd=False) as fh:
-            raw = fh.read(CHUNK + 1)
-            if len(raw) <= CHUNK:
-                return scan_text(raw.decode("utf-8", errors="replace"), display)
-            return _scan_pieces(fh, raw, display)
+            if st.st_size <= CHUNK:  # read() sizes its buffer from the file; read(CHUNK) would allocate CHUNK
+                return scan_text(fh.read().decode("utf-8", errors="replace"), display)
+            return _scan_pieces(fh, fh.read(CHUNK), display)
     finally:
         os.close(fd)
 
