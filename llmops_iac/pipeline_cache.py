@@ -184,3 +184,4 @@ class Cache:
             os.replace(tmp, entry)
         except OSError:
             pass  # a cache that cannot be written only costs time
+

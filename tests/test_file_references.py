@@ -354,7 +354,9 @@ def test_an_environment_override_naming_a_leaking_prompt_is_refused_at_its_line(
 
 def test_the_cache_does_not_pass_a_prompt_that_became_a_link_outside(tmp_path):
     repo = _repo(tmp_path)
-    (repo / "prompts" / "sys.txt").write_text(f"password={TOKEN}\n")  # same bytes as the outside file
+    same = "Answer in the customer's language.\n"  # not a credential: the secret scan would stop the first run
+    (repo / "prompts" / "sys.txt").write_text(same)
+    (tmp_path / "outside" / "secret.txt").write_text(same)  # the same bytes outside the repository
     spec = _spec(repo, "prompts/sys.txt")
     cache = tmp_path / "cache"
     first = _run("check", spec.name, "--format", "json", "--cache", str(cache), cwd=repo)

@@ -25,6 +25,7 @@ import json
 from typing import Any
 
 from llmops_iac.compile import container_env, images, instances
+from llmops_iac.compile import secrets as secret_refs
 from llmops_iac.compile import tokens as T
 from llmops_iac.compile.context import Ctx
 from llmops_iac.compile.errors import CompileErrors
@@ -68,6 +69,7 @@ def compile_sagemaker(ctx: Ctx, errors: CompileErrors) -> None:
     # ECR's GetAuthorizationToken has no resource-level permissions: AWS requires "*".
     statements.append({"Sid": "EcrLogin", "Effect": "Allow", "Action": "ecr:GetAuthorizationToken", "Resource": "*"})
     statements.append(kms_use(ctx))
+    statements.extend(secret_refs.read_statements(spec.secrets or {}, secret_refs.referenced(ctx.app)))
     role(ctx, EXECUTION_ROLE, "sagemaker-exec", "/spec/models", service="sagemaker.amazonaws.com", statements=statements,
          description=f"SageMaker runs {ctx.name}'s model containers: pull images, read weights, write logs and data capture")
 
@@ -119,11 +121,12 @@ def _endpoint(ctx: Ctx, errors: CompileErrors, name: str, model: SageMakerModel,
     model_names: dict[str, str] = {}
     scaling = model.autoscaling
     variants = _variants(model)
-    extra = dict(model.container.environment or {})
-    for key in extra:  # validation refuses these first (spec/references.py); the compiler never serves them either
+    raw = model.container.environment or {}
+    for key in raw:  # validation refuses these first (spec/references.py); the compiler never serves them either
         refused = container_env.refusal(key)
         if refused:
             errors.add(f"{source}/container/environment/{escape(key)}", *refused)
+    extra = secret_refs.container_environment(raw, ctx.app.spec.secrets or {})  # {secret: name} -> NAME_SECRET_ARN
     for v in variants:
         pointer = f"{source}/variants/{v['index']}" if v["index"] is not None else f"{source}/instanceType"
         image, acc = _image(ctx, errors, model.container.framework, model.container.version, v["instanceType"], pointer)

@@ -64,10 +64,16 @@ class Variant(NamedTuple):
     quantization: Optional[str]
 
 
+class SecretRef(NamedTuple):
+    """A container environment value that names an entry of spec.secrets ({secret: <name>})."""
+
+    secret: str
+
+
 class Container(NamedTuple):
     framework: str
     version: Optional[str]
-    environment: Optional[Mapping[str, str]]
+    environment: Optional[Mapping[str, Union[str, SecretRef]]]
 
 
 class DataCapture(NamedTuple):
@@ -306,6 +312,12 @@ class Maturity(NamedTuple):
     target: int
 
 
+class Secret(NamedTuple):
+    arn: str
+    description: Optional[str]
+    kms_key_arn: Optional[str]
+
+
 class Waiver(NamedTuple):
     rule: str
     reason: str
@@ -330,6 +342,7 @@ class Spec(NamedTuple):
     budgets: Budgets
     monitoring: Monitoring
     maturity: Maturity
+    secrets: Optional[Mapping[str, Secret]]
     waivers: tuple[Waiver, ...]
 
 
@@ -404,6 +417,9 @@ def _make_converter(tp: Any) -> Callable[[Any], Any]:
     origin = typing.get_origin(tp)
     if origin is Union or origin is types.UnionType:
         args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(args) == 2 and str in args:  # a string or a record (a container variable: text or {secret: name})
+            record = _converter(args[1] if args[0] is str else args[0])
+            return lambda value: value if value is None or isinstance(value, str) else record(value)
         inner = _converter(args[0] if len(args) == 1 else Union[tuple(args)])
         if inner is _same:
             return _same  # None stays None, anything else is itself

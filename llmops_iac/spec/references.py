@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from llmops_iac.compile import container_env
 from llmops_iac.errors import Diagnostic
-from llmops_iac.spec import prompt_files
+from llmops_iac.spec import container_keys, prompt_files
 from llmops_iac.spec.files import FileRefError, SpecFiles
 from llmops_iac.spec.jsonschema_lite import did_you_mean
 from llmops_iac.spec.load import SourceMap, escape
@@ -76,12 +75,20 @@ def check(data: dict[str, Any], source: SourceMap, files: SpecFiles) -> list[Dia
             if variants and sum(v["weight"] for v in variants) == 0:
                 err(f"{base}/variants", "range", "variant weights add up to 0: no variant would get traffic", "give at least one variant a weight above 0")
             for key in model.get("container", {}).get("environment", {}):
-                refused = container_env.refusal(key)
+                refused = container_keys.refusal(key)
                 if refused:
                     err(f"{base}/container/environment/{escape(key)}", "reserved-key", *refused, key)
+            _secret_refs(base, model.get("container", {}).get("environment") or {}, ref, err)
             if model.get("tensorParallelDegree") and model.get("container", {}).get("framework") == "tei":
                 err(f"{base}/tensorParallelDegree", "unsupported", "TEI serves embedding models on one GPU: tensorParallelDegree does not apply",
                     "remove tensorParallelDegree or choose framework tgi, lmi or vllm")
+
+    for name, secret in spec.get("secrets", {}).items():
+        key = secret.get("kmsKeyArn")
+        if key and key.split(":")[3] != secret["arn"].split(":")[3]:
+            err(f"/spec/secrets/{escape(name)}/kmsKeyArn", "region-mismatch",
+                f"secret {name!r} is in {secret['arn'].split(':')[3]} but its KMS key is in {key.split(':')[3]}",
+                "a secret is encrypted with a key in its own region: give that key's ARN", key)
 
     for name, store in spec.get("vectorStores", {}).items():
         ref(f"/spec/vectorStores/{escape(name)}/embedding", store["embedding"], "embeddings", "embedding")
@@ -144,6 +151,23 @@ def check(data: dict[str, Any], source: SourceMap, files: SpecFiles) -> list[Dia
         if "target" in alarm:
             ref(f"{base}/target", alarm["target"], "models", "model")
     return out
+
+
+SECRET_ARN_SUFFIX = "_SECRET_ARN"
+"""A container variable {secret: name} reaches the container as <VARIABLE>_SECRET_ARN (compile/secrets.py)."""
+
+
+def _secret_refs(base: str, environment: dict[str, Any], ref: Callable[..., None], err: Callable[..., None]) -> None:
+    """Each {secret: name} of a container names a declared secret, and its <VARIABLE>_SECRET_ARN is free."""
+    for var, value in environment.items():
+        if not isinstance(value, dict):
+            continue
+        pointer = f"{base}/container/environment/{escape(var)}"
+        ref(f"{pointer}/secret", value["secret"], "secrets", "secret")
+        target = var + SECRET_ARN_SUFFIX
+        if target in environment:
+            err(pointer, "duplicate-name", f"{var} references a secret, which the container gets as {target}, "
+                f"but {target} is also set", f"remove {target}: llmops-iac sets it to the secret's ARN")
 
 
 def _prompt_ref(spec: dict[str, Any], pointer: str, value: str, err: Callable[..., None]) -> None:

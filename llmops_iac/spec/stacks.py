@@ -5,10 +5,11 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from llmops_iac.errors import Diagnostic, SpecError
+from llmops_iac.spec import secrets
 from llmops_iac.spec.jsonschema_lite import did_you_mean
 from llmops_iac.spec.load import load, parse, read_text
 
@@ -32,14 +33,25 @@ class Stack:
     environment: str
     region: str | None
     spec: str | None
+    notes: tuple[Diagnostic, ...] = field(default=(), compare=False)
+    """Warnings about the stack file: credentials allowlisted by a pragma comment (llmops_iac.spec.secrets)."""
 
 
 def find_project_dir(start: Path) -> Path | None:
     """Return the nearest directory at or above ``start`` holding Pulumi.yaml, or None."""
-    for d in [start, *start.parents]:
-        if (d / "Pulumi.yaml").is_file():
-            return d
-    return None
+    found = _project_dir(str(start))
+    return None if found is None else Path(found)
+
+
+def _project_dir(start: str) -> str | None:
+    d = start  # os.path, not pathlib: `check` asks once per spec, and pathlib's objects cost more than the stats
+    while True:
+        if os.path.isfile(os.path.join(d, "Pulumi.yaml")):
+            return d or "."
+        parent = os.path.dirname(d)
+        if parent == d:
+            return None
+        d = parent
 
 
 def stacks_dir(spec_path: str | None = None, override: str | None = None) -> Path:
@@ -55,11 +67,21 @@ def stacks_dir(spec_path: str | None = None, override: str | None = None) -> Pat
 
 def _stack_config_dir(pulumi_yaml: Path) -> str:
     try:
-        data, _ = parse(read_text(str(pulumi_yaml))[0], str(pulumi_yaml))
-    except SpecError:
+        st = pulumi_yaml.stat()
+    except OSError:
         return "."
-    value = data.get("stackConfigDir", ".") if isinstance(data, dict) else "."
-    return value if isinstance(value, str) else "."
+    key = (str(pulumi_yaml), st.st_mtime_ns, st.st_size)
+    if key not in _CONFIG_DIRS:  # read once per process while unchanged: `check` asks for every spec
+        try:
+            data, _ = parse(read_text(str(pulumi_yaml))[0], str(pulumi_yaml))
+        except SpecError:
+            data = None
+        value = data.get("stackConfigDir", ".") if isinstance(data, dict) else "."
+        _CONFIG_DIRS[key] = value if isinstance(value, str) else "."
+    return _CONFIG_DIRS[key]
+
+
+_CONFIG_DIRS: dict[tuple[str, int, int], str] = {}
 
 
 STACK_KEYS = ("config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment")
@@ -85,7 +107,12 @@ def load_stack(name: str, directory: Path) -> Stack:
         hint = (f"did you mean {guess!r}? " if guess else "") + (
             f"stacks in {directory}: {', '.join(names)}" if names else f"create {path} with `config: {{{PROJECT}:environment: {name}}}`")
         raise SpecError([Diagnostic(file=str(path), line=0, col=0, code="stack-not-found", message=f"stack {name!r} not found", hint=hint)])
-    doc = load(str(path), display=os.path.relpath(path))
+    display = os.path.relpath(path)
+    try:
+        doc = load(str(path), display=display)
+    except SpecError as exc:  # a refused file: its credentials are found in its text, and masked
+        raise SpecError(secrets.unparsed(str(path), display, exc.diagnostics)) from None
+    found = secrets.scan_stack(doc)
     errors: list[Diagnostic] = []
 
     def err(pointer: str, code: str, message: str, hint: str, key: bool = False) -> None:
@@ -100,7 +127,7 @@ def load_stack(name: str, directory: Path) -> Stack:
     config = doc.data.get("config", {})
     if not isinstance(config, dict):
         err("/config", "stack-config", "config must be a mapping of namespaced keys", f"write e.g. `config: {{{PROJECT}:environment: prod}}`")
-        raise SpecError(errors)
+        raise SpecError(secrets.redact(errors, found.tokens) + found.errors)
     for key, value in config.items():
         ptr = "/config/" + key.replace("~", "~0").replace("/", "~1")
         if key.startswith(PROJECT + ":") and key not in CONFIG_KEYS:
@@ -121,24 +148,28 @@ def load_stack(name: str, directory: Path) -> Stack:
     if native is not None and native != region:
         err("/config/aws-native:region", "region-mismatch", f"aws-native:region {native!r} differs from aws:region {region!r}",
             f"set aws-native:region to {region}: prompt versions and vector indexes must land beside everything else")
-    if errors:
-        raise SpecError(errors)
+    if errors or found.errors:
+        raise SpecError(secrets.redact(errors, found.tokens) + found.errors)
     spec = config.get(f"{PROJECT}:spec")
-    return Stack(name=name, file=str(path), environment=env, region=region, spec=spec)
+    return Stack(name=name, file=str(path), environment=env, region=region, spec=spec, notes=tuple(found.notes))
 
 
-def project_dir_of(stack: Stack) -> Path:
-    """The Pulumi project directory a stack belongs to (where its ``llmops-iac:spec`` is resolved from,
-    as the Pulumi program resolves it): the nearest Pulumi.yaml at or above the stack file, else the
-    current directory."""
-    return find_project_dir(Path(stack.file).resolve().parent) or Path.cwd()
+def _spec_paths(stack_file: str, spec: str) -> list[Path]:
+    """Where a stack's ``llmops-iac:spec`` may point: relative to its Pulumi project (the nearest Pulumi.yaml at or
+    above the stack file), as the Pulumi program resolves it; without a project, relative to the stack
+    directory's parent or to the current directory (either may be meant: unknown means strict)."""
+    here = Path(stack_file).resolve().parent
+    project = find_project_dir(here)
+    if project is not None:
+        return [project / spec]
+    return [here.parent / spec, Path.cwd() / spec]
 
 
 def deploys(stack: Stack, spec_path: str) -> bool:
     """Whether ``stack`` deploys the spec at ``spec_path`` (its ``llmops-iac:spec``, resolved, is that file)."""
     if not stack.spec:
         return False
-    return _same_file(project_dir_of(stack) / stack.spec, Path(spec_path))
+    return any(_same_file(candidate, Path(spec_path)) for candidate in _spec_paths(stack.file, stack.spec))
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -195,10 +226,71 @@ def deploying(spec_path: str, override: str | None = None) -> tuple[list[Stack],
             if deploys(stack, spec_path):
                 stacks.append(stack)
             continue
-        project = find_project_dir(directory.resolve()) or Path.cwd()
-        if named is not None and not _same_file(project / named, Path(spec_path)):
+        stack_file = str(directory / f"Pulumi.{name}.yaml")
+        if named is not None and not any(_same_file(c, Path(spec_path)) for c in _spec_paths(stack_file, named)):
             continue
         for d in (error.diagnostics if error else []):
             which = "deploys this spec" if named else "may deploy this spec: it names no readable spec"
             problems.append(dataclasses.replace(d, message=f"{d.message} (stack {name!r}, which {which})"))
     return stacks, problems
+
+
+_SCANNED: dict[tuple[str, int, int], tuple[str | None, secrets.Findings]] = {}
+"""Each stack file's deployed spec (resolved) and credentials, by (path, mtime, size): read once per process."""
+
+
+def deploying_credentials(spec_path: str, stacks_directory: str | None = None) -> secrets.Findings:
+    """The credentials in every stack file that deploys the spec at ``spec_path`` (its ``llmops-iac:spec``).
+
+    Used when no stack is selected (a pull request's `check`): a secret committed to a stack file fails
+    the spec that stack deploys, not every spec of the repository. A stack file that does not load is left
+    to the run that selects it.
+    """
+    found = secrets.Findings()
+    target = os.path.realpath(spec_path)
+    project = _project_dir(os.path.dirname(target))
+    if stacks_directory:
+        directory = stacks_directory
+    else:
+        home = project if project is not None else _project_dir(os.getcwd())
+        directory = os.path.join(home, _stack_config_dir(Path(home, "Pulumi.yaml"))) if home is not None else "stacks"
+    base = project if project is not None else os.getcwd()
+    for path in _stack_files(directory):
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue
+        key = (path, st.st_mtime_ns, st.st_size)
+        cached = _SCANNED.get(key)
+        if cached is None:
+            try:
+                doc = load(path, display=os.path.relpath(path))
+            except SpecError:
+                cached = (None, secrets.Findings())
+            else:
+                config = doc.data.get("config") if isinstance(doc.data, dict) else None
+                spec = config.get(f"{PROJECT}:spec") if isinstance(config, dict) else None
+                deployed = os.path.realpath(os.path.join(base, spec)) if isinstance(spec, str) else None
+                cached = (deployed, secrets.scan_stack(doc))
+            _SCANNED[key] = cached
+        if cached[0] == target:
+            found.extend(cached[1])
+    return found
+
+
+_LISTED: dict[tuple[str, int], list[str]] = {}
+
+
+def _stack_files(directory: str) -> list[str]:
+    """The Pulumi.<stack>.yaml files of ``directory``, listed once per process while it is unchanged."""
+    try:
+        key = (directory, os.stat(directory).st_mtime_ns)
+    except OSError:
+        return []
+    if key not in _LISTED:
+        try:
+            names = sorted(n for n in os.listdir(directory) if n.startswith("Pulumi.") and n.endswith(".yaml"))
+        except OSError:
+            names = []
+        _LISTED[key] = [os.path.join(directory, n) for n in names]
+    return _LISTED[key]

@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from llmops_iac.errors import Diagnostic, SpecError
 from llmops_iac.resources import load_json
-from llmops_iac.spec import references
+from llmops_iac.spec import references, secrets
 from llmops_iac.spec.defaults import apply_defaults
 from llmops_iac.spec.files import SpecFiles
 from llmops_iac.spec.jsonschema_lite import SchemaError, Validator, ValidityMemo, did_you_mean, dotted
 from llmops_iac.spec.load import Document, OverlaySourceMap, SourceMap, escape, load
 from llmops_iac.spec.scalars import resolve_plain
-from llmops_iac.spec.stacks import Stack, load_stack, stacks_dir
+from llmops_iac.spec.stacks import Stack, deploying_credentials, load_stack, stacks_dir
 from llmops_iac.spec.tiers import declared_tier, effective_tier, production_environments
 from llmops_iac.spec.tree import copy_tree
 
@@ -107,7 +107,8 @@ class LoadedSpec:
             return self
         key = environment if stack is None else (environment, stack.name, region)
         if key not in self._views:
-            view, problems = _resolve(self.document, environment, region, stack, self.spec_files())
+            view, problems = _resolve(self.document, environment, region, stack, self.spec_files(),
+                                      secret_files=secrets.Findings())
             if problems:
                 raise SpecError(_sorted(problems))
             self._views[key] = view
@@ -222,19 +223,26 @@ def load_spec(path: str, *, stack: str | None = None, stacks_directory: str | No
     """
     display = display_path(path)
     started = time.perf_counter()
-    doc = load(path, display=display)
+    try:
+        doc = load(path, display=display)
+    except SpecError as exc:  # the data never existed: what a refused file holds is found in its text
+        raise SpecError(_sorted(secrets.unparsed(path, display, exc.diagnostics))) from None
     if timings is not None:
         timings["load"] = time.perf_counter() - started
+    found_secrets = secrets.scan_document(doc)  # every value and key, every environment's overrides included
+    if stack is None:  # the stack files that deploy this spec (with --stack, load_stack scans the one selected)
+        found_secrets.extend(deploying_credentials(path, stacks_directory))
     memo = ValidityMemo()  # the environments' merged documents share every subtree they don't override
     errors = schema_diagnostics(doc.data, doc.source, memo)
-    if errors:
-        raise SpecError(_sorted(errors))
+    if errors or found_secrets.errors:
+        raise SpecError(_sorted(secrets.redact(errors, found_secrets.tokens) + found_secrets.errors + found_secrets.notes))
     memo.recording = False
     stack_obj = load_stack(stack, stacks_dir(path, stacks_directory)) if stack else None
     env = stack_obj.environment if stack_obj else environment
     files = SpecFiles(path)  # the files the spec names, each checked once for every environment
     region = stack_obj.region if stack_obj and stack_obj.region else region
-    loaded, problems = _resolve(doc, env, region, stack_obj, files, memo)
+    file_secrets = secrets.Findings()  # what the prompt and dataset files hold, each file scanned once
+    loaded, problems = _resolve(doc, env, region, stack_obj, files, memo, file_secrets)
     if env is None:
         declared = (doc.data.get("spec") or {}).get("environments") or {}
         if loaded is not None:
@@ -242,22 +250,27 @@ def load_spec(path: str, *, stack: str | None = None, stacks_directory: str | No
                                          _views=loaded._views)
         seen = {(d.file, d.line, d.col, d.code, d.message) for d in problems}
         for name in declared:
-            view, env_problems = _resolve(doc, name, region, None, files, memo)
+            view, env_problems = _resolve(doc, name, region, None, files, memo, file_secrets)
             if loaded is not None and view is not None:
                 loaded._views[name] = view  # later stages (maturity's production view) reuse it
             for d in env_problems:
                 key = (d.file, d.line, d.col, d.code, d.message)
                 if key not in seen:
                     seen.add(key)
-                    problems.append(dataclasses.replace(d, message=f"{d.message} (in environment {name!r})"))
+                    problems.append(d if d.code == secrets.CODE else
+                                    dataclasses.replace(d, message=f"{d.message} (in environment {name!r})"))
+    notes = found_secrets.notes + file_secrets.notes + list(stack_obj.notes if stack_obj else ())
     if problems:
-        raise SpecError(_sorted(problems))
+        raise SpecError(_sorted(secrets.redact(problems, found_secrets.tokens | file_secrets.tokens) + notes))
     assert loaded is not None
+    if notes:  # allowlisted credentials: shown as warnings wherever this spec is reported
+        loaded = dataclasses.replace(loaded, warnings=tuple(_sorted(notes)) + loaded.warnings)
     return loaded
 
 
 def _resolve(doc: Document, env: str | None, region: str | None, stack_obj: Stack | None,
-             files: SpecFiles, memo: ValidityMemo | None = None) -> tuple[LoadedSpec | None, list[Diagnostic]]:
+             files: SpecFiles, memo: ValidityMemo | None = None,
+             secret_files: secrets.Findings | None = None) -> tuple[LoadedSpec | None, list[Diagnostic]]:
     data, source, warnings = _select_environment(doc, env)
     if region:
         data["spec"]["region"] = region
@@ -270,6 +283,10 @@ def _resolve(doc: Document, env: str | None, region: str | None, stack_obj: Stac
     problems = references.check(data, source, files)
     if problems:
         return None, problems
+    if secret_files is not None:
+        problems = secrets.scan_named_files(data, files, secret_files)
+        if problems:
+            return None, problems
     tier = declared_tier(doc.data, env)
     if env is not None and tier is None and env in (doc.data.get("spec") or {}).get("environments", {}):
         warnings.append(_untiered(doc, env))
