@@ -52,7 +52,8 @@ def report_options(func: Callable[..., Any]) -> Callable[..., Any]:
                      help="Also write the report to PATH (atomically), in FORMAT if given as FORMAT=PATH. Repeatable. "
                           "Never a file the run reads (exit 2)."),
         click.option("--stack", default=None, metavar="STACK",
-                     help="Stack whose environment overrides apply: reads stacks/Pulumi.STACK.yaml."),
+                     help="Judge the spec stacks/Pulumi.STACK.yaml deploys, as it deploys it (its environment and region); "
+                          "without it, check judges every environment a deploy can reach."),
         click.option("--stacks-dir", default=None, metavar="DIR", type=click.Path(file_okay=False),
                      help="Directory of Pulumi.<stack>.yaml files (default: Pulumi.yaml's stackConfigDir)."),
     ]
@@ -88,7 +89,8 @@ def policy_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--opa-url", default=None, metavar="URL",
                      help="Evaluate on an OPA server instead (also $OPA_URL), e.g. http://127.0.0.1:8181."),
         click.option("--profile", default=None, metavar="NAME",
-                     help="Policy profile to apply (default: the one whose environments list the stack's environment)."),
+                     help="Extra policy profile: each rule gets the stricter of it and the profile of the environment's tier "
+                          "(an option never loosens a verdict)."),
     ]
     for decorator in reversed(decorators):
         func = decorator(func)

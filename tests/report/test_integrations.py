@@ -186,7 +186,9 @@ def test_pre_commit_hooks():
     assert set(hooks) == {"llmops-iac-check", "llmops-iac-validate"}
     scripts = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["scripts"]
     for hook_id, hook in hooks.items():
-        assert hook["language"] == "python" and hook["pass_filenames"] is True and hook["name"] and hook["description"]
+        # the check hook needs the OPA engine, which pre-commit's pip cannot install: it runs the llmops-iac on PATH
+        assert hook["language"] == ("system" if hook_id == "llmops-iac-check" else "python")
+        assert hook["pass_filenames"] is True and hook["name"] and hook["description"]
         program, command, *flags = shlex.split(hook["entry"]) + list(hook.get("args", []))
         assert program in scripts
         assert hook_id == f"llmops-iac-{command}"
@@ -218,3 +220,11 @@ def test_pre_commit_entry_runs_on_spec_files(tmp_path, shim):
         assert result.returncode == 0, (hook["id"], result.stdout, result.stderr)
         result = _run_step(f"{entry} llmapp.yaml bad.llmapp.yaml", {}, tmp_path, shim)
         assert result.returncode == 2 and "unknown-key" in result.stdout, (hook["id"], result.stdout, result.stderr)
+
+
+def test_the_action_installs_the_engine_that_gives_verdicts():
+    """Without the OPA bindings the check is exit 3: the Action installs them, as policy/reference.py says to."""
+    from llmops_iac.policy.reference import INSTALL
+
+    install = next(s for s in ACTION["runs"]["steps"] if s.get("name") == "Install llmops-iac")
+    assert INSTALL.replace("pip install ", "") in install["run"]
