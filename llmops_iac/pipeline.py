@@ -288,27 +288,7 @@ def _check_file(path: str, stages: tuple[str, ...], stack: str | None, stacks_di
     elif "policy" in stages and stack is None:
         from llmops_iac.output_paths import spec_reads
 
-        reads = spec_reads(loaded)
-        results = []
-        for environment, unit_stack, problems in units(path, loaded, stacks_dir):
-            result = first if not results else FileResult(path=first.path)
-            result.reads = reads
-            result.diagnostics.extend(problems)
-            result.environment, result.stack = environment, unit_stack.name if unit_stack is not None else None
-            if environment is None:
-                _stages(result, loaded, stages, options, judge)
-            else:
-                clock = time.perf_counter()
-                try:
-                    view = loaded.view(environment, unit_stack)
-                except SpecError as exc:
-                    result.diagnostics.extend(exc.diagnostics)
-                    result.sha256 = loaded.sha256
-                    view = None
-                result.timings["validate"] = result.timings.get("validate", 0.0) + time.perf_counter() - clock
-                if view is not None:
-                    _stages(result, view, stages, options, judge)
-            results.append(result)
+        results = _every_environment(path, first, loaded, spec_reads(loaded), stages, stacks_dir, options, judge)
     else:
         from llmops_iac.output_paths import spec_reads
 
@@ -343,8 +323,49 @@ def units(path: str, loaded: LoadedSpec, stacks_dir: str | None) -> list[tuple[s
     return out
 
 
-def _stages(result: FileResult, loaded: LoadedSpec, stages: tuple[str, ...], options: PolicyOptions, judge: Any) -> None:
-    """Compile, cost, assess and judge ``loaded`` (one environment's view) into ``result``."""
+def _every_environment(path: str, first: FileResult, loaded: LoadedSpec, reads: tuple[str, ...], stages: tuple[str, ...],
+                       stacks_dir: str | None, options: PolicyOptions, judge: Any) -> list[FileResult]:
+    """One result per environment a deploy can reach (``units``), each compiled, costed and judged as that deploy
+    would be. The maturity assessment is the application's, not an environment's: it is made once, on the first
+    environment judged as production (else the first one), and every environment's policy input carries it."""
+    results: list[FileResult] = []
+    views: list[LoadedSpec | None] = []
+    for environment, unit_stack, problems in units(path, loaded, stacks_dir):
+        result = first if not results else FileResult(path=first.path)
+        result.reads = reads
+        result.diagnostics.extend(problems)
+        result.environment, result.stack = environment, unit_stack.name if unit_stack is not None else None
+        view: LoadedSpec | None = loaded
+        if environment is not None:
+            clock = time.perf_counter()
+            try:
+                view = loaded.view(environment, unit_stack)
+            except SpecError as exc:
+                result.diagnostics.extend(exc.diagnostics)
+                result.sha256 = loaded.sha256
+                view = None
+            result.timings["validate"] = result.timings.get("validate", 0.0) + time.perf_counter() - clock
+        if view is not None:
+            _stages(result, view, stages, options, None, maturity=False)
+        results.append(result)
+        views.append(view)
+    assessed = [(r, v) for r, v in zip(results, views) if v is not None and r.plan is not None]
+    if "maturity" in stages and assessed:
+        result, view = next(((r, v) for r, v in assessed if v.judged_tier == "production"), assessed[0])
+        clock = time.perf_counter()
+        assessment = _assess(view, result.plan, options)
+        result.timings["maturity"] = time.perf_counter() - clock
+        for r, _ in assessed:
+            r.maturity = assessment
+    for result, view in assessed:
+        _judge(result, view, judge)
+    return results
+
+
+def _stages(result: FileResult, loaded: LoadedSpec, stages: tuple[str, ...], options: PolicyOptions, judge: Any,
+            maturity: bool = True) -> None:
+    """Compile, cost, assess (unless ``maturity`` is False: the caller assesses) and judge ``loaded`` (one
+    environment's view) into ``result``."""
     times = result.timings
     result.loaded = loaded
     result.sha256 = loaded.sha256
@@ -365,16 +386,21 @@ def _stages(result: FileResult, loaded: LoadedSpec, stages: tuple[str, ...], opt
         clock = time.perf_counter()
         result.cost = _estimate(loaded, result.plan)
         times["cost"] = time.perf_counter() - clock
-    if "maturity" in stages and result.plan is not None:
+    if maturity and "maturity" in stages and result.plan is not None:
         clock = time.perf_counter()
         result.maturity = _assess(loaded, result.plan, options)
         times["maturity"] = time.perf_counter() - clock
+    _judge(result, loaded, judge)
+
+
+def _judge(result: FileResult, loaded: LoadedSpec, judge: Any) -> None:
+    """The policy verdict on ``result``'s Plan, with its maturity assessment and cost estimate."""
     if judge is not None and result.plan is not None:
         clock = time.perf_counter()
         result.policy = judge(loaded, result.plan,
                               maturity=result.maturity.policy_input() if result.maturity is not None else None,
                               cost=result.cost.policy_input() if result.cost is not None else None)
-        times["policy"] = time.perf_counter() - clock
+        result.timings["policy"] = time.perf_counter() - clock
 
 
 def _environment_compile_errors(loaded: LoadedSpec, known: list[Diagnostic]) -> list[Diagnostic]:

@@ -90,7 +90,7 @@ def build_input(loaded: Any, plan: Any, *, stack: str | None, today: dt.date | N
     horizon = profile.waiver_horizon_days if profile is not None else profiles.DEFAULT_WAIVER_HORIZON_DAYS
     document = {
         "spec": loaded.data,
-        "plan": plan.to_data(copy_values=False),
+        "plan": plan.policy_data(),
         "context": {
             "stack": stack,
             "environment": plan.environment,

@@ -252,3 +252,23 @@ def test_copy_is_independent():
     data = plan.to_data()
     copy.deepcopy(data)["resources"][0]["inputs"]["x"] = 1
     assert "x" not in plan.to_data()["resources"][0]["inputs"]
+
+
+def test_the_policy_view_of_a_plan_leaves_out_only_what_no_rule_reads():
+    """plan.policy_data() (the policy input): standard tags, dashboard bodies and stack outputs are left out,
+    everything else is the Plan's own data; a resource with tags of its own keeps them."""
+    plan = plan_of(EXAMPLES / "document-intelligence.yaml", "prod")
+    full, policy = plan.to_data(), plan.policy_data()
+    assert "outputs" not in policy and policy["tags"] == full["tags"]
+    assert [r["name"] for r in policy["resources"]] == [r["name"] for r in full["resources"]]
+    for whole, seen in zip(full["resources"], policy["resources"]):
+        dropped = set(whole["inputs"]) - set(seen["inputs"])
+        assert dropped <= {"tags", "dashboardBody"}
+        if "tags" in dropped:
+            assert whole["inputs"]["tags"] == dict(sorted(plan.tags.items()))
+        assert {k: v for k, v in whole.items() if k != "inputs"} == {k: v for k, v in seen.items() if k != "inputs"}
+        assert {k: whole["inputs"][k] for k in seen["inputs"]} == seen["inputs"]
+    own = next(r for r in plan.resources.values() if "tags" in r.inputs)
+    own.inputs["tags"] = {**own.inputs["tags"], "team": "search"}
+    kept = next(r for r in plan.policy_data()["resources"] if r["name"] == own.name)
+    assert kept["inputs"]["tags"]["team"] == "search"

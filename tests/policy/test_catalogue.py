@@ -212,6 +212,9 @@ class _PatchedPlan:
     def to_data(self, *, copy_values: bool = True) -> dict[str, Any]:
         return copy.deepcopy(self._data)
 
+    def policy_data(self) -> dict[str, Any]:
+        return copy.deepcopy(self._data)
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._plan, name)
 
