@@ -40,7 +40,7 @@ def register(group: click.Group) -> None:
 
 # Imported after register() is defined: when this module is imported before llmops_iac.cli, cli.py's own
 # `from llmops_iac.cli_cost import register; register(cli)` runs during this import and is completed below.
-from llmops_iac.cli import OutputSpec, _guard  # noqa: E402
+from llmops_iac.cli_common import OutputSpec, _guard  # noqa: E402
 from llmops_iac.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, Diagnostic, SpecError, UsageError  # noqa: E402
 from llmops_iac.output_paths import loaded_reads  # noqa: E402
 

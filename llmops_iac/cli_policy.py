@@ -30,7 +30,7 @@ def register(group: click.Group) -> None:
     group.add_command(_POLICY)
 
 
-from llmops_iac.cli import (  # noqa: E402
+from llmops_iac.cli_common import (  # noqa: E402
     EXIT_CODES_HELP,
     _emit,
     _exit_for,

@@ -126,7 +126,7 @@ class Outputs:
         if not directories:
             return
         from llmops_iac.file_kinds import special_kind
-        from llmops_iac.pipeline import SPEC_SUFFIXES, _looks_like_spec
+        from llmops_iac.discovery import SPEC_SUFFIXES, _looks_like_spec
 
         roots = [os.path.join(os.path.realpath(d), "") for d in directories]
         for flag, path in self._existing().values():

@@ -1,6 +1,6 @@
 """`check --jobs N`: the spec files split across worker processes started from a fork server.
 
-Each worker loads the policy engine once and runs ``pipeline._check_file`` over chunks of files;
+Each worker loads the policy engine once and runs ``pipeline_stages._check_file`` over chunks of files;
 the results come back in input order, identical to an in-process run. A worker that dies or
 raises fails the whole run (exit 3): a file is never dropped.
 """
@@ -11,8 +11,8 @@ import contextlib
 import os
 from typing import Any, Callable, Iterator
 
-from llmops_iac import pipeline
-from llmops_iac.pipeline import FileResult, PolicyOptions
+from llmops_iac import pipeline_stages as per_file
+from llmops_iac.pipeline_stages import FileResult, PolicyOptions
 from llmops_iac.spec.validate import display_path
 
 # Worker state of a parallel run: set once per worker process by _worker_init.
@@ -29,11 +29,11 @@ def _worker_init(stages: tuple[str, ...], stacks_dir: str | None, options: Polic
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it stops the pool
-    snapshot = pipeline._repository_snapshot(stages)  # a worker lives for one run: it reads each repository once, like the parent
+    snapshot = per_file._repository_snapshot(stages)  # a worker lives for one run: it reads each repository once, like the parent
     snapshot.__enter__()
     _WORKER["snapshot"] = snapshot  # kept: a dropped context manager would end the snapshot when collected
     try:
-        judge = pipeline._policy_judge(options, catalogue=catalogue) if "policy" in stages else None
+        judge = per_file._policy_judge(options, catalogue=catalogue) if "policy" in stages else None
     except Exception as exc:  # noqa: BLE001 - re-raised in _worker_chunk
         _WORKER.update(error=exc)
         return
@@ -49,7 +49,7 @@ def _worker_chunk(chunk: list[tuple[int, str, str | None]]) -> tuple[list[tuple[
         raise w["error"]
     done = []
     for index, path, stack in chunk:
-        results = pipeline._check_file(path, w["stages"], stack, w["stacks_dir"], w["options"], w["judge"], w["store"])
+        results = per_file._check_file(path, w["stages"], stack, w["stacks_dir"], w["options"], w["judge"], w["store"])
         for result in results:
             if result.loaded is not None:
                 result.loaded.__dict__.pop("spec", None)  # a cached view of ``data``, rebuilt on demand; not picklable
@@ -115,8 +115,8 @@ def run_parallel(files: list[str], stages: tuple[str, ...], stacks: dict[str, st
     if missing:
         raise InternalError(f"{len(missing)} file(s) got no result from the workers, e.g. {missing[0]}")
     if engine_name is None and "policy" in stages:
-        engine_name = pipeline.selected_engine_name(options)
-    return [r for per_file in results for r in per_file], engine_name, catalogue  # type: ignore[union-attr]
+        engine_name = per_file.selected_engine_name(options)
+    return [r for of_file in results for r in of_file], engine_name, catalogue  # type: ignore[union-attr]
 
 
 def start_fork_server() -> None:
@@ -179,7 +179,7 @@ def split(indexed: list[Any], jobs: int) -> list[list[Any]]:
     return chunks
 
 
-WORKER_MODULES = ["llmops_iac.pipeline", "llmops_iac.pipeline_parallel", "llmops_iac.compile", "llmops_iac.policy.evaluate", "llmops_iac.policy.reference",
+WORKER_MODULES = ["llmops_iac.pipeline_stages", "llmops_iac.pipeline_parallel", "llmops_iac.compile", "llmops_iac.policy.evaluate", "llmops_iac.policy.reference",
                    "llmops_iac.cost.estimate", "llmops_iac.maturity.assess"]
 """Imported once by the fork server, so each worker forked from it starts with them loaded."""
 

@@ -8,7 +8,7 @@ import click
 import pytest
 import yaml
 
-from llmops_iac import pipeline
+from llmops_iac import pipeline_stages
 from llmops_iac.cli import cli
 from llmops_iac.errors import EXIT_INPUT, EXIT_INTERNAL, EXIT_OK
 from tests.conftest import EXAMPLES, ROOT, example_files, run_script
@@ -88,7 +88,7 @@ def test_internal_errors_fail_closed(invoke, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("engine exploded")
 
-    monkeypatch.setattr(pipeline, "load_spec", boom)
+    monkeypatch.setattr(pipeline_stages, "load_spec", boom)
     result = invoke("validate", VALID)
     assert result.exit_code == EXIT_INTERNAL
     assert "internal error: RuntimeError: engine exploded" in result.output and "Traceback" not in result.output

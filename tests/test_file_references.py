@@ -20,7 +20,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_script
 
 TOKEN = "ghs_Z2hzX1NFQ1JFVFRPS0VOX2Zvcl90ZXN0cw"
 GIT_CONFIG = f"""[core]

@@ -232,11 +232,11 @@ def test_the_cache_keeps_every_environment(tmp_path, monkeypatch):
 def test_maturity_is_assessed_once_on_the_production_environment(tmp_path, monkeypatch):
     """The maturity assessment is the application's: made once per spec, on the environment judged as
     production, and carried by every environment's policy input."""
-    from llmops_iac import pipeline
+    from llmops_iac import pipeline, pipeline_stages
 
     calls = []
-    real = pipeline._assess
-    monkeypatch.setattr(pipeline, "_assess", lambda loaded, plan, options: calls.append(loaded.environment) or real(loaded, plan, options))
+    real = pipeline_stages._assess
+    monkeypatch.setattr(pipeline_stages, "_assess", lambda loaded, plan, options: calls.append(loaded.environment) or real(loaded, plan, options))
     project = _project(tmp_path, {"app.yaml": BASE.format(name="weak", extra=WEAK_PROD)})
     monkeypatch.chdir(project)
     result = pipeline.run("check", ["app.yaml"])

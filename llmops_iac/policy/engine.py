@@ -26,12 +26,9 @@ that lacks a loaded rule (policy/answer.py) — raises EngineError (exit 3).
 from __future__ import annotations
 
 import os
-from typing import Any, Protocol
 
-from llmops_iac.errors import InternalError, UsageError
-
-ROOT = "llmops"
-"""Every policy package lives under data.llmops."""
+from llmops_iac.errors import UsageError
+from llmops_iac.policy.protocol import ROOT, Engine, EngineError  # noqa: F401 - the engines' interface, re-exported
 
 ENGINES = ("opa",)
 """In-process engines that give verdicts (``--engine``); ``--opa-url`` selects an OPA server."""
@@ -42,20 +39,6 @@ REGOPY_REFUSED = (
     "OPA on numbers past 32 bits and on strings of Unicode whitespace. Use the default engine (real OPA in-process: "
     "--engine opa) or an OPA server (--opa-url URL)")
 """Why ``--engine regopy`` is refused (exit 2): the CLI and :func:`create` say the same."""
-
-
-class EngineError(InternalError):
-    """The engine could not give a verdict."""
-
-
-class Engine(Protocol):
-    name: str
-
-    def load(self, modules: dict[str, str], data: dict[str, Any]) -> None:
-        """Compile ``modules`` (path → Rego source) with ``data``; raise EngineError if they don't compile."""
-
-    def evaluate(self, input: dict[str, Any]) -> dict[str, Any]:
-        """Return ``data.llmops`` for ``input``: {area: {rule: value}}; raise EngineError on any failure."""
 
 
 def create(name: str | None = None, *, opa_url: str | None = None, timeout: float = 10.0, retries: int = 2) -> Engine:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from llmops_iac.policy.engine import ROOT, EngineError
+from llmops_iac.policy.protocol import ROOT, EngineError
 
 INSTALL = "pip install --no-deps --ignore-requires-python opa-golib-python-bindings==0.4.4"
 """How to install the bindings (named in every 'not installed' error)."""

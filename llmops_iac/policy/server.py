@@ -78,7 +78,7 @@ import time
 import urllib.parse
 from typing import Any
 
-from llmops_iac.policy.engine import ROOT, EngineError
+from llmops_iac.policy.protocol import ROOT, EngineError
 
 POLICY_PREFIX = "llmops-iac/"
 """Policy IDs of the modules this tool pushes start with this; others are left alone (and checked)."""

@@ -28,7 +28,6 @@ import errno
 import os
 import stat
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, BinaryIO
 
 GIT = ".git"

@@ -23,7 +23,6 @@ import re
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 from llmops_iac.errors import Diagnostic, SpecError

@@ -86,7 +86,7 @@ def test_cache_hit_is_identical_and_change_is_a_miss(corpus, tmp_path):
 # planted by a module the fork server preloads, so every worker has it (a worker dies on spec 0005).
 CRASH_HOOK = """
 import os
-import llmops_iac.pipeline as pipeline
+import llmops_iac.pipeline_stages as pipeline
 real = pipeline._check_file
 def crash(path, *args, **kwargs):
     if "0005" in path:

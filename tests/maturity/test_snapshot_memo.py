@@ -4,7 +4,6 @@ the answers must be the ones an assessment outside a snapshot gets."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest

@@ -1,0 +1,174 @@
+"""What every llmops-iac command shares: exit-code help, --output parsing, the reporting and policy options,
+rendering and writing reports, and the guard that maps project errors to exit codes (never a traceback).
+
+cli.py holds the commands; cli_policy.py and cli_cost.py hold their command groups; all three import this.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from typing import Any, Callable
+
+import click
+
+from llmops_iac.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, LlmopsError
+
+EXIT_CODES_HELP = """\b
+Exit codes:
+  0  clean
+  1  findings at or above --fail-level
+  2  usage or input error (bad spec, bad flag, missing file)
+  3  internal or engine failure (never a pass)"""
+
+
+class OutputSpec(click.ParamType):
+    """``--output [FORMAT=]PATH``: where to write a report, and in which format."""
+
+    name = "[FORMAT=]PATH"
+
+    def convert(self, value: Any, param: Any, ctx: Any) -> tuple[str | None, str]:
+        from llmops_iac.report import FORMATS
+
+        if isinstance(value, tuple):
+            return value
+        fmt, sep, path = value.partition("=")
+        if not sep:
+            return (None, value)
+        if fmt not in FORMATS:
+            self.fail(f"unknown format {fmt!r} in {value!r}; formats: {', '.join(FORMATS)}", param, ctx)
+        if not path:
+            self.fail(f"{value!r} names no file after '='", param, ctx)
+        return (fmt, path)
+
+
+def report_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The options every reporting command shares: --format, --output, --stack, --stacks-dir."""
+    from llmops_iac.report import FORMATS
+
+    decorators = [
+        click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+                     help="Format printed on standard output."),
+        click.option("--output", "outputs", type=OutputSpec(), multiple=True,
+                     help="Also write the report to PATH (atomically), in FORMAT if given as FORMAT=PATH. Repeatable. "
+                          "Never a file the run reads (exit 2)."),
+        click.option("--stack", default=None, metavar="STACK",
+                     help="Judge the spec stacks/Pulumi.STACK.yaml deploys, as it deploys it (its environment and region); "
+                          "without it, check judges every environment a deploy can reach."),
+        click.option("--stacks-dir", default=None, metavar="DIR", type=click.Path(file_okay=False),
+                     help="Directory of Pulumi.<stack>.yaml files (default: Pulumi.yaml's stackConfigDir)."),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
+def _engine_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--engine``: opa; regopy is a usage error that says why (policy/engine.py), any other name too."""
+    if value is None:
+        return None
+    from llmops_iac.policy.engine import ENGINES, REGOPY_REFUSED
+
+    if value == "regopy":
+        raise click.BadParameter(REGOPY_REFUSED.removeprefix("--engine regopy: "), ctx=ctx, param=param)
+    if value not in ENGINES:
+        raise click.BadParameter(f"{value!r} is not an engine; use opa (the default) or --opa-url URL for an OPA server",
+                                 ctx=ctx, param=param)
+    return value
+
+
+def policy_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Options of every command that runs the policy stage."""
+    decorators = [
+        click.option("--fail-level", type=click.Choice(("error", "warning", "note")), default="error", show_default=True,
+                     help="Exit 1 when an unwaived finding is at this severity or above."),
+        click.option("--policy-dir", "policy_dirs", multiple=True, type=click.Path(file_okay=False, exists=True),
+                     help="Extra directory of Rego policies, merged with the built-ins. Repeatable."),
+        click.option("--engine", metavar="opa", default=None, callback=_engine_name,
+                     help="In-process Rego engine: opa, the real OPA engine (the default and the only one; "
+                          "regopy is refused: it cannot report evaluation errors as OPA does)."),
+        click.option("--opa-url", default=None, metavar="URL",
+                     help="Evaluate on an OPA server instead (also $OPA_URL), e.g. http://127.0.0.1:8181."),
+        click.option("--profile", default=None, metavar="NAME",
+                     help="Extra policy profile: each rule gets the stricter of it and the profile of the environment's tier "
+                          "(an option never loosens a verdict)."),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
+def _options(policy_dirs, engine, opa_url, profile, fail_level):
+    from llmops_iac.pipeline import PolicyOptions
+
+    return PolicyOptions(policy_dirs=tuple(policy_dirs), engine=engine, opa_url=opa_url, profile=profile, fail_level=fail_level)
+
+
+def _exit_for(result: Any) -> None:
+    """Exit 2 for input errors, 1 for findings at or above the fail level, else 0."""
+    if not result.ok:
+        sys.exit(EXIT_INPUT)
+    sys.exit(EXIT_FINDINGS if result.findings_fail else EXIT_OK)
+
+
+def _prepare(outputs: Any, flag: str = "--output", **inputs: Any) -> Any:
+    """Check the output paths before any work (llmops_iac.output_paths): usable, distinct, no input named."""
+    from llmops_iac.output_paths import Outputs
+
+    return Outputs.prepare([(flag, path) for _, path in outputs], **inputs)
+
+
+def _notes(notes: list[str]) -> None:
+    """Say on standard error what was skipped and why (FIFOs, sockets, devices in scanned directories)."""
+    from llmops_iac.report.escape import controls
+
+    for note in notes:
+        click.echo(f"llmops-iac: note: {controls(note)}", err=True)
+
+
+def _emit(result: Any, fmt: str, outputs: tuple[tuple[str | None, str], ...], guard: Any) -> None:
+    from llmops_iac.output_paths import run_reads
+    from llmops_iac.report import renderers, write_atomic
+
+    if guard.any_exist():  # the prompts, datasets and evidence the run read: refused before anything is written
+        guard.refuse(run_reads(result))
+
+    render = renderers()
+    done: dict[str, str] = {}  # each format is rendered once, however many places it goes
+
+    def text(name: str) -> str:
+        if name not in done:
+            done[name] = render[name](result)
+        return done[name]
+
+    for out_fmt, path in outputs:
+        write_atomic(path, text(out_fmt or fmt))
+    click.echo(text(fmt), nl=False)
+
+
+def _guard(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Map project errors to their exit codes; an unexpected exception is exit 3, never a pass."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except LlmopsError as exc:
+            from llmops_iac.report.escape import controls
+
+            click.echo(f"llmops-iac: error: {controls(str(exc), keep=chr(10))}", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:  # click would turn it into "Aborted!" and exit 1
+            click.echo("\nllmops-iac: interrupted", err=True)
+            sys.exit(130)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the whole point: fail closed with a message
+            if os.environ.get("LLMOPS_IAC_DEBUG"):
+                raise
+            click.echo(f"llmops-iac: internal error: {type(exc).__name__}: {exc}\n"
+                       "  this is a bug; rerun with LLMOPS_IAC_DEBUG=1 for the traceback and report it", err=True)
+            sys.exit(EXIT_INTERNAL)
+
+    return wrapper
