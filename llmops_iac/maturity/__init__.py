@@ -7,9 +7,10 @@
     a.level, a.score, a.meets_target, a.roadmap, a.to_dict()
     render(a, "markdown")                       # or "html", "json", "text"
 
-catalogue.yaml holds the criteria, checks.py one check per automatic
-criterion, evidence.py the collectors, assess.py how levels and scores are
-computed; schemas/maturity.schema.json is the JSON shape.
+catalogue.yaml holds the criteria, checks/ one check per automatic
+criterion (a module per dimension), evidence.py the collectors, assess.py
+how levels and scores are computed; schemas/maturity.schema.json is the
+JSON shape.
 """
 
 from __future__ import annotations

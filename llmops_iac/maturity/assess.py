@@ -1,6 +1,6 @@
 """The assessor: criteria outcomes → gated levels, progress scores, sub-dimension states and a roadmap.
 
-- Every automatic criterion is checked (checks.py); manual criteria are listed
+- Every automatic criterion is checked (checks/); manual criteria are listed
   with outcome ``manual`` and never fail or count.
 - A dimension reaches level N only when every automatic criterion at levels
   1..N passes; not-applicable criteria are left out. Level 0 is the floor.

@@ -5,7 +5,7 @@ The catalogue is data: levels, dimensions with their criteria, sub-dimensions
 its shape with cerberus and then what a schema cannot say: unique IDs whose
 dimension and level match the criterion, 2-4 criteria per dimension and level,
 sub-dimension states that name existing criteria, and (in tests) that every
-automatic criterion has a check in checks.py.
+automatic criterion has a check in checks/.
 """
 
 from __future__ import annotations

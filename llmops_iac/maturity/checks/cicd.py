@@ -1,0 +1,151 @@
+"""Checks of the CI/CD & Lifecycle Management dimension (MAT-CICD-*)."""
+
+from __future__ import annotations
+
+from llmops_iac.maturity.checks.registry import FAIL, PASS, Result, _na, _no_repo, _verdict, check
+from llmops_iac.maturity.checks.shared import _gate_text, _gates, _names, _plural, gate_covers_model
+from llmops_iac.maturity.evidence import PRODUCTION, Evidence, pointer
+
+SAFETY_METRICS = ("toxicity", "pii-leakage", "refusal-rate")
+
+
+@check("MAT-CICD-101")
+def golden_datasets(ev: Evidence) -> Result:
+    if not ev.datasets:
+        return Result(FAIL, "no evaluation datasets declared", (ev.at("/spec/evaluation", "spec.evaluation.datasets is empty"),))
+    problems, items = [], []
+    for name, ds in ev.datasets.items():
+        ptr = pointer("spec", "evaluation", "datasets", name, "file")
+        if ds.problem:
+            problems.append(f"dataset {name} ({ds.display}) {ds.problem}")
+            items.append(ev.at(ptr, f"{name}: {ds.display} {ds.problem}"))
+            continue
+        items.append(ev.at(ptr, f"{name}: {ds.display}, {_plural(ds.cases, 'case')}", cases=ds.cases,
+                           invalidLines=list(ds.invalid_lines)))
+        if ds.cases == 0:
+            problems.append(f"dataset {name} ({ds.display}) has no cases")
+        if ds.invalid_lines:
+            problems.append(f"dataset {name} has lines that are not JSON objects: "
+                            f"{', '.join(str(n) for n in ds.invalid_lines[:5])}")
+    total = sum(d.cases for d in ev.datasets.values())
+    return _verdict(problems, items, f"{_plural(len(ev.datasets), 'dataset')} with {_plural(total, 'case')}")
+
+
+@check("MAT-CICD-102")
+def gates_thresholded(ev: Evidence) -> Result:
+    gates = _gates(ev)
+    if not gates:
+        return Result(FAIL, "no evaluation gates declared", (ev.at("/spec/evaluation", "spec.evaluation.gates is empty"),))
+    items = [ev.at(pointer("spec", "evaluation", "gates", i), _gate_text(g)) for i, g in gates]
+    problems = [f"gate {i} on {g['metric']} has no threshold" for i, g in gates if "min" not in g and "max" not in g]
+    return _verdict(problems, items, f"{_plural(len(gates), 'gate')}, each with a threshold")
+
+
+@check("MAT-CICD-201")
+def ci_runs_check(ev: Evidence) -> Result:
+    if ev.repo is None:
+        return _no_repo("a CI pipeline running `llmops-iac check`")
+    problems, items = [], []
+    if ev.repo.spec_path is None:
+        problems.append(f"the spec {ev.spec_display} is outside the repository {ev.repo.display}")
+    else:
+        items.append(ev.repo_item(ev.repo.spec_path, 0, "the spec is in the repository"))
+    running = [c for c in ev.repo.ci if c.check]
+    for ci in running:
+        items += [ev.repo_item(ci.path, hit.line, f"{ci.system}: {hit.text}") for hit in ci.check]
+    if not running:
+        looked = _names(c.path for c in ev.repo.ci) if ev.repo.ci else "no CI pipeline files found"
+        problems.append(f"no CI pipeline runs `llmops-iac check` ({looked})")
+    return _verdict(problems, items, f"{_names(c.path for c in running)} run `llmops-iac check`")
+
+
+@check("MAT-CICD-202")
+def gates_required(ev: Evidence) -> Result:
+    evaluation = ev.spec.get("evaluation") or {}
+    required = list(evaluation.get("requiredFor") or [])
+    gates = _gates(ev)
+    item = ev.at("/spec/evaluation/requiredFor", f"gates required for {_names(required)}")
+    prod = ev.production.name if ev.production.name is not None and ev.production.loaded.judged_tier == PRODUCTION else None
+    wanted = [prod] if prod else []
+    problems = []
+    if not gates:
+        problems.append("no evaluation gates declared, so nothing is required before production")
+    if not prod:
+        problems.append("no environment is production (declare spec.environments.<name>.tier: production)")
+    elif prod not in required:
+        problems.append(f"evaluation.requiredFor ({_names(required)}) does not name the production environment ({prod})")
+    before = "/".join(sorted(set(wanted) & set(required)))
+    return _verdict(problems, [item], f"{_plural(len(gates), 'gate')} must pass before {before}")
+
+
+@check("MAT-CICD-203")
+def everything_gated(ev: Evidence) -> Result:
+    gates = _gates(ev)
+    problems, items = [], []
+    for name in sorted(ev.models()):
+        covering = [i for i, g in gates if gate_covers_model(ev, g, name)]
+        if covering:
+            items.append(ev.at(pointer("spec", "evaluation", "gates", covering[0]),
+                               f"model {name}: {_plural(len(covering), 'gate')}"))
+        else:
+            problems.append(f"model {name} is not gated")
+            items.append(ev.at(pointer("spec", "models", name), f"model {name}: no gate"))
+    for name, prompt in ev.prompts.items():
+        covering = [i for i, g in gates if g.get("target") is None or (g.get("target") or "").split("@")[0] == name
+                    or (prompt.model and g.get("target") == prompt.model)
+                    or any(g.get("target") == m for m in prompt.used_by)]
+        if covering:
+            items.append(ev.at(pointer("spec", "evaluation", "gates", covering[0]),
+                               f"prompt {name}: {_plural(len(covering), 'gate')}"))
+        else:
+            problems.append(f"prompt {name} is not gated")
+            items.append(ev.at(pointer("spec", "prompts", name), f"prompt {name}: no gate"))
+    return _verdict(problems, items, f"every model ({len(ev.models())}) and prompt ({len(ev.prompts)}) is gated")
+
+
+@check("MAT-CICD-301")
+def pull_requests_gated(ev: Evidence) -> Result:
+    if ev.repo is None:
+        return _no_repo("a pull-request pipeline running `llmops-iac check`")
+    gated = [c for c in ev.repo.ci if c.check and c.pull_request]
+    items = []
+    for ci in gated:
+        items.append(ev.repo_item(ci.path, ci.pull_request[0].line, f"{ci.system}: triggered by {ci.pull_request[0].text}"))
+        items.append(ev.repo_item(ci.path, ci.check[0].line, f"{ci.system}: {ci.check[0].text}"))
+    if gated:
+        return Result(PASS, f"{_names(c.path for c in gated)} check every pull request", tuple(items))
+    running = [c for c in ev.repo.ci if c.check]
+    if running:
+        notes = "; ".join(f"{c.path}: {n}" for c in running for n in c.notes)
+        return Result(FAIL, f"{_names(c.path for c in running)} run the check but not on pull or merge requests"
+                      + (f" ({notes})" if notes else ""),
+                      tuple(ev.repo_item(c.path, c.check[0].line, f"{c.system}: {c.check[0].text}") for c in running))
+    return Result(FAIL, "no CI pipeline runs `llmops-iac check` on pull requests")
+
+
+@check("MAT-CICD-302")
+def deploys_from_pipeline(ev: Evidence) -> Result:
+    if ev.repo is None:
+        return _no_repo("a pipeline running `pulumi up`")
+    deploying = [c for c in ev.repo.ci if c.deploy]
+    items = [ev.repo_item(c.path, h.line, f"{c.system}: {h.text}") for c in deploying for h in c.deploy[:1]]
+    if deploying:
+        return Result(PASS, f"{_names(c.path for c in deploying)} deploy with Pulumi", tuple(items))
+    return Result(FAIL, "no CI pipeline runs `pulumi up` (or pulumi/actions with command: up)")
+
+
+@check("MAT-CICD-303")
+def safety_gated(ev: Evidence) -> Result:
+    facing = [m for m in sorted(ev.models()) if ev.user_facing(m)]
+    if not facing:
+        return _na("no user-facing models")
+    gates = [(i, g) for i, g in _gates(ev) if g["metric"] in SAFETY_METRICS]
+    problems, items = [], []
+    for name in facing:
+        covering = [(i, g) for i, g in gates if gate_covers_model(ev, g, name)]
+        if covering:
+            items += [ev.at(pointer("spec", "evaluation", "gates", i), f"{name}: {_gate_text(g)}") for i, g in covering[:2]]
+        else:
+            problems.append(f"user-facing model {name} has no {'/'.join(SAFETY_METRICS)} gate")
+            items.append(ev.at(pointer("spec", "models", name), f"{name}: safety not gated"))
+    return _verdict(problems, items, f"every user-facing model ({_names(facing)}) is gated on safety")
