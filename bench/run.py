@@ -82,26 +82,25 @@ def machine() -> str:
 
 CORPUS_NOTES = """### Where the time goes (read with the stage table above)
 
-- Work per spec is ~11 ms of CPU in one process (`check --jobs 1 --timings` over 200 corpus specs):
-  policy ~7 ms (6.7 in the workers, which run OPA with GOGC=400), load ~1.1, validate ~0.7, compile ~0.9,
-  maturity ~0.9, cost ~0.5. Two workers on two cores take ~5.5 s of it plus ~0.3 s start-up (fork server, engine) and ~0.2 s
-  rendering the JSON report (8 MB, after the last result); inside the workers the stages sum to ~11 ms
-  per spec (two processes share caches and the Go runtime's collector threads). The cores are busy
-  190-193 % of the run. Before the December 2026 work the same stages summed to 17-21 ms: cost stopped
-  copying the Plan and building the whole estimate for `input.cost` (1.2 -> 0.4 ms); the loader
-  dispatches on event class and keeps source-map entries for re-rooting only inside anchors (1.45 ->
-  0.9 ms); each schema node's check is compiled once (validate 1.3 -> 0.7 ms); the compiler's graph
-  self-check skips strings (0.7 -> 0.5 ms with gc off); maturity resolves each path once per run
-  (1.3 -> 0.9 ms). Every one was checked equal to the code it replaced on the whole corpus.
-- Policy: in the embedded OPA, ~3 ms of the ~6 ms per evaluation is turning the ~55 kB input into OPA
-  values (the bindings decode the JSON, OPA round-trips it through JSON again, then converts it):
-  measured with a query that reads nothing (`x := 1`). That cost is linear in the input's size, so
-  batching specs into one evaluation does not help, and the input (spec, Plan, maturity, cost) is the
-  contract every rule and the policy pack read. GOGC=400 in the workers removed ~30 % of the engine
-  time; 1600, or GOGC=off with GOMEMLIMIT=64MiB, saved perhaps 5 % more CPU (within the VM's noise) for
-  420 MB or 280 MB summed Rss instead of 250. The rules' own evaluation is the other ~3 ms (~12,700
-  trace events per spec; guardrails and the shared resource index are half of them); an index holding
-  the resources instead of their positions was slower.
+- Since issue #12, `check` judges every environment a deploy of a spec can reach: the corpus's 1,000
+  specs are 2,211 results (the examples they come from declare one to three environments each). The
+  spec is loaded and validated once; each environment is compiled, costed and judged; the maturity
+  assessment is made once per spec (it is the application's, on its production environment).
+- Judging all environments cost 2.09x the wall time of judging the base spec only, for 2.21x the
+  results: on this VM on 2026-12-07 (a paired comparison, three runs each, alternated) the previous
+  release took 8.3 s over its corpus (base spec only) and this one 18.4 s; the machine was ~1.3x slower
+  than when 6.4 s was recorded for the previous release. Two changes kept the cost per result below
+  what it was: the assessment once per spec (maturity 7.0 -> 1.9 s of CPU over the corpus) and a policy
+  input without standard tags, dashboard bodies and stack outputs (-14 % of the policy stage).
+- Policy is ~2/3 of the CPU: ~10 ms per result in the workers, of which ~3 ms is the embedded OPA
+  turning the ~5,000-node input into OPA values, ~5 ms the rules (~19,000 trace events for the largest
+  example; 68 rules, 11 more than before #12), ~1.3 ms Python's json.dumps of the input and ~1 ms
+  building the input and joining the answer with METADATA. GOGC 1600 instead of 400 changed nothing
+  measurable (0.99x).
+- The target (10 s) is not met with every environment judged: it needs the policy stage at ~4 ms per
+  result. Not done yet, each worth its measurement: judging a spec's environments in one evaluation
+  (the first as a base, the others as json.patch operations, saving the conversion of ~1.2 inputs per
+  spec, ~2 s), a faster JSON encoder for the input (~1 s), and the rules' own cost.
 - Memory: workers hold ~80-90 MB Rss each (Python ~35 MB, the Go runtime, libopabridge and OPA's
   compiled policies), the CLI process ~36 MB while workers run (results are compacted as they arrive:
   findings and outcomes only) and ~80 MB while it renders; the fork server and its resource tracker ~40 MB.
