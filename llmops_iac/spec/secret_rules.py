@@ -20,6 +20,19 @@ Hugging Face token                     ``hf_`` + 30 or more letters/digits (hugg
 OpenAI/Anthropic-style key             ``sk-`` + 20 or more token characters: ``sk-ant-…`` (Anthropic API keys,
                                        docs.anthropic.com), ``sk-proj-``/``sk-svcacct-``/``sk-admin-``/``sk-…``
                                        (OpenAI API keys)
+Slack token, Slack webhook URL         detect-secrets ``SlackDetector``
+Stripe live key (sk_live_, rk_live_)   detect-secrets ``StripeDetector``
+GitLab token (glpat- and the rest)     detect-secrets ``GitLabTokenDetector``
+npm token in an .npmrc line            detect-secrets ``NpmDetector``; bare ``npm_`` + 36 (npm's token format, 2021)
+SendGrid, Twilio, Mailchimp, Square,   detect-secrets ``SendGridDetector``, ``TwilioKeyDetector``,
+Discord, PyPI, Azure Storage keys      ``MailchimpDetector``, ``SquareOAuthDetector``, ``DiscordBotTokenDetector``,
+                                       ``PypiTokenDetector``, ``AzureStorageKeyDetector``
+Google API key                         ``AIza`` + 35 (Google Cloud API keys, cloud.google.com/docs/authentication/api-keys)
+Telegram bot token                     8-10 digits ``:AA`` + 33 (core.telegram.org/bots/api#authorizing-your-bot);
+                                       detect-secrets' rule has no ``AA`` and no boundaries, so an SNS topic ARN
+                                       with a long name would match it
+URL with a password                    ``scheme://user:password@``, the password not a reference (no ``{ $``):
+                                       detect-secrets' ``BasicAuthDetector`` skips passwords holding ``!$&'()*+,;=``
 AWS secret access key                  40 base64 characters under a name holding ``aws`` and ``secret``
 credential-named value                 a value under a name ending in TOKEN, KEY, SECRET, or holding PASSWORD,
                                        PASSWD or PASSPHRASE (any case; ``apiKey`` too) that is token-shaped
@@ -50,6 +63,13 @@ _CHECKS = tuple(re.compile(p) for p in (
     r"sk-[A-Za-z0-9_-]{20}", r"T3BlbkFJ",  # OpenAI / Anthropic keys
     r"BEGIN[A-Z0-9\s]*\sPRIVATE\s+KEY", r"PuTTY-User-Key-File",  # private key blocks (folded lines too)
     r"eyJ[A-Za-z0-9_=-]+\.[A-Za-z0-9_=-]",  # JWTs
+    r"(?i:xox[aboprs]-)", r"hooks\.slack\.com/services/",  # Slack
+    r"[rs]k_live_", r"sq0csp-", r"pypi-AgE", r"AccountKey=", r"AIza[0-9A-Za-z_-]{35}",  # Stripe Square PyPI Azure Google
+    r"gl(?:pat|dt|ft|soat|rt|cbt|imt|ptt|agent|oas)-", r"GR1348941",  # GitLab
+    r"npm_[A-Za-z0-9]{36}", r":_authToken=",  # npm
+    r"SG\.[a-zA-Z0-9_-]{22}\.", r"[AS][CK][a-z0-9]{32}", r"-us[0-9]",  # SendGrid, Twilio, Mailchimp
+    r"\.[a-zA-Z\d_-]{6}\.[a-zA-Z\d_-]{27}", r":AA[0-9A-Za-z_-]{33}",  # Discord, Telegram
+    r"://[^\s/@:{}$]+:[^\s/@{}$]+@",  # a URL with a password
 ))
 """The pre-filter's branches. Each starts with a literal, which the expression engine finds fast; their
 alternation in one expression (PREFILTER) would try every branch at every character, ~20x slower."""
@@ -117,6 +137,10 @@ _OWN_PATTERNS = (
     ("Hugging Face token", "huggingface", re.compile(r"(?<![A-Za-z0-9])(?:hf_|api_org_)[A-Za-z0-9]{30,}")),
     ("Anthropic API key", "anthropic", re.compile(r"(?<![A-Za-z0-9])sk-ant-[A-Za-z0-9_-]{20,}")),
     ("OpenAI-style API key", "openai-style", re.compile(r"(?<![A-Za-z0-9])sk-(?!ant-)[A-Za-z0-9_-]{20,}")),
+    ("Google API key", "google-api-key", re.compile(r"(?<![A-Za-z0-9])AIza[0-9A-Za-z_-]{35}")),
+    ("npm token", "npm", re.compile(r"(?<![A-Za-z0-9])npm_[A-Za-z0-9]{36}")),
+    ("Telegram bot token", "telegram", re.compile(r"(?<![A-Za-z0-9:])[0-9]{8,10}:AA[0-9A-Za-z_-]{33}")),
+    ("URL with a password", "url-password", re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s/@:{}$]+:[^\s/@{}$]+@")),
 )
 _PEM_HEADER = re.compile(r"-*BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY(?: BLOCK)?-*")
 _PEM_BODY = re.compile(r"\s*(?:[A-Za-z0-9-]+: [^\n]*\n\s*)*[A-Za-z0-9+/=]{32,}")
@@ -130,13 +154,26 @@ def _detect_secrets() -> list[tuple[str, Any]]:
     global _detectors
     if _detectors is None:
         from detect_secrets.plugins.aws import AWSKeyDetector
+        from detect_secrets.plugins.azure_storage_key import AzureStorageKeyDetector
+        from detect_secrets.plugins.discord import DiscordBotTokenDetector
         from detect_secrets.plugins.github_token import GitHubTokenDetector
+        from detect_secrets.plugins.gitlab_token import GitLabTokenDetector
         from detect_secrets.plugins.jwt import JwtTokenDetector
+        from detect_secrets.plugins.mailchimp import MailchimpDetector
+        from detect_secrets.plugins.npm import NpmDetector
         from detect_secrets.plugins.openai import OpenAIDetector
         from detect_secrets.plugins.private_key import PrivateKeyDetector
+        from detect_secrets.plugins.pypi_token import PypiTokenDetector
+        from detect_secrets.plugins.sendgrid import SendGridDetector
+        from detect_secrets.plugins.slack import SlackDetector
+        from detect_secrets.plugins.square_oauth import SquareOAuthDetector
+        from detect_secrets.plugins.stripe import StripeDetector
+        from detect_secrets.plugins.twilio import TwilioKeyDetector
 
-        _detectors = [(cls.__name__, cls()) for cls in (AWSKeyDetector, GitHubTokenDetector, OpenAIDetector,
-                                                        JwtTokenDetector, PrivateKeyDetector)]
+        _detectors = [(cls.__name__, cls()) for cls in (
+            AWSKeyDetector, GitHubTokenDetector, OpenAIDetector, JwtTokenDetector, PrivateKeyDetector,
+            SlackDetector, StripeDetector, GitLabTokenDetector, NpmDetector, SendGridDetector, TwilioKeyDetector,
+            MailchimpDetector, SquareOAuthDetector, DiscordBotTokenDetector, PypiTokenDetector, AzureStorageKeyDetector)]
     return _detectors
 
 

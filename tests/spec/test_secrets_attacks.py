@@ -128,6 +128,21 @@ def test_hf_token_in_container_environment(tmp_path, outputs):
     _assert_stopped(codes, output, HF_TOKEN, "llmapp.yaml:14")
 
 
+@pytest.mark.parametrize("key,value,secret", [
+    # a database URL with its password, under a name that says nothing (the pgvector / Aurora case)
+    ("DATABASE_URL", "postgres://" + "app:" + "Zq8!vR2#kLm9@" + "db.internal:5432/app", "Zq8!vR2#kLm9"),
+    ("SLACK_WEBHOOK", "https://hooks." + "slack.com/services/T" + _rand(8) + "/B" + _rand(8) + "/" + _rand(24), None),
+    ("PAYMENTS", "sk_" + "live_" + _rand(24), None),
+    ("MAPS", "AI" + "za" + _rand(35), None),
+], ids=["url-password", "slack-webhook", "stripe", "google-api-key"])
+def test_service_credentials_under_innocent_names(tmp_path, outputs, key, value, secret):
+    """Credentials of the services an LLM application talks to, under names that are not credential names:
+    they passed before (only AWS, GitHub, Hugging Face, OpenAI/Anthropic, key blocks and JWTs were known)."""
+    spec = _spec(tmp_path, SAGEMAKER_SPEC.format(extra=f"          {key}: '{value}'\n"))
+    codes, output = outputs(spec)
+    _assert_stopped(codes, output, secret or value, "llmapp.yaml:14")
+
+
 def test_high_entropy_value_under_a_credential_name(tmp_path, outputs):
     value = _rand(32)
     spec = _spec(tmp_path, SAGEMAKER_SPEC.format(extra=f"          VENDOR_API_KEY: '{value}'\n"))
