@@ -15,7 +15,10 @@ them to be unchanged, read again through the spec's file resolver (llmops_iac/sp
 reference that has become a link outside the repository, a FIFO or a device is a miss, never
 opened, and the stages report it.
 Entries are pickled lists of FileResults (one per environment judged) written atomically; an
-unreadable or stale entry is a miss, never an error. Only results without errors are stored
+unreadable or stale entry is a miss, never an error. Entries are read with an unpickler that builds only
+llmops-iac's own dataclasses (``_Unpickler``): a planted entry that names any other callable (``os.system``,
+a function of this package) is a miss, never run. The cache directory is still trusted input, like
+``--policy-dir``: whoever can write it can plant a result. In CI, restore it only from the branch's own runs. Only results without errors are stored
 (bad specs are rechecked). The stack files in the spec's stacks directory are part of the key:
 which stacks deploy a spec decides which environments are judged.
 """
@@ -73,6 +76,20 @@ def _reference_hash(spec_path: str, what: str, ref: str) -> str | None:
     except FileRefError:
         return None
     return hashlib.sha256(raw).hexdigest()
+
+
+class _Unpickler(pickle.Unpickler):
+    """Builds only llmops-iac's dataclasses: a cache entry is data, and a planted one may not run code."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        import dataclasses
+        import importlib
+
+        if module == "llmops_iac" or module.startswith("llmops_iac."):
+            target = getattr(importlib.import_module(module), name, None)
+            if isinstance(target, type) and dataclasses.is_dataclass(target):
+                return target
+        raise pickle.UnpicklingError(f"a cache entry may not name {module}.{name}")
 
 
 class Cache:
@@ -145,7 +162,7 @@ class Cache:
             return None
         try:
             with open(self._entry(key), "rb") as fh:
-                deps, result = pickle.load(fh)
+                deps, result = _Unpickler(fh).load()
         except Exception:  # noqa: BLE001 - a missing, partial or stale entry is a miss
             self.misses += 1
             return None
