@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell $(PYTHON) -c "import hashlib,sys;print(hashlib.sha256(open('pyproject.toml','rb').read()).hexdigest()[:12])")
 
-.PHONY: demo test bench install clean browser
+.PHONY: demo test bench install clean browser policy-pack
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,16 @@ install: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/llmops-iac check examples/
+
+# The policy pack's own virtualenv (PulumiPolicy.yaml: virtualenv: venv), made here to use this checkout's .venv,
+# so `pulumi preview --policy-pack llmops_iac/deploy/policypack` runs the code of the working tree. A published
+# pack gets its venv from requirements.txt instead.
+PACK ?= llmops_iac/deploy/policypack
+policy-pack: $(STAMP)
+	@test -x $(PACK)/venv/bin/python || $(BIN)/python -m venv --without-pip $(PACK)/venv
+	@echo "import site; site.addsitedir('$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')')" \
+	  > "$$($(PACK)/venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/llmops-iac-checkout.pth"
+	@$(PACK)/venv/bin/python -c "import llmops_iac.deploy.policy_pack, pulumi_policy" && echo "$(PACK)/venv uses $(VENV)"
 
 # Headless Chromium (Debian's package) for the maturity HTML report test; installed when missing and we can.
 browser:

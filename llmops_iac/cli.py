@@ -136,34 +136,34 @@ def _timing_table(result: Any, wall: float, jobs: int) -> str:
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True,
               help="text: the resource table; json: the Plan itself on standard output.")
 @click.option("--out", "out", default=None, metavar="PATH",
-              help="Where to write the Plan JSON (default: <app>.<environment>.plan.json in the current directory; '-' to skip).")
+              help="Write the Plan JSON to PATH (default: no file is written; '-' writes none either).")
 @_guard
 def plan(file: str, stack: str | None, stacks_dir: str | None, fmt: str, out: str | None) -> None:
-    """Compile a spec into its Plan of AWS resources: print a table and write the Plan as JSON.
+    """Compile a spec into its Plan of AWS resources: print a table, or the Plan as JSON.
 
     The Plan is what `pulumi up` deploys (see the README), and what policies,
-    cost and maturity read. Nothing here talks to AWS.
+    cost and maturity read. Nothing here talks to AWS. A file is written only
+    where --out says (`--format json` prints the Plan on standard output).
 
     \b
     Example:
-      llmops-iac plan examples/self-hosted-llama.yaml --stack prod
+      llmops-iac plan examples/support-assistant.yaml --stack prod
+      llmops-iac plan examples/support-assistant.yaml --stack prod --out prod.plan.json
     """
     from llmops_iac.output_paths import run_reads
     from llmops_iac.pipeline import run
     from llmops_iac.report import text as text_report
     from llmops_iac.report import write_atomic
 
-    guard = _prepare([(None, out)] if out else [], "--out", specs=[file], stacks_dir=stacks_dir)
+    path = out if out and out != "-" else None  # only where asked: a run leaves no file nobody named
+    guard = _prepare([(None, path)] if path else [], "--out", specs=[file], stacks_dir=stacks_dir)
     result = run("plan", (file,), stack=stack, stacks_dir=stacks_dir)
     f = result.files[0]
     if not f.ok:
         click.echo(text_report.render(result), nl=False, err=fmt == "json")
         sys.exit(EXIT_INPUT)
     data = json.dumps(f.plan.to_data(), indent=2) + "\n"
-    path = out or f"{f.plan.app}.{f.plan.environment}.plan.json"
-    if path != "-":
-        if not out:  # the default name, checked as a given one would have been
-            guard = _prepare([(None, path)], "--out", specs=[file], stacks_dir=stacks_dir)
+    if path:
         guard.refuse(run_reads(result))
         write_atomic(path, data)
     if fmt == "json":
@@ -172,7 +172,7 @@ def plan(file: str, stack: str | None, stacks_dir: str | None, fmt: str, out: st
         from llmops_iac.report.plan_table import render
 
         click.echo(render(f.plan, f.loaded.source), nl=False)
-        if path != "-":
+        if path:
             click.echo(f"wrote {path}")
     sys.exit(EXIT_OK)
 

@@ -343,12 +343,14 @@ def cost_command(file: str, stack: str | None, stacks_dir: str | None, live_pric
 @_diagnosed
 def diff_command(files: tuple[str, ...], base: str | None, stack: str | None, split: str | None,
                  ignore_keys: tuple[str, ...], fmt: str, outputs: tuple) -> None:
-    """Show what a change does to the infrastructure and the bill: resources added, changed, removed, cost delta.
+    """Show what a change does to the infrastructure and the bill: resources added, changed, replaced, removed, cost delta.
 
     Either one spec at a git revision against the working tree (--base REV FILE),
-    or two spec files (A B). Resources are matched by logical name; the monthly
-    cost delta is given at minimum, expected and maximum. Use --format markdown
-    for a pull-request comment.
+    or two spec files (A B). Resources are matched by logical name; a resource is
+    "replaced" where Pulumi would delete and create it (a property the provider
+    forces new, replaceOnChanges, or a reference to a replaced resource), with the
+    reasons. The monthly cost delta is given at minimum, expected and maximum. Use
+    --format markdown for a pull-request comment.
 
     \b
     Example:

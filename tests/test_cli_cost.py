@@ -310,7 +310,7 @@ def test_diff_two_files_shows_changes_and_the_cost_delta(run, write):
     result = run("diff", str(base), str(head))
     assert result.exit_code == EXIT_OK, result.output
     out = result.stdout
-    assert f"tight-budget (default): {base} → {head}: 0 to add, 1 to change, 0 to remove" in out
+    assert f"tight-budget (default): {base} → {head}: 0 to add, 1 to change, 0 to replace, 0 to remove" in out
     assert "~ budget" in out and "(limitAmount)" in out
     assert "(tags)" not in out  # the specHash tag every edit changes is not a change
     delta = next(x for x in out.splitlines() if x.strip().startswith("delta"))
@@ -371,7 +371,7 @@ def repo(tmp_path):
 def test_diff_against_a_git_revision(run, repo):
     spec = repo / "app.yaml"
     unchanged = run("diff", "--base", "HEAD", str(spec))
-    assert unchanged.exit_code == EXIT_OK and "HEAD → working tree: 0 to add, 0 to change, 0 to remove" in unchanged.stdout
+    assert unchanged.exit_code == EXIT_OK and "HEAD → working tree: 0 to add, 0 to change, 0 to replace, 0 to remove" in unchanged.stdout
     spec.write_text(spec.read_text().replace("monthlyUsd: 10\n", "monthlyUsd: 10\n    expectedTraffic:\n"
                                                                  "      requestsPerDay: 5000\n"))
     changed = run("diff", "--base", "HEAD", str(spec), "--format", "json")
@@ -560,7 +560,7 @@ def test_console_script_cost_diff_and_preflight(installed, tmp_path):
     ok = script("cost", "examples/minimal.yaml", "--format", "json")
     assert ok.returncode == EXIT_OK and json.loads(ok.stdout)["app"] == "hello-llm"
     diff = script("diff", "examples/minimal.yaml", "examples/minimal.yaml")
-    assert diff.returncode == EXIT_OK and "0 to add, 0 to change, 0 to remove" in diff.stdout
+    assert diff.returncode == EXIT_OK and "0 to add, 0 to change, 0 to replace, 0 to remove" in diff.stdout
     live = script("cost", "examples/minimal.yaml", "--live-prices")
     assert live.returncode == EXIT_INPUT and "--live-prices needs AWS credentials" in live.stderr
     preflight = script("preflight", "--stack", "prod", "--endpoint-url", "http://127.0.0.1:9")

@@ -3,7 +3,10 @@
 ``diff(base_plan, head_plan, base_estimate, head_estimate) -> PlanDiff``:
 resources are matched by logical name (stable across reorderings, see the compiler);
 *added* and *removed* are the names only one side has, *changed* those whose type or
-inputs differ, with the top-level input keys that changed. The monthly cost delta is
+inputs differ, with the top-level input keys that changed, and *replaced* those Pulumi
+would delete and create rather than update (llmops_iac.cost.replacement: a property the
+provider forces new, the resource's replaceOnChanges, or a reference to a replaced resource),
+with the reasons and whether the new one is created first. The monthly cost delta is
 given per range point (minimum / expected / maximum), in total and per resource.
 
 ``spec_at_revision(rev, path)`` materializes a spec as it was at a git revision
@@ -32,18 +35,24 @@ _RANGE0 = {p: 0.0 for p in POINTS}
 @dataclass
 class ResourceChange:
     name: str
-    kind: str  # added | removed | changed
+    kind: str  # added | removed | changed | replaced
     type: str
     source: str = ""
     keys: list[str] = field(default_factory=list)  # changed top-level input keys ("type" when the type changed)
     cost_delta: dict[str, float] = field(default_factory=lambda: dict(_RANGE0))
     base_cost: dict[str, float] = field(default_factory=lambda: dict(_RANGE0))
     head_cost: dict[str, float] = field(default_factory=lambda: dict(_RANGE0))
+    replace: list[str] = field(default_factory=list)  # why Pulumi replaces it (kind "replaced")
+    order: str | None = None  # create-before-delete | delete-before-replace (kind "replaced", when known)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "change": self.kind, "type": self.type, "source": self.source, "changedKeys": self.keys,
-                "monthlyUsd": {"base": _round(self.base_cost), "head": _round(self.head_cost),
-                               "delta": _round(self.cost_delta)}}
+        out = {"name": self.name, "change": self.kind, "type": self.type, "source": self.source, "changedKeys": self.keys,
+               "monthlyUsd": {"base": _round(self.base_cost), "head": _round(self.head_cost),
+                              "delta": _round(self.cost_delta)}}
+        if self.kind == "replaced":
+            out["replaceReasons"] = self.replace
+            out["replaceOrder"] = self.order
+        return out
 
 
 @dataclass
@@ -75,7 +84,8 @@ class PlanDiff:
         return {"diffVersion": 1, "base": self.base_label, "head": self.head_label, "app": self.app,
                 "environment": self.environment,
                 "summary": {"added": len(self.of("added")), "changed": len(self.of("changed")),
-                            "removed": len(self.of("removed")), "unchanged": self.unchanged},
+                            "replaced": len(self.of("replaced")), "removed": len(self.of("removed")),
+                            "unchanged": self.unchanged},
                 "monthlyUsd": {"base": _round(self.base_total), "head": _round(self.head_total), "delta": _round(self.delta)},
                 "budget": {"base": self.base_budget, "head": self.head_budget},
                 "resources": [c.to_dict() for c in self.changes],
@@ -116,9 +126,17 @@ def diff(base_plan: Any, head_plan: Any, base_estimate: Estimate | None = None, 
     b = {r["name"]: r for r in base.get("resources", [])}
     h = {r["name"]: r for r in head.get("resources", [])}
     bc, hc = _costs(base_estimate), _costs(head_estimate)
+    from llmops_iac.cost import replacement
+
     changes: list[ResourceChange] = []
     cost_only: list[ResourceChange] = []
     unchanged = 0
+    replaced: dict[str, list[str]] = {}
+    for name in sorted(set(b) & set(h)):
+        why = replacement.reasons(_without(b[name], ignore_keys), _without(h[name], ignore_keys))
+        if why:
+            replaced[name] = why
+    replaced = replacement.cascade({n: r for n, r in h.items() if n in b}, replaced)
     for name in sorted(set(b) | set(h)):
         before, after = b.get(name), h.get(name)
         cb, ch = bc.get(name, dict(_RANGE0)), hc.get(name, dict(_RANGE0))
@@ -134,7 +152,10 @@ def diff(base_plan: Any, head_plan: Any, base_estimate: Estimate | None = None, 
         keys = changed_keys(bi, hi)
         if before["type"] != after["type"]:
             keys = ["type"] + keys
-        if keys:
+        if name in replaced:
+            changes.append(ResourceChange(name, "replaced", after["type"], after.get("source", ""), keys, delta, cb, ch,
+                                          replaced[name], replacement.order(before, after)))
+        elif keys:
             changes.append(ResourceChange(name, "changed", after["type"], after.get("source", ""), keys, delta, cb, ch))
         else:
             unchanged += 1
@@ -147,6 +168,12 @@ def diff(base_plan: Any, head_plan: Any, base_estimate: Estimate | None = None, 
                     head_estimate.budget["monthlyUsd"] if head_estimate and head_estimate.budget else None)
 
 
+def _without(resource: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    if not keys:
+        return resource
+    return {**resource, "inputs": {k: v for k, v in (resource.get("inputs") or {}).items() if k not in keys}}
+
+
 # ------------------------------------------------------------------------------------------------- rendering
 
 def _money(x: float, signed: bool = False) -> str:
@@ -156,17 +183,20 @@ def _money(x: float, signed: bool = False) -> str:
     return f"${x:,.2f}"
 
 
-_MARK = {"added": "+", "removed": "-", "changed": "~", "cost": "$"}
+_MARK = {"added": "+", "removed": "-", "changed": "~", "replaced": "+-", "cost": "$"}
 
 
 def render_text(d: PlanDiff) -> str:
     """A terminal summary: one line per added/changed/removed resource, then the cost delta."""
     out = [f"{d.app} ({d.environment}): {d.base_label} → {d.head_label}: {len(d.of('added'))} to add, "
-           f"{len(d.of('changed'))} to change, {len(d.of('removed'))} to remove, {d.unchanged} unchanged"]
+           f"{len(d.of('changed'))} to change, {len(d.of('replaced'))} to replace, {len(d.of('removed'))} to remove, "
+           f"{d.unchanged} unchanged"]
     for c in d.changes:
         cost = _money(c.cost_delta["expected"], signed=True) if any(abs(v) >= 0.005 for v in c.cost_delta.values()) else ""
         keys = f" ({', '.join(c.keys)})" if c.keys else ""
         out.append(f"  {_MARK[c.kind]} {c.name:<48} {c.type}{keys}" + (f"  {cost}/month" if cost else ""))
+        if c.kind == "replaced":
+            out.append(f"      replace{f' ({c.order})' if c.order else ''}: " + "; ".join(c.replace))
     for c in d.cost_only:
         out.append(f"  {_MARK['cost']} {c.name:<48} cost only  {_money(c.cost_delta['expected'], signed=True)}/month")
     out.append("monthly cost:      " + "".join(f"{p:>16}" for p in POINTS))
@@ -185,7 +215,8 @@ def render_markdown(d: PlanDiff) -> str:
     delta = d.delta["expected"]
     arrow = "📈" if delta > 0.004 else ("📉" if delta < -0.004 else "➖")
     out = [f"### {arrow} llmops-iac: {d.app} ({d.environment})", "",
-           f"**{len(d.of('added'))}** to add, **{len(d.of('changed'))}** to change, **{len(d.of('removed'))}** to remove "
+           f"**{len(d.of('added'))}** to add, **{len(d.of('changed'))}** to change, "
+           f"**{len(d.of('replaced'))}** to replace, **{len(d.of('removed'))}** to remove "
            f"· expected monthly cost {_money(d.base_total['expected'])} → {_money(d.head_total['expected'])} "
            f"(**{_money(delta, signed=True)}**)", "",
            f"| monthly cost | {d.base_label} | {d.head_label} | delta |", "|---|---:|---:|---:|"]
@@ -198,8 +229,9 @@ def render_markdown(d: PlanDiff) -> str:
         out += ["", f"<details><summary>Resources ({len(d.changes)} changed, {len(d.cost_only)} with a cost change only)"
                     "</summary>", "", "| | resource | type | changed inputs | expected Δ/month |", "|---|---|---|---|---:|"]
         for c in d.changes + d.cost_only:
-            out.append(f"| {_MARK[c.kind]} | `{c.name}` | `{c.type.split(':')[-1]}` | {', '.join(f'`{k}`' for k in c.keys)} "
-                       f"| {_money(c.cost_delta['expected'], signed=True)} |")
+            why = f" — **replace**{f' ({c.order})' if c.order else ''}: {'; '.join(c.replace)}" if c.kind == "replaced" else ""
+            out.append(f"| {_MARK[c.kind]} | `{c.name}` | `{c.type.split(':')[-1]}` | {', '.join(f'`{k}`' for k in c.keys)}"
+                       f"{why} | {_money(c.cost_delta['expected'], signed=True)} |")
         out += ["", "</details>"]
     out.append("")
     return "\n".join(out)

@@ -10,18 +10,21 @@ keep the compiled input; then it runs the policy stage. Error-level findings are
 (``llmops-iac-mandatory``, which fails the update), warnings and notes by the
 advisory one. Waived findings are not violations.
 
-Configuration (``pulumi preview --policy-pack llmops_iac/deploy/policypack
---policy-pack-config policy-config.json``), per policy or through the
-environment:
+Which spec, environment and region (llmops_iac.deploy.pack_settings): by default the stack's own
+``llmops-iac:spec``, ``llmops-iac:environment`` (else the stack name) and ``aws:region``, which Pulumi
+passes to the pack; a relative spec path resolves from the Pulumi project, never from the pack's
+working directory (Pulumi starts a pack in its own directory). The policy config (``pulumi preview
+--policy-pack llmops_iac/deploy/policypack --policy-pack-config FILE``) may override ``spec``,
+``environment``, ``region`` and ``projectDir``, per policy.
 
-- ``spec`` / $LLMOPS_IAC_SPEC: the spec file (required);
-- ``environment`` / $LLMOPS_IAC_ENVIRONMENT: its environment (default: none);
-- ``region`` / $AWS_REGION: the stack's region (default: the spec's).
+The pack judges the spec the stack deploys or nothing: the live resources carry the ``specHash`` and
+``environment`` tags the program compiled; a recompiled Plan whose tags differ (another spec, another
+environment, another checkout) is a mandatory violation, like a missing spec, a spec outside the
+project, an engine failure or any other error.
 """
 
 from __future__ import annotations
 
-import os
 from typing import Any, Callable, Iterable
 
 from pulumi_policy import EnforcementLevel, PolicyConfigSchema, StackValidationArgs, StackValidationPolicy
@@ -29,16 +32,17 @@ from pulumi_policy import EnforcementLevel, PolicyConfigSchema, StackValidationA
 MANDATORY = "llmops-iac-mandatory"
 ADVISORY = "llmops-iac-advisory"
 CONFIG_SCHEMA = PolicyConfigSchema(properties={
-    "spec": {"type": "string", "description": "The llmops-iac spec file of the stack."},
-    "environment": {"type": "string", "description": "The spec environment of the stack."},
-    "region": {"type": "string", "description": "The stack's AWS region."},
+    "spec": {"type": "string", "description": "The spec file, relative to the project (default: llmops-iac:spec)."},
+    "environment": {"type": "string", "description": "The spec environment (default: llmops-iac:environment, "
+                                                     "else the stack name)."},
+    "region": {"type": "string", "description": "The AWS region (default: aws:region)."},
+    "projectDir": {"type": "string", "description": "The Pulumi project's absolute path (default: found from the "
+                                                    "directory pulumi runs in)."},
 })
 
 
-def _setting(args: StackValidationArgs, key: str, env: str) -> str | None:
-    config = args.get_config() or {}
-    value = config.get(key)
-    return value if isinstance(value, str) and value else os.environ.get(env) or None
+class SpecMismatch(Exception):
+    """The recompiled Plan is not what the stack deploys (its specHash or environment tag differs)."""
 
 
 def judge_resources(resources: Iterable[Any], spec: str, environment: str | None, region: str | None):
@@ -50,6 +54,7 @@ def judge_resources(resources: Iterable[Any], spec: str, environment: str | None
     loaded = load_spec(spec, environment=environment, region=region)
     plan = compile_spec(loaded)
     live = {r.name: r for r in resources}
+    _same_spec(plan, live)
     for name, res in plan.resources.items():
         current = live.get(name)
         if current is None or current.resource_type != res.type:
@@ -68,6 +73,25 @@ def judge_resources(resources: Iterable[Any], spec: str, environment: str | None
     judge = _policy_judge(options)
     extra = stage_inputs(loaded, plan, options)
     return judge(loaded, plan, **extra), {name: getattr(r, "urn", None) for name, r in live.items()}, plan
+
+
+def _same_spec(plan: Any, live: dict[str, Any]) -> None:
+    """Raise SpecMismatch when a live resource's specHash or environment tag is not the recompiled Plan's."""
+    wanted = {"specHash": plan.spec_hash, "environment": plan.environment}
+    for name, res in plan.resources.items():
+        current = live.get(name)
+        if current is None or current.resource_type != res.type or not isinstance(res.inputs.get("tags"), dict):
+            continue
+        try:
+            tags = _plain((current.props or {}).get("tags"))
+        except _Unknown:
+            continue
+        for key, value in wanted.items():
+            got = tags.get(key) if isinstance(tags, dict) else None
+            if got is not None and got != value:
+                raise SpecMismatch(f"the stack deploys {key} {got!r} (tag of {name}), but the spec the pack read gives "
+                                   f"{value!r}: the pack judged another spec or environment than the program deployed; "
+                                   f"check llmops-iac:spec / llmops-iac:environment and the policy config")
 
 
 def _has_expression(value: Any) -> bool:
@@ -114,19 +138,21 @@ def _plain(value: Any) -> Any:
 
 def _validator(levels: set[str]) -> Callable[[StackValidationArgs, Callable[..., None]], None]:
     def validate(args: StackValidationArgs, report_violation: Callable[..., None]) -> None:
-        spec = _setting(args, "spec", "LLMOPS_IAC_SPEC")
-        if not spec:
-            report_violation("llmops-iac: no spec configured: set the policy config 'spec' or $LLMOPS_IAC_SPEC", None)
-            return
+        from llmops_iac.deploy.pack_settings import PackConfigError, read_settings
+
         try:
-            result, urns, _ = judge_resources(args.resources, spec, _setting(args, "environment", "LLMOPS_IAC_ENVIRONMENT"),
-                                           _setting(args, "region", "AWS_REGION"))
+            settings = read_settings(args.get_config())
+            result, urns, _ = judge_resources(args.resources, settings.spec, settings.environment, settings.region)
+        except PackConfigError as exc:
+            report_violation(f"llmops-iac could not judge the stack: {exc}", None)
+            return
         except Exception as exc:  # noqa: BLE001 - fail closed: an unjudged stack is a violation
             report_violation(f"llmops-iac could not judge the stack: {type(exc).__name__}: {exc}", None)
             return
         for f in result.active():
             if f.severity in levels:
-                message = (f"[{f.rule_id}] {f.title}: {f.message} ({f.file}:{f.line}). Fix: {f.remediation}")
+                message = (f"[{f.rule_id}] {f.title}: {f.message} ({settings.show(f.file)}:{f.line}). "
+                           f"Fix: {f.remediation}")
                 report_violation(message, urns.get(f.resource) if f.resource else None)
 
     return validate

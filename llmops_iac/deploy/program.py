@@ -11,6 +11,10 @@ the engine) names the spec and the environment:
 - ``aws-native:region`` (required only when the Plan holds aws-native resources, i.e. prompt
   versions or OpenSearch Serverless indexes): must equal ``aws:region``.
 
+Before deploying, SageMaker endpoints' live instance counts are read with the stack's
+``aws:*`` provider settings (llmops_iac.deploy.capacity, llmops_iac.deploy.provider_session);
+if they cannot be read, the run stops rather than shrink a scaled-out endpoint.
+
 Every input problem ends the run with a ``pulumi.RunError`` listing each
 ``file:line:col: error[code]: message`` and its fix, so ``pulumi up`` shows
 the diagnostics without a Python traceback.
@@ -49,11 +53,7 @@ def main(project_dir: str | os.PathLike[str] | None = None, *, describe: Any = N
         raise pulumi.RunError(format_spec_error(e, settings)) from None
     _check_native_region(plan, settings)
     if any(r.get("meta", {}).get("capacityCarryOver") for r in plan["resources"]):
-        from llmops_iac.deploy.capacity import boto3_describe, carry_over
-
-        plan, notes = carry_over(plan, describe or boto3_describe(settings.region))
-        for note in notes:
-            pulumi.log.info(note)
+        plan = _carry_capacity(plan, settings, describe)
     try:
         return deploy_plan(plan)
     except PlanError as e:
@@ -151,6 +151,28 @@ def format_spec_error(error: SpecError, settings: Settings) -> str:
 def _format_diagnostic(d: Diagnostic) -> str:
     text = f"{d.location()}: {d.severity}[{d.code}]: {d.message}"
     return text + (f"\n  fix: {d.hint}" if d.hint else "")
+
+
+def _carry_capacity(plan: dict[str, Any], settings: Settings, describe: Any) -> dict[str, Any]:
+    """The Plan with each endpoint's live capacity carried over, read with the stack's aws provider settings.
+
+    A RunError stops the deploy when the capacity cannot be read (llmops_iac.deploy.capacity says why).
+    """
+    from llmops_iac.deploy.capacity import CapacityError, carry_over
+    from llmops_iac.deploy.provider_session import PROVIDER_KEYS, endpoint_reader, provider_settings
+
+    try:
+        reading = ""
+        if describe is None:
+            aws = pulumi.Config("aws")
+            provider = provider_settings({**{k: aws.get(k) for k in PROVIDER_KEYS}, "region": settings.region})
+            describe, reading = endpoint_reader(provider), provider.describe()
+        plan, notes = carry_over(plan, describe, reading=reading)
+    except CapacityError as e:
+        raise pulumi.RunError(f"stack {settings.stack!r}: {e}") from None
+    for note in notes:
+        pulumi.log.info(note)
+    return plan
 
 
 def _check_native_region(plan: dict[str, Any], settings: Settings) -> None:

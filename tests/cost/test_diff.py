@@ -26,7 +26,7 @@ def test_identical_plans_have_no_changes():
     plan, est = loaded_plan(EXAMPLES / "support-assistant.yaml")
     d = D.diff(plan, plan, est, est)
     assert d.empty and d.changes == [] and d.unchanged == len(plan.resources)
-    assert "0 to add, 0 to change, 0 to remove" in D.render_text(d)
+    assert "0 to add, 0 to change, 0 to replace, 0 to remove" in D.render_text(d)
 
 
 def test_added_changed_removed_and_the_cost_delta():
@@ -36,15 +36,18 @@ def test_added_changed_removed_and_the_cost_delta():
     added = {c.name for c in d.of("added")}
     removed = {c.name for c in d.of("removed")}
     changed = {c.name: c for c in d.of("changed")}
+    replaced = {c.name: c for c in d.of("replaced")}
     assert "endpoint-llama3-8b-model-primary" in added
     assert {"endpoint-llama3-8b-model-bf16-g5", "endpoint-llama3-8b-scaling-fp8-g6"} <= removed
-    assert "productionVariants" in changed["endpoint-llama3-8b-config"].keys
-    assert "limitAmount" in changed["budget"].keys
+    config = replaced["endpoint-llama3-8b-config"]  # SageMaker endpoint configurations are immutable
+    assert "productionVariants" in config.keys and config.order == "create-before-delete"  # its name is hashed
+    assert "limitAmount" in replaced["budget"].keys  # another environment: another budget name, which forces a new one
     for p in POINTS:
         assert d.delta[p] == pytest.approx(head_est.total[p] - base_est.total[p])
         assert sum(c.cost_delta[p] for c in d.changes + d.cost_only) == pytest.approx(d.delta[p], abs=0.01)
     data = d.to_dict()
-    assert data["summary"] == {"added": len(added), "changed": len(changed), "removed": len(removed), "unchanged": d.unchanged}
+    assert data["summary"] == {"added": len(added), "changed": len(changed), "replaced": len(replaced),
+                               "removed": len(removed), "unchanged": d.unchanged}
     assert data["monthlyUsd"]["delta"]["expected"] < 0
 
 
@@ -62,8 +65,8 @@ def test_type_change_is_reported():
     plan, _ = loaded_plan(EXAMPLES / "minimal.yaml")
     other = copy.deepcopy(plan.to_data())
     other["resources"][0]["type"] = "aws:something/else:Else"
-    change = D.diff(plan, other).of("changed")[0]
-    assert change.keys[0] == "type"
+    change = D.diff(plan, other).of("replaced")[0]
+    assert change.keys[0] == "type" and change.replace == ["type changes"]
 
 
 def test_renderings_for_a_pull_request():
