@@ -311,11 +311,12 @@ def cost_command(file: str, stack: str | None, stacks_dir: str | None, live_pric
 
     \b
     Example:
-      llmops-iac cost examples/self-hosted-llama.yaml --stack prod --output markdown=cost.md
+      llmops-iac cost examples/support-assistant.yaml --stack prod --output markdown=cost.md
     """
     from llmops_iac.cost import run as cost_run
 
     guard = _prepare(outputs, [file], stacks_dir)
+    _stack_applies(file, stack, stacks_dir)
     run = cost_run.cost(file, stack=stack, stacks_directory=stacks_dir, live=live_prices, split=split)
     findings = cost_findings(run)
     _emit({"text": lambda: render_cost_text(run, findings, fail_level, by),
@@ -368,6 +369,7 @@ def diff_command(files: tuple[str, ...], base: str | None, stack: str | None, sp
         path = files[0]
         if not Path(path).is_file():
             raise UsageError(f"{path}: file not found (with --base, FILE is the working-tree copy)")
+        _stack_applies(path, stack, None)
         _, base_plan, base_est = plan_diff.load_at_revision(base, path, stack=stack,
                                                             estimate_kwargs={"split": split} if split else None)
         head = cost_run.cost(path, stack=stack, split=split)
@@ -387,6 +389,15 @@ def diff_command(files: tuple[str, ...], base: str | None, stack: str | None, sp
 
 
 # ------------------------------------------------------------------------------------------------- preflight, verify
+
+def _stack_applies(file: str, stack: str | None, stacks_dir: str | None) -> None:
+    """Exit 2 when ``--stack`` deploys another spec than ``file`` (as `check` and `plan` refuse it): its region and
+    environment would be forced onto a spec it never deploys."""
+    if stack:
+        from llmops_iac.pipeline import assign_stack
+
+        assign_stack([file], stack, stacks_dir, single=True)
+
 
 def spec_of_stack(file: str | None, stack: str | None, stacks_dir: str | None) -> str:
     """FILE, or the spec the stack file names in ``llmops-iac:spec`` (relative to the project directory)."""
@@ -417,6 +428,8 @@ def _plan_for(file: str | None, stack: str | None, stacks_dir: str | None, outpu
     from llmops_iac.spec.validate import load_spec
 
     guard = _prepare(outputs, [file], stacks_dir)
+    if file:
+        _stack_applies(file, stack, stacks_dir)
     path = spec_of_stack(file, stack, stacks_dir)
     loaded = load_spec(path, stack=stack, stacks_directory=stacks_dir)
     guard.refuse(loaded_reads(loaded))

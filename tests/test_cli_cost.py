@@ -566,3 +566,20 @@ def test_console_script_cost_diff_and_preflight(installed, tmp_path):
     preflight = script("preflight", "--stack", "prod", "--endpoint-url", "http://127.0.0.1:9")
     assert preflight.returncode == EXIT_INPUT and "preflight needs AWS credentials" in preflight.stderr
     assert "Traceback" not in preflight.stderr
+
+
+# ------------------------------------------------------------------------------------------------- --stack applies to its spec
+
+@pytest.mark.parametrize("args", [
+    ("cost", str(EXAMPLES / "self-hosted-llama.yaml"), "--stack", "prod"),
+    ("diff", "--base", "HEAD", str(EXAMPLES / "self-hosted-llama.yaml"), "--stack", "prod"),
+    ("preflight", str(EXAMPLES / "self-hosted-llama.yaml"), "--stack", "prod"),
+    ("verify", str(EXAMPLES / "self-hosted-llama.yaml"), "--stack", "prod"),
+], ids=["cost", "diff", "preflight", "verify"])
+def test_a_stack_that_deploys_another_spec_is_refused(run, monkeypatch, args):
+    """stacks/Pulumi.prod.yaml deploys the support assistant: its region and environment were applied to the
+    self-hosted spec (cost exited 0 with a number for a deploy that never happens); check and plan refuse it."""
+    monkeypatch.chdir(ROOT)
+    result = run(*args)
+    assert result.exit_code == EXIT_INPUT, result.output
+    assert "deploys examples/support-assistant.yaml, not examples/self-hosted-llama.yaml" in result.output
