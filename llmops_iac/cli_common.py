@@ -9,11 +9,12 @@ from __future__ import annotations
 import functools
 import os
 import sys
+from pathlib import Path
 from typing import Any, Callable
 
 import click
 
-from llmops_iac.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, LlmopsError
+from llmops_iac.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, LlmopsError, UsageError
 
 EXIT_CODES_HELP = """\b
 Exit codes:
@@ -172,3 +173,35 @@ def _guard(func: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(EXIT_INTERNAL)
 
     return wrapper
+
+
+def stack_applies(file: str, stack: str | None, stacks_dir: str | None) -> None:
+    """Exit 2 when ``--stack`` deploys another spec than ``file`` (as `check` and `plan` refuse it): its region and
+    environment would be forced onto a spec it never deploys."""
+    if stack:
+        from llmops_iac.pipeline import assign_stack
+
+        assign_stack([file], stack, stacks_dir, single=True)
+
+
+def spec_of_stack(file: str | None, stack: str | None, stacks_dir: str | None) -> str:
+    """FILE, or the spec the stack file names in ``llmops-iac:spec`` (relative to the project directory)."""
+    if file:
+        return file
+    if not stack:
+        raise UsageError("name a spec FILE, or a --stack whose stack file names one in llmops-iac:spec")
+    from llmops_iac.spec.stacks import PROJECT, find_project_dir, load_stack
+    from llmops_iac.spec.stacks import stacks_dir as find_stacks_dir
+    from llmops_iac.spec.validate import display_path
+
+    directory = find_stacks_dir(None, stacks_dir)
+    st = load_stack(stack, directory)
+    if not st.spec:
+        raise UsageError(f"stack {stack!r} ({st.file}) names no spec: set {PROJECT}:spec in it "
+                         f"(`pulumi config set {PROJECT}:spec path/to/spec.yaml --stack {stack}`) or pass FILE")
+    project = find_project_dir(directory.resolve()) or Path.cwd()
+    path = Path(st.spec) if Path(st.spec).is_absolute() else project / st.spec
+    if not path.is_file():
+        raise UsageError(f"stack {stack!r} ({st.file}) names {st.spec!r} in {PROJECT}:spec, which is not a file "
+                         f"(looked for {path})")
+    return display_path(str(path))

@@ -40,7 +40,7 @@ def register(group: click.Group) -> None:
 
 # Imported after register() is defined: when this module is imported before llmops_iac.cli, cli.py's own
 # `from llmops_iac.cli_cost import register; register(cli)` runs during this import and is completed below.
-from llmops_iac.cli_common import OutputSpec, _guard  # noqa: E402
+from llmops_iac.cli_common import OutputSpec, _guard, spec_of_stack, stack_applies  # noqa: E402
 from llmops_iac.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, Diagnostic, SpecError, UsageError  # noqa: E402
 from llmops_iac.output_paths import loaded_reads  # noqa: E402
 
@@ -316,7 +316,7 @@ def cost_command(file: str, stack: str | None, stacks_dir: str | None, live_pric
     from llmops_iac.cost import run as cost_run
 
     guard = _prepare(outputs, [file], stacks_dir)
-    _stack_applies(file, stack, stacks_dir)
+    stack_applies(file, stack, stacks_dir)
     run = cost_run.cost(file, stack=stack, stacks_directory=stacks_dir, live=live_prices, split=split)
     findings = cost_findings(run)
     _emit({"text": lambda: render_cost_text(run, findings, fail_level, by),
@@ -369,7 +369,7 @@ def diff_command(files: tuple[str, ...], base: str | None, stack: str | None, sp
         path = files[0]
         if not Path(path).is_file():
             raise UsageError(f"{path}: file not found (with --base, FILE is the working-tree copy)")
-        _stack_applies(path, stack, None)
+        stack_applies(path, stack, None)
         _, base_plan, base_est = plan_diff.load_at_revision(base, path, stack=stack,
                                                             estimate_kwargs={"split": split} if split else None)
         head = cost_run.cost(path, stack=stack, split=split)
@@ -390,38 +390,6 @@ def diff_command(files: tuple[str, ...], base: str | None, stack: str | None, sp
 
 # ------------------------------------------------------------------------------------------------- preflight, verify
 
-def _stack_applies(file: str, stack: str | None, stacks_dir: str | None) -> None:
-    """Exit 2 when ``--stack`` deploys another spec than ``file`` (as `check` and `plan` refuse it): its region and
-    environment would be forced onto a spec it never deploys."""
-    if stack:
-        from llmops_iac.pipeline import assign_stack
-
-        assign_stack([file], stack, stacks_dir, single=True)
-
-
-def spec_of_stack(file: str | None, stack: str | None, stacks_dir: str | None) -> str:
-    """FILE, or the spec the stack file names in ``llmops-iac:spec`` (relative to the project directory)."""
-    if file:
-        return file
-    if not stack:
-        raise UsageError("name a spec FILE, or a --stack whose stack file names one in llmops-iac:spec")
-    from llmops_iac.spec.stacks import PROJECT, find_project_dir, load_stack
-    from llmops_iac.spec.stacks import stacks_dir as find_stacks_dir
-    from llmops_iac.spec.validate import display_path
-
-    directory = find_stacks_dir(None, stacks_dir)
-    st = load_stack(stack, directory)
-    if not st.spec:
-        raise UsageError(f"stack {stack!r} ({st.file}) names no spec: set {PROJECT}:spec in it "
-                         f"(`pulumi config set {PROJECT}:spec path/to/spec.yaml --stack {stack}`) or pass FILE")
-    project = find_project_dir(directory.resolve()) or Path.cwd()
-    path = Path(st.spec) if Path(st.spec).is_absolute() else project / st.spec
-    if not path.is_file():
-        raise UsageError(f"stack {stack!r} ({st.file}) names {st.spec!r} in {PROJECT}:spec, which is not a file "
-                         f"(looked for {path})")
-    return display_path(str(path))
-
-
 def _plan_for(file: str | None, stack: str | None, stacks_dir: str | None, outputs: tuple) -> tuple[Any, Any]:
     """(the Plan, the output guard): every --output is checked against what the spec reads before AWS is asked."""
     from llmops_iac.compile import compile_spec
@@ -429,7 +397,7 @@ def _plan_for(file: str | None, stack: str | None, stacks_dir: str | None, outpu
 
     guard = _prepare(outputs, [file], stacks_dir)
     if file:
-        _stack_applies(file, stack, stacks_dir)
+        stack_applies(file, stack, stacks_dir)
     path = spec_of_stack(file, stack, stacks_dir)
     loaded = load_spec(path, stack=stack, stacks_directory=stacks_dir)
     guard.refuse(loaded_reads(loaded))
