@@ -215,3 +215,36 @@ def test_the_guard_itself_catches_an_import_and_a_read(base_only):
     assert "BLOCKED No module named 'pulumi_aws' (not in the base install)" in result.stdout
     attempts = log.read_text(encoding="utf-8")
     assert " import pulumi_aws\n" in attempts and "sagemaker/core/image_uri_config/vllm.json" in attempts, attempts
+
+
+# --- the OPA engine: a plain install plus the one command the error names -------------------------------------
+
+
+def test_without_the_engine_check_exits_3_naming_the_one_command_that_installs_it(tmp_path):
+    """opa-golib-python-bindings cannot be a dependency (it declares Requires-Python >= 3.14 and runs on 3.11),
+    so a plain `pip install llmops-iac` has no engine: `check` is no verdict (exit 3), and its last line is
+    the command for the interpreter that runs llmops-iac. That command resolves to the engine on this Python."""
+    import shlex
+
+    from llmops_iac.policy.reference import INSTALL
+    from tests.conftest import console_script
+
+    shim = tmp_path / "opa_bindings"  # as if not installed
+    shim.mkdir()
+    (shim / "__init__.py").write_text("raise ModuleNotFoundError(\"No module named 'opa_bindings'\")\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("OPA_URL", "LLMOPS_IAC_DEBUG")}
+    env["PYTHONPATH"] = str(tmp_path)
+    result = subprocess.run([str(console_script()), "check", str(EXAMPLES / "minimal.yaml")], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    command = result.stderr.rstrip("\n").splitlines()[-1].strip()
+    interpreter = Path(console_script().read_text(encoding="utf-8").splitlines()[0].removeprefix("#!"))
+    assert command == f"{shlex.quote(str(interpreter))} -m {INSTALL}", result.stderr
+    # the command itself: pip accepts it and installs exactly the engine (dry run, against the package index)
+    report = tmp_path / "report.json"
+    argv = [*shlex.split(command), "--dry-run", "--ignore-installed", "--quiet", "--report", str(report)]
+    done = subprocess.run(argv, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    installs = [(i["metadata"]["name"], i["metadata"]["version"]) for i in json.loads(report.read_text())["install"]]
+    assert installs == [("opa-golib-python-bindings", "0.4.4")]
