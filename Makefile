@@ -9,7 +9,8 @@ STAMP  := $(VENV)/.installed-$(shell $(PYTHON) -c "import hashlib,sys;print(hash
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	# the full development environment: the check path (base), the Pulumi program (deploy) and the tests
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test,deploy]'
 	# The real OPA engine in-process (the reference engine): it declares Requires-Python >= 3.14 but runs on 3.11.
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --ignore-requires-python opa-golib-python-bindings==0.4.4
 	@rm -f $(VENV)/.installed-* && touch $(STAMP)

@@ -148,12 +148,13 @@ def _interrupt_after() -> Iterator[None]:
 
     Starting a worker sends it its start-up data through the fork server; interrupted halfway, the
     worker would print an unpickling traceback. The block lasts as long as the fork server takes to
-    import the stages' modules (~0.3 s), and only in the main thread (where signals are handled).
+    import the stages' modules (~0.3 s), and only in the main thread (where signals are handled). A process
+    started with SIGINT ignored (``nohup``, a non-interactive shell's background job) keeps ignoring it.
     """
     import signal
     import threading
 
-    if threading.current_thread() is not threading.main_thread():
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         yield
         return
     received: list[int] = []

@@ -45,6 +45,16 @@ def run_script(*args: str, cwd: Path = ROOT, timeout: float = 30) -> subprocess.
     return subprocess.run([str(console_script()), *args], cwd=cwd, capture_output=True, text=True, timeout=timeout)
 
 
+def sagemaker_core_config(name: str) -> Path:
+    """A file of the installed sagemaker-core's ``image_uri_config`` (the test extra pins the vendored version),
+    found through its metadata: nothing imports ``sagemaker``."""
+    from importlib.metadata import distribution
+
+    path = Path(distribution("sagemaker-core").locate_file(f"sagemaker/core/image_uri_config/{name}"))
+    assert path.is_file(), f"sagemaker-core has no {path}: `make install` installs the test extra"
+    return path
+
+
 def json_report(output: str) -> dict:
     return json.loads(output)
 

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Callable
 
 import pytest
 from click.testing import CliRunner
@@ -245,11 +246,23 @@ def test_ctrl_c_mid_run_exits_130_with_no_traceback_and_no_partial_file(many_spe
     assert _leftovers(tmp_path) == []
 
 
-def _interrupted(args: list[str], env: dict[str, str], *, after: float, group: bool) -> None:
-    """Run ``args``, send SIGINT ``after`` seconds in (to its process group when ``group``), and check it
-    ends with exit 130, says "interrupted" and prints no traceback."""
+def _sigint(disposition: signal.Handlers) -> Callable[[], None]:
+    """A ``preexec_fn`` giving the child ``disposition`` for SIGINT whatever this process has.
+
+    A child inherits an ignored SIGINT across fork and exec, and Python then leaves it ignored: a suite
+    started in the background by a non-interactive shell (some CI runners) or under ``nohup`` would
+    send its Ctrl-C to a run that cannot receive it. SIG_DFL is what a terminal gives (Python then
+    installs its KeyboardInterrupt handler); SIG_IGN is what ``nohup`` gives.
+    """
+    return lambda: signal.signal(signal.SIGINT, disposition)
+
+
+def _send_sigint(args: list[str], env: dict[str, str], *, after: float, group: bool,
+                 disposition: signal.Handlers = signal.SIG_DFL) -> tuple[int, str, str]:
+    """Run ``args`` with SIGINT at ``disposition``, send SIGINT ``after`` seconds in (to its process group
+    when ``group``); return its exit code, stdout and stderr."""
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=_sigint(disposition))
     try:
         time.sleep(after)
         assert proc.poll() is None, "the run finished before it could be interrupted; make it bigger"
@@ -262,9 +275,35 @@ def _interrupted(args: list[str], env: dict[str, str], *, after: float, group: b
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
-    assert proc.returncode == 130, (proc.returncode, stderr)
+    return proc.returncode, stdout, stderr
+
+
+def _interrupted(args: list[str], env: dict[str, str], *, after: float, group: bool) -> None:
+    """Run ``args``, send SIGINT ``after`` seconds in (to its process group when ``group``), and check it
+    ends with exit 130, says "interrupted" and prints no traceback."""
+    code, stdout, stderr = _send_sigint(args, env, after=after, group=group)
+    assert code == 130, (code, stderr)
     assert "interrupted" in stderr
     assert "Traceback" not in stderr + stdout, stderr
+
+
+@pytest.fixture
+def sigint_ignored_here():
+    """This test process ignores SIGINT, as a suite started by ``nohup`` or in a non-interactive shell's
+    background does: the Ctrl-C tests must pass all the same (their children set what they rely on)."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def test_ctrl_c_tests_do_not_depend_on_how_the_suite_was_started(many_specs, tmp_path, sigint_ignored_here):
+    out = tmp_path / "report.json"
+    out.write_text(OLD, encoding="utf-8")
+    _interrupted([str(_script()), "check", str(many_specs), "--jobs", "2", "--output", f"json={out}"], _env(),
+                 after=1.0, group=True)
+    assert out.read_text(encoding="utf-8") == OLD
 
 
 # The fork server imports the stages' modules before it starts ignoring SIGINT; a module that sleeps at the end
@@ -288,6 +327,19 @@ def test_ctrl_c_while_the_fork_server_starts_prints_no_traceback(many_specs, tmp
     _interrupted([sys.executable, "-c", CHECK_WITH_SLOW_PRELOAD, "check", str(many_specs), "--jobs", "2", "--output",
                   f"json={out}"], {**_env(), "PYTHONPATH": str(tmp_path)}, after=1.5, group=True)
     assert out.read_text(encoding="utf-8") == OLD
+
+
+def test_a_run_started_with_sigint_ignored_keeps_ignoring_it(many_specs, tmp_path):
+    """``nohup llmops-iac check --jobs 2`` is not stopped by a SIGINT, not even while the fork server starts
+    (where a Ctrl-C is held until the workers are up, then raised)."""
+    out = tmp_path / "report.json"
+    (tmp_path / "slowpreload.py").write_text(SLOW_PRELOAD, encoding="utf-8")
+    code, stdout, stderr = _send_sigint(
+        [sys.executable, "-c", CHECK_WITH_SLOW_PRELOAD, "check", str(many_specs), "--jobs", "2", "--output",
+         f"json={out}"], {**_env(), "PYTHONPATH": str(tmp_path)}, after=1.5, group=True, disposition=signal.SIG_IGN)
+    assert code in (0, 1), (code, stderr)
+    assert "interrupted" not in stderr and "Traceback" not in stderr + stdout, stderr
+    assert '"reportVersion"' in out.read_text(encoding="utf-8")
 
 
 # -- no fault ever exits 0 ------------------------------------------------------------------------------------------

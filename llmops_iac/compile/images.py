@@ -1,11 +1,14 @@
-"""SageMaker serving-container image URIs, resolved offline from sagemaker-core's bundled config.
+"""SageMaker serving-container image URIs, resolved offline from sagemaker-core's config, vendored.
 
 ``resolve(framework, region, version, instance_type)`` gives the ECR image URI of
 the serving container for one of the spec's container frameworks. It returns
 the same URI as ``sagemaker.core.image_uris.retrieve`` (a differential test
-checks this for every version) but never imports ``sagemaker``:
-importing ``sagemaker.core`` takes about 2 s (it loads pandas, boto3 and more),
-while this module reads one JSON file (16–64 KB) in a few milliseconds.
+checks this for every version) but needs no ``sagemaker``: the five config files
+it reads are vendored in ``compile/data/sagemaker_core/`` with their version,
+licence and sha256 (its README says how to refresh them), so ``pip install
+llmops-iac`` does not install sagemaker-core and its scipy/pandas stack.
+Importing ``sagemaker.core`` takes about 2 s; this module reads one JSON file
+(13–63 KB) in a few milliseconds.
 
 Spec framework → sagemaker-core framework key:
 
@@ -60,11 +63,9 @@ version.
 from __future__ import annotations
 
 import functools
-import importlib.util
 import json
 import os
 import re
-import sys
 from dataclasses import dataclass
 
 __all__ = ["FRAMEWORKS", "Image", "ImageError", "resolve", "versions", "framework_key"]
@@ -78,8 +79,8 @@ FRAMEWORKS: dict[str, str] = {
 }
 _CPU_KEYS = {"tei": "huggingface-tei-cpu"}
 
-_CONFIG_SUBDIR = ("core", "image_uri_config")
-_INSTALL_HINT = "pip install sagemaker-core"
+VENDORED = os.path.join(os.path.dirname(__file__), "data", "sagemaker_core")
+"""sagemaker-core's config files, vendored: image_uri_config/, source.json (version, sha256), LICENSE, NOTICE."""
 _RELEASE = re.compile(r"^\d+(?:\.\d+)*$")
 _LEADING_NUMBERS = re.compile(r"^(\d+(?:\.\d+)*)(.*)$")
 # sagemaker.core.common_utils.get_instance_type_family: "ml.<family>.<size>" or "ml_<family>"
@@ -118,7 +119,7 @@ def resolve(framework: str, region: str, version: str | None, instance_type: str
 
     ``version`` is a concrete version or an alias from the config. None selects the
     newest version. Raises ``ImageError`` for an unknown framework, version,
-    region or instance type, or when sagemaker-core is not installed.
+    region or instance type, or when a vendored config file is missing or unreadable.
     """
     key = framework_key(framework, instance_type)
     cfg = _scope(key)
@@ -267,7 +268,7 @@ def _version_message(framework: str, key: str, known: dict, aliases: dict, versi
     nearest = below + above if wanted[0] else ordered[-4:]
     return (
         f"{framework} {version} is not known; nearest known: {', '.join(nearest)}; newest {newest or 'none'} "
-        f"(from {_provenance(key)}; a newer sagemaker-core may know more: pip install -U sagemaker-core)"
+        f"(from {_provenance(key)}; a newer llmops-iac may know more: pip install -U llmops-iac)"
     )
 
 
@@ -300,46 +301,15 @@ def _sorted_versions(known) -> list[str]:
     return sorted(known, key=_version_key)
 
 
-@functools.lru_cache(maxsize=1)
-def _config_dir() -> str:
-    """Return sagemaker-core's ``image_uri_config`` directory without importing ``sagemaker``.
-
-    ``find_spec("sagemaker")`` only locates the top-level package; it does not run
-    ``sagemaker/__init__.py`` (``find_spec("sagemaker.core")`` would, at a cost of ~1.7 s).
-    ``sagemaker`` is a pkgutil namespace shared by several distributions, so the
-    first location found may belong to another one: fall back to scanning sys.path.
-    """
-    candidates: list[str] = []
-    try:
-        spec = importlib.util.find_spec("sagemaker")
-    except (ImportError, ValueError):
-        spec = None
-    if spec is not None and spec.submodule_search_locations:
-        candidates.extend(spec.submodule_search_locations)
-    candidates.extend(os.path.join(entry or os.curdir, "sagemaker") for entry in sys.path if isinstance(entry, str))
-    for base in candidates:
-        path = os.path.join(base, *_CONFIG_SUBDIR)
-        if os.path.isdir(path):
-            return path
-    raise ImageError(
-        "sagemaker-core is not installed, and llmops-iac reads container image URIs from its "
-        f"bundled config: {_INSTALL_HINT}"
-    )
-
-
 @functools.lru_cache(maxsize=None)
 def _load(key: str) -> dict:
-    """Return the parsed config for sagemaker-core framework ``key`` (read once per process)."""
-    path = os.path.join(_config_dir(), key + ".json")
+    """Return the parsed vendored config for sagemaker-core framework ``key`` (read once per process)."""
+    path = os.path.join(VENDORED, "image_uri_config", key + ".json")
     try:
         with open(path, encoding="utf-8") as handle:
             return json.load(handle)
-    except FileNotFoundError:
-        raise ImageError(
-            f"the installed sagemaker-core has no {key} image config ({path}): pip install -U sagemaker-core"
-        ) from None
-    except (OSError, ValueError) as exc:
-        raise ImageError(f"cannot read sagemaker-core image config {path}: {exc}") from None
+    except (OSError, ValueError) as exc:  # a damaged install: fail closed, never guess an image
+        raise ImageError(f"cannot read llmops-iac's vendored image config {path}: {exc}; reinstall llmops-iac") from None
 
 
 def _scope(key: str) -> dict:
@@ -352,10 +322,10 @@ def _scope(key: str) -> dict:
 
 
 def _provenance(key: str) -> str:
-    """Name the config a version list came from (only on the error path: importlib.metadata is slow)."""
+    """Name the config a version list came from (only on the error path)."""
     try:
-        from importlib.metadata import PackageNotFoundError, version
-
-        return f"sagemaker-core {version('sagemaker-core')} {key}.json"
-    except (ImportError, PackageNotFoundError):  # pragma: no cover - metadata missing
-        return f"sagemaker-core {key}.json"
+        with open(os.path.join(VENDORED, "source.json"), encoding="utf-8") as handle:
+            version = json.load(handle)["version"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return f"sagemaker-core {key}.json, vendored"
+    return f"sagemaker-core {version} {key}.json, vendored"

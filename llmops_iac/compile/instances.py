@@ -2,8 +2,9 @@
 
 Source: AWS "Amazon EC2 accelerated computing instance" specifications (the ml.
 types are the same hardware); GPU memory is per accelerator as AWS lists it.
-tests/compile/test_instances.py holds the rows sagemaker-core also knows
-(its instance_gpu_info.json) to agree with it on counts.
+tests/cost/test_gpu.py holds the rows sagemaker-core also knows (its
+instance_gpu_info.json, read from the sagemaker-core the test extra installs)
+to agree with it on counts.
 """
 
 from __future__ import annotations

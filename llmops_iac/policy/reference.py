@@ -24,7 +24,16 @@ from typing import Any
 from llmops_iac.policy.protocol import ROOT, EngineError
 
 INSTALL = "pip install --no-deps --ignore-requires-python opa-golib-python-bindings==0.4.4"
-"""How to install the bindings (named in every 'not installed' error)."""
+"""How to install the bindings; :func:`install_command` is the exact command for this interpreter."""
+
+
+def install_command() -> str:
+    """The one command that installs the bindings where this llmops-iac runs: ``<this python> -m pip install ...``
+    (a bare ``pip`` on PATH may belong to another Python, e.g. under pipx or an unactivated venv)."""
+    import shlex
+    import sys
+
+    return f"{shlex.quote(sys.executable)} -m {INSTALL}" if sys.executable else INSTALL
 
 
 GOGC = "400"
@@ -42,8 +51,9 @@ def import_bindings() -> Any:
     try:
         from opa_bindings import engine
     except Exception as exc:  # noqa: BLE001 - ImportError, or a native library that fails to load (OSError)
-        raise EngineError(f"the OPA engine (opa-golib-python-bindings) is not available ({type(exc).__name__}: {exc}); "
-                          f"install it with: {INSTALL}") from None
+        raise EngineError(f"the OPA engine (opa-golib-python-bindings) is not available ({type(exc).__name__}: {exc}), "
+                          f"and no OPA server was given (--opa-url); install the engine with:\n"
+                          f"  {install_command()}") from None
     return engine
 
 

@@ -1,12 +1,17 @@
-"""Serving-container image URIs: the offline resolver agrees with sagemaker-core and never imports it."""
+"""Serving-container image URIs: the offline resolver agrees with sagemaker-core and needs none of it.
+
+The resolver reads sagemaker-core's config vendored in llmops_iac/compile/data/sagemaker_core/; the test
+extra installs the same sagemaker-core version, which these tests read (never import, except for the
+differential test's ``retrieve``) to hold the vendored files and the resolver to it.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
 import json
 import logging
-import os
 import subprocess
 import sys
 
@@ -15,7 +20,7 @@ from packaging.version import Version
 
 from llmops_iac.compile import images
 from llmops_iac.compile.images import Image, ImageError, resolve, versions
-from tests.conftest import ROOT
+from tests.conftest import ROOT, sagemaker_core_config
 
 GPU, CPU = "ml.g5.2xlarge", "ml.c6i.xlarge"
 # (spec framework, instance type, sagemaker-core key the resolver must choose)
@@ -32,10 +37,8 @@ ISOLATED_PREFIXES = ("us-iso-", "us-isob-", "us-isof-", "eu-isoe-")
 
 
 def config(key: str) -> dict:
-    """The inference section of sagemaker-core's bundled JSON for ``key`` (read independently)."""
-    path = os.path.join(images._config_dir(), key + ".json")
-    with open(path, encoding="utf-8") as handle:
-        data = json.load(handle)
+    """The inference section of the installed sagemaker-core's JSON for ``key`` (read independently)."""
+    data = json.loads(sagemaker_core_config(key + ".json").read_bytes())
     return data["inference"] if "versions" not in data else data
 
 
@@ -198,7 +201,7 @@ def test_unknown_version_lists_nearest_and_newest():
     below = [v for v in known if Version(v) < Version("2.5.0")][-1]
     above = [v for v in known if Version(v) > Version("2.5.0")][0]
     assert below in message and above in message
-    assert "pip install -U sagemaker-core" in message
+    assert "sagemaker-core 2." in message and ", vendored; a newer llmops-iac may know more: pip install -U llmops-iac" in message
 
 
 def test_unknown_version_message_exact(fake_config):
@@ -250,22 +253,80 @@ def test_image_is_a_frozen_dataclass():
     assert image.framework_key == "huggingface-tei-cpu" and image.repository == "tei-cpu"
 
 
-def test_sagemaker_core_missing(tmp_path):
-    """With sagemaker-core off sys.path there is a clear ImageError, not an ImportError."""
+def test_resolves_without_sagemaker_core(tmp_path):
+    """With site-packages off sys.path (so no sagemaker-core), every framework resolves, and no file of
+    sagemaker-core's is opened: the resolver reads only its vendored copy."""
     code = (
         "import sys\n"
-        "from llmops_iac.compile.images import resolve, ImageError\n"
+        "opened = []\n"
+        "sys.addaudithook(lambda event, args: opened.append(str(args[0])) if event == 'open' else None)\n"
+        "from llmops_iac.compile.images import resolve\n"
         "sys.path[:] = [p for p in sys.path if 'site-packages' not in p and 'dist-packages' not in p]\n"
-        "try:\n    resolve('tgi', 'us-east-1', None, 'ml.g5.2xlarge')\n"
-        "except ImageError as e:\n    print('IMAGE-ERROR', e)\n"
+        "for fw, it in [('tgi', 'ml.g5.2xlarge'), ('lmi', 'ml.g5.2xlarge'), ('vllm', 'ml.g5.2xlarge'),\n"
+        "               ('tei', 'ml.g5.xlarge'), ('tei', 'ml.c6i.xlarge')]:\n"
+        "    print('URI', resolve(fw, 'us-east-1', None, it).uri)\n"
+        "print('SAGEMAKER', [p for p in opened if 'sagemaker/core' in p or 'sagemaker_core-' in p])\n"
+        "print('VENDORED', sorted({p.rsplit('/', 1)[1] for p in opened if 'data/sagemaker_core/' in p}))\n"
     )
     result = python(code, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "IMAGE-ERROR sagemaker-core is not installed" in result.stdout
-    assert "pip install sagemaker-core" in result.stdout
+    assert result.stdout.count("URI ") == 5 and ".dkr.ecr.us-east-1.amazonaws.com/" in result.stdout
+    assert "SAGEMAKER []" in result.stdout, result.stdout
+    assert ("VENDORED ['djl-lmi.json', 'huggingface-llm.json', 'huggingface-tei-cpu.json', 'huggingface-tei.json', "
+            "'vllm.json']") in result.stdout, result.stdout
 
 
-# --- (4) no sagemaker import --------------------------------------------------------------------------
+# --- (4) the vendored config: sagemaker-core's files, unchanged, with version and licence ------------------------
+
+VENDORED = ROOT / "llmops_iac" / "compile" / "data" / "sagemaker_core"
+
+
+def test_vendored_config_is_the_installed_sagemaker_cores_byte_for_byte():
+    """The test extra pins the vendored version: the differential test above then compares like with like.
+
+    A failure here after bumping the pin means: run llmops_iac/compile/data/sagemaker_core/refresh.py."""
+    from importlib.metadata import version
+
+    source = json.loads((VENDORED / "source.json").read_text(encoding="utf-8"))
+    assert source["distribution"] == "sagemaker-core" and source["licence"] == "Apache-2.0"
+    assert source["version"] == version("sagemaker-core"), "refresh the vendored config (its README says how)"
+    keys = {*images.FRAMEWORKS.values(), *images._CPU_KEYS.values()}
+    on_disk = sorted(p.name for p in (VENDORED / "image_uri_config").iterdir())
+    assert on_disk == sorted(source["files"]) == sorted(f"{k}.json" for k in keys)  # exactly what the resolver reads
+    for name, digest in source["files"].items():
+        data = (VENDORED / "image_uri_config" / name).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == digest, name
+        assert data == sagemaker_core_config(name).read_bytes(), name
+    assert (VENDORED / "LICENSE").read_text(encoding="utf-8").lstrip().startswith("Apache License")
+    assert "Amazon.com, Inc. or its affiliates" in (VENDORED / "NOTICE").read_text(encoding="utf-8")
+    readme = (VENDORED / "README.md").read_text(encoding="utf-8")
+    assert readme.startswith(f"# Vendored from sagemaker-core {source['version']}\n")
+    assert readme.count(source["version"]) >= 2 and "refresh.py" in readme
+
+
+def test_vendored_config_ships_in_the_wheel():
+    """hatch's wheel takes every file under llmops_iac/ that git does not ignore: nothing may ignore these."""
+    ignored = subprocess.run(["git", "check-ignore", "--no-index", *map(str, VENDORED.rglob("*"))], cwd=ROOT,
+                             capture_output=True, text=True)
+    assert ignored.returncode == 1 and ignored.stdout == "", ignored.stdout
+
+
+@pytest.mark.parametrize("damage", ["missing", "not-json"])
+def test_a_damaged_vendored_config_is_an_image_error(tmp_path, monkeypatch, damage):
+    (tmp_path / "image_uri_config").mkdir()
+    if damage == "not-json":
+        (tmp_path / "image_uri_config" / "huggingface-llm.json").write_text("{not json", encoding="utf-8")
+    monkeypatch.setattr(images, "VENDORED", str(tmp_path))
+    images._load.cache_clear()
+    try:
+        with pytest.raises(ImageError, match=r"cannot read llmops-iac's vendored image config .*huggingface-llm\.json.*"
+                                             r"reinstall llmops-iac"):
+            resolve("tgi", "us-east-1", None, GPU)
+    finally:
+        images._load.cache_clear()
+
+
+# --- (5) no sagemaker import --------------------------------------------------------------------------
 
 
 def test_resolve_does_not_import_sagemaker():

@@ -4,15 +4,14 @@ and the accelerator table against sagemaker-core's instance_gpu_info.json."""
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 
-from llmops_iac.compile import compile_spec, images, instances
+from llmops_iac.compile import compile_spec, instances
 from llmops_iac.cost import gpu
 from llmops_iac.cost.prices import load_prices
 from llmops_iac.spec.validate import load_spec
-from tests.conftest import EXAMPLES
+from tests.conftest import EXAMPLES, sagemaker_core_config
 
 LLAMA70 = "meta-llama/Meta-Llama-3-70B-Instruct"
 LLAMA8 = "meta-llama/Meta-Llama-3-8B-Instruct"
@@ -173,9 +172,7 @@ def test_example_endpoints_fit_their_gpus():
 # --- sagemaker-core's GPU table ----------------------------------------------------------------------------------
 
 def _sagemaker_core_gpu_info() -> dict:
-    path = os.path.join(images._config_dir(), "instance_gpu_info.json")  # read the JSON, never import sagemaker
-    with open(path, encoding="utf-8") as fh:
-        return json.load(fh)
+    return json.loads(sagemaker_core_config("instance_gpu_info.json").read_bytes())  # read the JSON, never import sagemaker
 
 
 def test_gpu_counts_agree_with_sagemaker_core():
