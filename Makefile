@@ -16,8 +16,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The examples, then what a new user gets: `init` writes a repository (a temporary one, removed after) that passes `check`.
 demo: $(STAMP)
 	$(BIN)/llmops-iac check examples/
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && set -e && \
+	  echo "\$$ llmops-iac init $$tmp/my-assistant" && $(BIN)/llmops-iac init "$$tmp/my-assistant" && \
+	  echo "\$$ llmops-iac check $$tmp/my-assistant" && $(BIN)/llmops-iac check "$$tmp/my-assistant"
 
 # Headless Chromium (Debian's package) for the maturity HTML report test; installed when missing and we can.
 browser:

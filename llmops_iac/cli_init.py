@@ -38,26 +38,32 @@ def init(directory: str, name: str | None, owner: str | None) -> None:
     Example:
       llmops-iac init my-assistant --owner @acme/ml-platform
     """
+    import shlex
+
+    from llmops_iac.report.escape import controls
     from llmops_iac.scaffold import SPEC_FILE, scaffold
 
     done = scaffold(directory, name=name, owner=owner)
-    where = done.directory
+    where = controls(done.directory)
     click.echo(f"created {len(done.files)} files for application {done.name} in {where}"
                + (" (a new git repository)" if done.git_initialised else "") + ":")
     for path in done.files:
         click.echo(f"  {path}")
     for note in done.notes:
-        click.echo(f"llmops-iac: warning: {note}", err=True)
-    cd = "" if where in (".", "./") else f"cd {where}\n  "
-    click.echo(
-        "\nnext:\n"
-        f"  {cd}grep -rn 'TODO(init)' .          # placeholders to replace: owner, cost center, e-mails, runbooks\n"
-        f"  llmops-iac check .                     # what CI runs on every pull request\n"
-        f"  llmops-iac plan {SPEC_FILE} --stack dev --out -   # the AWS resources of the dev stack\n"
-        "  pulumi login                           # or `pulumi login --local`, s3://..., any backend\n"
-        "  pulumi install                         # .venv with llmops-iac[deploy] (requirements.txt)\n"
-        "  pulumi stack init dev                  # uses stacks/Pulumi.dev.yaml\n"
-        "  pulumi up --stack dev")
+        click.echo(f"llmops-iac: warning: {controls(note)}", err=True)
+    steps = ([(f"cd {controls(shlex.quote(done.directory))}", "")] if where not in (".", "./") else []) + [
+        ("grep -rn 'TODO(init)' .", "placeholders to replace: owner, cost center, e-mails, runbooks"),
+        ("llmops-iac check .", "what the CI workflow runs on every pull request"),
+        (f"llmops-iac plan {SPEC_FILE} --stack dev --out -", "the AWS resources of the dev stack"),
+        ("pulumi login", "or `pulumi login --local`, s3://..., any backend"),
+        ("pulumi install", ".venv with llmops-iac[deploy] (requirements.txt)"),
+        ("pulumi stack init dev", "uses stacks/Pulumi.dev.yaml"),
+        ("pulumi up --stack dev", ""),
+    ]
+    width = max(len(cmd) for cmd, _ in steps)
+    click.echo("\nnext:")
+    for cmd, why in steps:
+        click.echo(f"  {cmd:<{width}}   # {why}" if why else f"  {cmd}")
     sys.exit(EXIT_OK)
 
 

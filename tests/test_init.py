@@ -401,3 +401,13 @@ def test_the_current_directory_is_the_default(invoke, tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert "application from-cwd" in result.output
     assert (target / SPEC_FILE).is_file()
+
+
+def test_a_directory_name_with_control_characters_is_shown_escaped(invoke, tmp_path):
+    target = tmp_path / "app\x1b[31m red"
+    result = invoke("init", str(target), "--name", "app")
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.output
+    assert "app\\x1b[31m red" in result.output
+    assert "cd '" in result.output  # quoted for the shell
+    assert (target / SPEC_FILE).is_file()
