@@ -411,3 +411,11 @@ def test_a_directory_name_with_control_characters_is_shown_escaped(invoke, tmp_p
     assert "app\\x1b[31m red" in result.output
     assert "cd '" in result.output  # quoted for the shell
     assert (target / SPEC_FILE).is_file()
+
+
+def test_an_empty_directory_argument_is_exit_2(invoke, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = invoke("init", "")
+    assert result.exit_code == 2
+    assert "the directory is empty" in result.output
+    assert list(tmp_path.iterdir()) == []

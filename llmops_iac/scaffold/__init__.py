@@ -18,6 +18,7 @@ import errno
 import os
 import re
 import shutil
+import stat
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,8 +133,6 @@ def problems_at(directory: str, paths: list[str]) -> list[str]:
             except OSError as exc:
                 problems.append(f"{full}: cannot be inspected ({exc.strerror})")
                 break
-            import stat
-
             if stat.S_ISLNK(st.st_mode):
                 problems.append(f"{full} is a symbolic link (to {os.readlink(full)}): init writes only real paths "
                                 f"inside {directory}")
@@ -160,6 +159,8 @@ def _git_root_above(directory: str) -> str | None:
 
 def scaffold(directory: str, name: str | None = None, owner: str | None = None) -> Scaffold:
     """Write a new application repository into ``directory``; UsageError (nothing written) when it can't."""
+    if not directory:
+        raise UsageError("the directory is empty: name the directory to write the repository in (or omit it for .)")
     if os.path.islink(directory):
         raise UsageError(f"{directory} is a symbolic link (to {os.readlink(directory)}): give the directory itself")
     if os.path.lexists(directory) and not os.path.isdir(directory):
