@@ -419,3 +419,15 @@ def test_an_empty_directory_argument_is_exit_2(invoke, tmp_path, monkeypatch):
     assert result.exit_code == 2
     assert "the directory is empty" in result.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_without_owner_the_placeholder_team_is_marked_and_with_one_it_is_not(tmp_path):
+    scaffold(str(tmp_path / "a"))
+    scaffold(str(tmp_path / "b"), owner="@acme/ml")
+    placeholder = (tmp_path / "a" / ".github" / "CODEOWNERS").read_text(encoding="utf-8")
+    assert "# TODO(init): replace @your-org/a-team" in placeholder
+    given = (tmp_path / "b" / ".github" / "CODEOWNERS").read_text(encoding="utf-8")
+    assert "TODO" not in given and "@your-org" not in given
+    owner_line = next(ln for ln in (tmp_path / "b" / SPEC_FILE).read_text(encoding="utf-8").splitlines()
+                      if ln.strip().startswith("owner:"))
+    assert '"@acme/ml"' in owner_line and "TODO" not in owner_line

@@ -95,10 +95,13 @@ def check_owner(owner: str) -> str:
 
 def render(name: str, owner: str | None = None) -> dict[str, str]:
     """Return every file of the new repository, path -> text, for application ``name`` owned by ``owner``."""
+    placeholder = owner is None
     owner = owner or f"@your-org/{name}-team"
     values = {
         "@@NAME@@": name,
         "@@OWNER@@": owner,
+        "@@OWNER_TODO@@": "TODO(init): " if placeholder else "",
+        "@@CODEOWNERS_TODO@@": f"# TODO(init): replace {owner} with your GitHub team (@org/team).\n" if placeholder else "",
         "@@COST_CENTER@@": "TODO-cost-center",
         "@@EMAIL@@": f"{name}-oncall@example.com",
         "@@RUNBOOK_URL@@": f"https://runbooks.example.com/{name}",
