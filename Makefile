@@ -17,8 +17,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The examples, then what a new user gets: `init` writes a repository (a temporary one, removed after) that passes `check`.
 demo: $(STAMP)
 	$(BIN)/llmops-iac check examples/
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && set -e && \
+	  echo "\$$ llmops-iac init $$tmp/my-assistant" && $(BIN)/llmops-iac init "$$tmp/my-assistant" && \
+	  echo "\$$ llmops-iac check $$tmp/my-assistant" && $(BIN)/llmops-iac check "$$tmp/my-assistant"
 
 # The policy pack's own virtualenv (PulumiPolicy.yaml: virtualenv: venv), made here to use this checkout's .venv,
 # so `pulumi preview --policy-pack llmops_iac/deploy/policypack` runs the code of the working tree. A published

@@ -275,3 +275,6 @@ _register_cost(cli)
 from llmops_iac.cli_policy import register as _register_policy  # noqa: E402 - the policy commands
 
 _register_policy(cli)
+from llmops_iac.cli_init import register as _register_init  # noqa: E402 - `init`, a new application's repository
+
+_register_init(cli)
