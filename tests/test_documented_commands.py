@@ -76,7 +76,7 @@ def _demo_commands() -> list[str]:
         if not line.startswith("\t"):
             break
         match = re.search(r"\$\(BIN\)/(llmops-iac .*)$", line.strip())
-        if match:
+        if match and "$$" not in match.group(1):  # a shell variable: the recipe runs it in a directory it makes
             found.append(match.group(1))
     return found
 
