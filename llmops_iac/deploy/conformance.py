@@ -36,6 +36,7 @@ import collections.abc as abc
 import enum
 import functools
 import inspect
+import re
 import typing
 from dataclasses import dataclass
 from typing import Any, Union
@@ -394,7 +395,62 @@ def check_resource(resource: dict[str, Any], resources: dict[str, dict[str, Any]
         return [Mismatch(name, token, "", p) for p in e.problems]
     inputs = resource.get("inputs", {})
     found = _Checker(resources).check(_Object(args_cls), inputs, "")
+    options = resource.get("options") if isinstance(resource.get("options"), dict) else {}
+    for option in PATH_OPTIONS:
+        paths = options.get(option)
+        for i, prop_path in enumerate(paths if isinstance(paths, list) else []):
+            problem = property_path_problem(args_cls, prop_path)
+            if problem:
+                found.append((f"options.{option}[{i}]", problem))
     return [Mismatch(name, token, path, problem) for path, problem in found]
+
+
+PATH_OPTIONS = ("replaceOnChanges", "ignoreChanges")
+"""Resource options whose values are property paths: a path that names no property is silently ignored by Pulumi."""
+
+_SEGMENT = re.compile(r'(?P<dot>\.)?(?P<name>[A-Za-z_$][A-Za-z0-9_$-]*)|\[(?P<index>\*|\d+|"[^"]+")\]')
+
+
+def property_path_problem(args_cls: type, prop_path: Any) -> str | None:
+    """Why Pulumi property path ``prop_path`` (``a.b[*].c``, ``tags["k"]``, ``*``) names no input of ``args_cls``."""
+    if not isinstance(prop_path, str) or not prop_path:
+        return f"{prop_path!r} is not a property path"
+    if prop_path == "*":
+        return None
+    shape: Any = _Object(args_cls)
+    pos, walked = 0, ""
+    while pos < len(prop_path):
+        m = _SEGMENT.match(prop_path, pos)
+        if m is None or (m.group("dot") is None and m.group("name") and pos > 0) or (m.group("dot") and pos == 0):
+            return f"{prop_path!r} is not a property path (at {prop_path[pos:]!r})"
+        pos = m.end()
+        segment = m.group(0)
+        if isinstance(shape, _OneOf):  # a path steps into the structured alternative
+            structured = [s for s in shape.members if isinstance(s, (_Object, _Map, _List, _Json))]
+            shape = structured[0] if len(structured) == 1 else shape
+        if isinstance(shape, _Json):
+            return None
+        key = m.group("name") or (m.group("index")[1:-1] if m.group("index")[:1] == '"' else None)
+        if key is not None:
+            if isinstance(shape, _Object):
+                props = properties(shape.cls)
+                if key not in props:
+                    return (f"{prop_path!r}: {walked or 'the resource'} has no property {key!r}; "
+                            f"{shape.cls.__name__} takes: {', '.join(sorted(props))}")
+                shape = _shape(props[key])
+            elif isinstance(shape, _Map):
+                shape = shape.value
+            else:
+                return f"{prop_path!r}: {walked or 'the resource'} is {describe(shape)}, which has no property {key!r}"
+        else:
+            if not isinstance(shape, _List):
+                return (f"{prop_path!r}: {walked or 'the resource'} is {describe(shape)}, not a list, "
+                        f"so {segment} names nothing")
+            shape = shape.item
+        walked += segment
+    if isinstance(shape, _Unsupported):
+        return f"{prop_path!r} ends at {shape.annotation}, an annotation the conformance check does not know"
+    return None
 
 
 def check_plan_conformance(plan_data: dict[str, Any]) -> list[Mismatch]:
