@@ -142,8 +142,9 @@ def _endpoint(ctx: Ctx, errors: CompileErrors, name: str, model: SageMakerModel,
         env = container_env.with_extra(own, extra)
         container: dict[str, Any] = {"image": image.uri, "environment": env}
         if v["modelDataUrl"]:
-            container["modelDataSource"] = {"s3DataSource": {"s3Uri": v["modelDataUrl"], "s3DataType": "S3Prefix",
-                                                             "compressionType": "None"}}
+            # The provider's ModelDataSource takes a list, s3DataSources (one uncompressed prefix here).
+            container["modelDataSource"] = {"s3DataSources": [{"s3Uri": v["modelDataUrl"], "s3DataType": "S3Prefix",
+                                                               "compressionType": "None"}]}
             bucket = v["modelDataUrl"][len("s3://"):].split("/", 1)
             prefix = bucket[1] if len(bucket) > 1 else ""
             statements.append({"Sid": f"ReadWeights{_cap(name)}{_cap(v['name'])}", "Effect": "Allow",

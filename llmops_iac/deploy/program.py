@@ -17,7 +17,10 @@ if they cannot be read, the run stops rather than shrink a scaled-out endpoint.
 
 Every input problem ends the run with a ``pulumi.RunError`` listing each
 ``file:line:col: error[code]: message`` and its fix, so ``pulumi up`` shows
-the diagnostics without a Python traceback.
+the diagnostics without a Python traceback. Before anything registers, the
+Plan is checked against the provider's own input types (``conformance.py``):
+an input that does not fit is a compiler bug, reported as an internal error
+naming the resource, the path and the keys allowed there.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ def main(project_dir: str | os.PathLike[str] | None = None, *, describe: Any = N
     replaces SageMaker's DescribeEndpoint for capacity carry-over (tests).
     """
     from llmops_iac.deploy.adapter import PlanError, deploy_plan
+    from llmops_iac.deploy.conformance import require_conformance
 
     settings = read_settings(project_dir)
     loaded = _load(settings)
@@ -55,6 +59,7 @@ def main(project_dir: str | os.PathLike[str] | None = None, *, describe: Any = N
     if any(r.get("meta", {}).get("capacityCarryOver") for r in plan["resources"]):
         plan = _carry_capacity(plan, settings, describe)
     try:
+        require_conformance(plan)  # every input fits the provider's input types, before anything registers
         return deploy_plan(plan)
     except PlanError as e:
         raise pulumi.RunError(f"llmops-iac: internal error, please report it: {e}") from None

@@ -112,12 +112,21 @@ unpinned_weights contains lib.result(m, msg) if {
 	msg := sprintf("SageMaker model %s %s", [m.name, _weights_problem(m)])
 }
 
-# The S3 location the container reads its weights from (live in the policy pack), or null for the Hub.
+# The S3 location the container reads its weights from (live in the policy pack), or null for the Hub. Of several
+# s3DataSources, the first whose path does not name the revision is judged (else the first): every one must name it.
 _weights_url(m) := url if {
-	url := m.inputs.primaryContainer.modelDataSource.s3DataSource.s3Uri
+	urls := [source.s3Uri | some source in m.inputs.primaryContainer.modelDataSource.s3DataSources]
+	count(urls) > 0
+	url := _judged_url(urls, _revision(m))
 } else := url if {
 	url := m.inputs.primaryContainer.modelDataUrl
 } else := object.get(m, ["meta", "modelDataUrl"], null)
+
+_judged_url(urls, revision) := url if {
+	unnamed := [u | some u in urls; not revision in split(u, "/")]
+	count(unnamed) > 0
+	url := unnamed[0]
+} else := urls[0]
 
 # The revision the compiler serves (null when the spec names none).
 _revision(m) := object.get(m, ["meta", "revision"], null)

@@ -124,7 +124,7 @@ _hub(revision) := _model({"modelId": _llama, "revision": revision, "modelDataUrl
 # A model whose weights are read from S3 at `url` (the container's modelDataSource, as the compiler writes it).
 _s3(revision, url) := object.union(
 	_model({"modelId": _llama, "revision": revision, "modelDataUrl": url}, _tgi),
-	{"inputs": {"primaryContainer": {"modelDataSource": {"s3DataSource": {"s3Uri": url, "s3DataType": "S3Prefix"}}}}},
+	{"inputs": {"primaryContainer": {"modelDataSource": {"s3DataSources": [{"s3Uri": url, "s3DataType": "S3Prefix"}]}}}},
 )
 
 _weights_msgs(tier, model) := msgs if {
@@ -208,9 +208,34 @@ test_pass_s3_weights_named_by_their_digest if {
 test_fail_live_s3_location_that_does_not_name_the_revision if {
 	model := object.union(
 		_s3(_commit, sprintf("s3://acme-models/llama/%s/", [_commit])),
-		{"inputs": {"primaryContainer": {"modelDataSource": {"s3DataSource": {"s3Uri": "s3://acme-models/llama/latest/"}}}}},
+		{"inputs": {"primaryContainer": {"modelDataSource": {"s3DataSources": [{"s3Uri": "s3://acme-models/llama/latest/"}]}}}},
 	)
 	count(_weights_msgs("production", model)) == 1
+}
+
+# Every S3 source is judged: a second source under a prefix that does not name the revision fails.
+test_fail_live_second_s3_source_that_does_not_name_the_revision if {
+	named := sprintf("s3://acme-models/llama/%s/", [_commit])
+	model := object.union(
+		_s3(_commit, named),
+		{"inputs": {"primaryContainer": {"modelDataSource": {"s3DataSources": [
+			{"s3Uri": named},
+			{"s3Uri": "s3://acme-models/llama/latest/"},
+		]}}}},
+	)
+	_weights_msgs("production", model) == {sprintf(
+		"SageMaker model %s serves weights from s3://acme-models/llama/latest/, whose path does not name its revision %s: new weights would replace these under the same prefix",
+		[model.name, _commit],
+	)}
+}
+
+test_pass_live_s3_sources_that_all_name_the_revision if {
+	named := sprintf("s3://acme-models/llama/%s/", [_commit])
+	model := object.union(
+		_s3(_commit, named),
+		{"inputs": {"primaryContainer": {"modelDataSource": {"s3DataSources": [{"s3Uri": named}, {"s3Uri": sprintf("%sextra", [named])}]}}}},
+	)
+	_weights_msgs("production", model) == set()
 }
 
 test_fail_embedding_model_without_a_revision if {

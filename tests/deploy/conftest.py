@@ -25,16 +25,27 @@ PROJECT = "llmops-iac"
 
 
 class RecordingMocks(pulumi.runtime.Mocks):
-    """Records every new_resource and call; returns the inputs plus plausible values for every string output."""
+    """Records every new_resource and call; returns the inputs plus plausible values for every string output.
 
-    def __init__(self) -> None:
+    Given the Plan being deployed (``plan``), each registration is also compared, as it arrives, with that
+    resource's Plan inputs: ``args.inputs`` is what the SDK serialised, i.e. what the engine (and the provider)
+    would receive. ``serialised`` records, per resource name, every difference (empty: none); see
+    ``engine_view`` for the only transformations allowed between the Plan and the wire.
+    """
+
+    def __init__(self, plan: dict[str, Any] | None = None) -> None:
         self.created: list[pulumi.runtime.MockResourceArgs] = []
         self.calls: list[pulumi.runtime.MockCallArgs] = []
         self.ids: dict[str, str] = {}
         self.states: dict[str, dict[str, Any]] = {}
+        self.planned = {r["name"]: r for r in plan["resources"]} if plan is not None else None
+        self.serialised: dict[str, list[str]] = {}
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         self.created.append(args)
+        if self.planned is not None and args.name in self.planned:
+            wanted = engine_view(self.planned[args.name].get("inputs", {}), self)
+            self.serialised[args.name] = differences(numbers_as_floats(args.inputs), wanted, f"{args.name}.inputs")
         state = {**args.inputs, **mock_outputs(args.typ, args.name, args.inputs)}
         rid = f"{args.name}-id"
         self.ids[args.name] = rid
@@ -75,11 +86,15 @@ def mock_outputs(typ: str, name: str, inputs: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def install_mocks(stack: str = "test", config: dict[str, str] | None = None) -> RecordingMocks:
-    """Install a fresh mock engine: new recorder, new root stack, only ``config``, not a preview."""
+def install_mocks(stack: str = "test", config: dict[str, str] | None = None,
+                  plan: dict[str, Any] | None = None) -> RecordingMocks:
+    """Install a fresh mock engine: new recorder, new root stack, only ``config``, not a preview.
+
+    With ``plan``, every registration of a Plan resource is compared with its Plan inputs (``mocks.serialised``).
+    """
     settings.reset_options()
     pulumi.runtime.set_all_config(dict(config or {}))
-    mocks = RecordingMocks()
+    mocks = RecordingMocks(plan)
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False)
     return mocks
 
@@ -128,6 +143,60 @@ def expected(value: Any, mocks: RecordingMocks) -> Any:
     if set(value) == {"fn::toJSON"}:
         return json.dumps(expected(value["fn::toJSON"], mocks), separators=(",", ":"))
     return {k: expected(v, mocks) for k, v in value.items()}
+
+
+def engine_view(inputs: Any, mocks: RecordingMocks) -> Any:
+    """A Plan resource's inputs as the engine must receive them, allowing only these transformations:
+
+    - the adapter's: each expression becomes its value (``{ref, attr}`` the referenced resource's output,
+      ``{context}`` the caller identity, ``fn::join`` the joined string, ``fn::toJSON`` compact JSON); top-level
+      keys go camelCase → the class's Python argument → camelCase (identity for every class the compiler uses,
+      tests/deploy/test_types.py);
+    - the wire's: every number is a float (the engine's protobuf Struct has one number type).
+
+    Nothing else: no key renamed, added or dropped (a None would be dropped: the Plan has none), no value changed.
+    """
+    return numbers_as_floats(expected(inputs, mocks))
+
+
+def numbers_as_floats(value: Any) -> Any:
+    """Ints as floats, and nothing else changed (bools stay bools)."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, list):
+        return [numbers_as_floats(v) for v in value]
+    if isinstance(value, dict):
+        return {k: numbers_as_floats(v) for k, v in value.items()}
+    return value
+
+
+def differences(actual: Any, wanted: Any, where: str) -> list[str]:
+    """Every place ``actual`` differs from ``wanted`` (kinds, keys, lengths, values), each with its path."""
+    if isinstance(wanted, dict):
+        if not isinstance(actual, dict):
+            return [f"{where}: expected a mapping, got {actual!r}"]
+        found = []
+        if set(actual) != set(wanted):
+            found.append(f"{where}: keys differ: missing {sorted(set(wanted) - set(actual))}, "
+                         f"unexpected {sorted(set(actual) - set(wanted))}")
+        return found + [d for k in wanted if k in actual for d in differences(actual[k], wanted[k], f"{where}.{k}")]
+    if isinstance(wanted, list):
+        if not isinstance(actual, list) or len(actual) != len(wanted):
+            return [f"{where}: {actual!r} != {wanted!r}"]
+        return [d for i, (a, w) in enumerate(zip(actual, wanted)) for d in differences(a, w, f"{where}[{i}]")]
+    if type(actual) is not type(wanted) or actual != wanted:
+        return [f"{where}: {actual!r} != {wanted!r}"]
+    return []
+
+
+def assert_serialised_unchanged(plan: dict[str, Any], mocks: RecordingMocks) -> None:
+    """Every Plan resource was compared as it registered, and the engine received exactly its Plan inputs."""
+    names = [r["name"] for r in plan["resources"]]
+    assert set(mocks.serialised) == set(names), f"not compared at registration: {sorted(set(names) - set(mocks.serialised))}"
+    found = [d for name in names for d in mocks.serialised[name]]
+    assert found == [], "the SDK's serialisation changed Plan inputs:\n" + "\n".join(found)
 
 
 def normalise(value: Any) -> Any:

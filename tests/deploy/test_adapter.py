@@ -10,7 +10,7 @@ import pytest
 from llmops_iac.compile import tokens as T
 from llmops_iac.compile.plan import Plan, context, join, ref, to_json
 from llmops_iac.deploy.adapter import PlanError, check_plan, deploy_plan, resource_options
-from tests.deploy.conftest import ACCOUNT, assert_plan_deployed, run_program
+from tests.deploy.conftest import ACCOUNT, assert_plan_deployed, assert_serialised_unchanged, install_mocks, run_program
 
 TAGS = {"app": "demo", "environment": "test", "managedBy": "llmops-iac"}
 
@@ -110,14 +110,16 @@ def sample_plan() -> dict:
     return plan.to_data()
 
 
-def test_every_resource_constructs_its_real_class_with_exactly_its_inputs(pulumi_mocks):
+def test_every_resource_constructs_its_real_class_with_exactly_its_inputs():
     plan = sample_plan()
+    mocks = install_mocks(plan=plan)
     created: dict = {}
     exports = run_program(lambda: created.update(deploy_plan(plan)))
 
     assert set(created) == {r["name"] for r in plan["resources"]}
-    assert_plan_deployed(plan, pulumi_mocks, exports)
-    identity_calls = [c for c in pulumi_mocks.calls if c.token == "aws:index/getCallerIdentity:getCallerIdentity"]
+    assert_serialised_unchanged(plan, mocks)
+    assert_plan_deployed(plan, mocks, exports)
+    identity_calls = [c for c in mocks.calls if c.token == "aws:index/getCallerIdentity:getCallerIdentity"]
     assert len(identity_calls) == 1, "one shared getCallerIdentity for every context expression"
 
 

@@ -12,7 +12,8 @@ from llmops_iac.compile import compile_spec
 from llmops_iac.deploy import program
 from llmops_iac.spec.validate import load_spec
 from tests.conftest import EXAMPLES, ROOT, example_files
-from tests.deploy.conftest import RecordingMocks, assert_plan_deployed, install_mocks, run_program
+from tests.deploy.conftest import (RecordingMocks, assert_plan_deployed, assert_serialised_unchanged, install_mocks,
+                                   run_program)
 
 
 def _environments(path) -> list[str]:
@@ -41,12 +42,49 @@ def _expected_plan(path, environment: str) -> dict:
 @pytest.mark.parametrize("path,environment", CASES)
 def test_every_example_deploys_every_plan_resource(path, environment, sagemaker_describe):
     plan = _expected_plan(path, environment)
-    mocks = install_mocks(stack="ci", config=_config(str(path.relative_to(ROOT)), environment, plan["region"]))
+    mocks = install_mocks(stack="ci", config=_config(str(path.relative_to(ROOT)), environment, plan["region"]),
+                          plan=plan)
 
     exports = run_program(lambda: program.main(project_dir=ROOT, describe=sagemaker_describe))
 
+    assert_serialised_unchanged(plan, mocks)  # each registration, as the engine received it
     assert_plan_deployed(plan, mocks, exports)
     assert exports, "the example exports its outputs"
+
+
+# --- the serialisation check, attacked: inputs the SDK would change on the way to the engine -------------------------
+
+def _one_model_plan(**primary_container) -> dict:
+    from llmops_iac.compile import tokens as T
+
+    return {"resources": [{"name": "m", "type": T.SM_MODEL, "inputs": {
+        "executionRoleArn": "arn:aws:iam::123456789012:role/sm",
+        "primaryContainer": {"image": "763104351884.dkr.ecr.us-east-1.amazonaws.com/tgi:3", **primary_container}}}],
+        "outputs": {}}
+
+
+def _serialised(plan: dict) -> list[str]:
+    from llmops_iac.deploy.adapter import deploy_plan
+
+    mocks = install_mocks(plan=plan)
+    run_program(lambda: deploy_plan(plan))
+    return mocks.serialised["m"]
+
+
+def test_the_serialisation_check_catches_a_nested_key_the_sdk_renames():
+    # A Python name inside a typed nested object is translated by the SDK: the engine gets a key the Plan never had.
+    found = _serialised(_one_model_plan(model_data_url="s3://acme-models/llama/"))
+    assert found == ["m.inputs.primaryContainer: keys differ: missing ['model_data_url'], unexpected ['modelDataUrl']"]
+
+
+def test_the_serialisation_check_catches_an_input_the_sdk_drops():
+    plan = _one_model_plan()
+    plan["resources"][0]["inputs"]["enableNetworkIsolation"] = None
+    assert _serialised(plan) == ["m.inputs: keys differ: missing ['enableNetworkIsolation'], unexpected []"]
+
+
+def test_the_serialisation_check_passes_what_the_sdk_sends_unchanged():
+    assert _serialised(_one_model_plan(environment={"lower_case": "kept", "SM_NUM_GPUS": "1"})) == []
 
 
 def test_environment_defaults_to_the_stack_name():
@@ -132,6 +170,32 @@ def test_a_plan_without_aws_native_resources_needs_no_aws_native_region():
     mocks = install_mocks(config=_config("examples/minimal.yaml", "dev", "us-east-1", native=False))
     run_program(lambda: program.main(project_dir=ROOT))
     assert mocks.created
+
+
+def test_a_plan_that_does_not_fit_the_provider_stops_the_deploy_before_anything_registers(monkeypatch):
+    """A compiler bug of the s3DataSource kind is an internal error naming resource, path and allowed keys."""
+    import llmops_iac.compile as compile_package
+
+    real = compile_package.compile_spec
+
+    class Broken:
+        def __init__(self, plan):
+            self.plan = plan
+
+        def to_data(self):
+            data = self.plan.to_data()
+            for r in data["resources"]:
+                if r["type"] == "aws:sagemaker/model:Model":
+                    source = r["inputs"]["primaryContainer"]["modelDataSource"]
+                    source["s3DataSource"] = source.pop("s3DataSources")[0]
+            return data
+
+    monkeypatch.setattr(compile_package, "compile_spec", lambda loaded: Broken(real(loaded)))
+    mocks = install_mocks(config=_config("examples/self-hosted-llama.yaml", "prod", "us-east-1"))
+    message = _fails(mocks, "llmops-iac: internal error, please report it",
+                     "(aws:sagemaker/model:Model): primaryContainer.modelDataSource.s3DataSource: unknown key "
+                     "'s3DataSource'; ModelPrimaryContainerModelDataSourceArgs takes: s3DataSources")
+    assert "Traceback" not in message
 
 
 def test_main_module_only_runs_the_program():
