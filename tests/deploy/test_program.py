@@ -191,6 +191,7 @@ def test_a_plan_that_does_not_fit_the_provider_stops_the_deploy_before_anything_
             return data
 
     monkeypatch.setattr(compile_package, "compile_spec", lambda loaded: Broken(real(loaded)))
+    monkeypatch.setattr(program, "_carry_capacity", lambda plan, settings, describe: plan)  # not under test here
     mocks = install_mocks(config=_config("examples/self-hosted-llama.yaml", "prod", "us-east-1"))
     message = _fails(mocks, "llmops-iac: internal error, please report it",
                      "(aws:sagemaker/model:Model): primaryContainer.modelDataSource.s3DataSource: unknown key "
