@@ -243,3 +243,41 @@ def test_maturity_is_assessed_once_on_the_production_environment(tmp_path, monke
     assert calls == ["prod"]
     dev, prod = result.files
     assert (dev.environment, prod.environment) == ("dev", "prod") and dev.policy is not None and prod.policy is not None
+
+
+CROSS_REGION = BASE.replace("      modelId: anthropic.claude-3-haiku-20240307-v1:0\n",
+                            "      modelId: anthropic.claude-3-haiku-20240307-v1:0\n      crossRegionInference: us\n")
+
+
+@pytest.mark.parametrize("command", ["validate", "check"])
+def test_validate_and_check_agree_on_a_stack_whose_region_the_spec_does_not_serve(invoke, tmp_path, monkeypatch, command):
+    """A stack deploys the spec's prod environment to eu-west-1, where the model's `us` inference profile does
+    not run: check refused it (exit 2), but validate — judging only the declared environments in spec.region —
+    said it was valid (exit 0). Both must refuse it, at the model's line, naming the stack."""
+    extra = "  environments:\n    dev: {tier: development}\n    prod: {tier: production}\n"
+    project = _project(tmp_path, {"app.yaml": CROSS_REGION.format(name="a", extra=extra)},
+                       {"prod": {"aws:region": "eu-west-1", "llmops-iac:spec": "app.yaml", "llmops-iac:environment": "prod"}})
+    monkeypatch.chdir(project)
+    result = invoke(command, "app.yaml", "--format", "json")
+    assert result.exit_code == EXIT_INPUT, result.output
+    report = json.loads(result.output)
+    diagnostics = [d for f in report["files"] for d in f["diagnostics"] if d["severity"] == "error"]
+    assert any(d["code"] == "region-mismatch" and "eu-west-1" in d["message"] for d in diagnostics), diagnostics
+    if command == "validate":
+        assert any("stack 'prod'" in d["message"] for d in diagnostics), diagnostics
+    # the control: the same stack in a region the profile serves is valid for both
+    (project / "stacks" / "Pulumi.prod.yaml").write_text(
+        "config:\n  aws:region: us-west-2\n  llmops-iac:spec: app.yaml\n  llmops-iac:environment: prod\n")
+    assert invoke(command, "app.yaml").exit_code in (EXIT_OK, EXIT_FINDINGS)
+
+
+@pytest.mark.parametrize("command", ["validate", "check"])
+def test_validate_and_check_agree_on_a_broken_stack_file_that_deploys_the_spec(invoke, tmp_path, monkeypatch, command):
+    """A stack file that names this spec but does not load (a misspelled key) fails check; validate said valid."""
+    project = _project(tmp_path, {"app.yaml": BASE.format(name="a", extra="  environments:\n    dev: {tier: development}\n")})
+    (project / "stacks" / "Pulumi.prod.yaml").write_text("config:\n  aws:region: us-east-1\n  llmops-iac:spec: app.yaml\n"
+                                                          "  llmops-iac:environmnet: prod\n")
+    monkeypatch.chdir(project)
+    result = invoke(command, "app.yaml")
+    assert result.exit_code == EXIT_INPUT, result.output
+    assert "stack 'prod', which deploys this spec" in result.output
