@@ -281,3 +281,77 @@ def test_validate_and_check_agree_on_a_broken_stack_file_that_deploys_the_spec(i
     result = invoke(command, "app.yaml")
     assert result.exit_code == EXIT_INPUT, result.output
     assert "stack 'prod', which deploys this spec" in result.output
+
+
+def _stack_file(project: Path, name: str, text: str) -> None:
+    (project / "stacks" / f"Pulumi.{name}.yaml").write_text(textwrap.dedent(text))
+
+
+def test_a_region_written_in_pulumis_old_key_form_is_the_stacks_region(invoke, tmp_path, monkeypatch):
+    """Pulumi reads `aws:config:region` as `aws:region` (config keys' old `<namespace>:config:<name>` form): the
+    stack deploys to eu-west-1, where the `us` inference profile does not run. check ignored the key and judged
+    the stack in spec.region (us-east-1): a pass. It must judge the region Pulumi deploys to."""
+    extra = "  environments:\n    prod: {tier: production}\n"
+    project = _project(tmp_path, {"app.yaml": CROSS_REGION.format(name="a", extra=extra)})
+    _stack_file(project, "prod", """\
+        config:
+          aws:config:region: eu-west-1
+          llmops-iac:spec: app.yaml
+        """)
+    monkeypatch.chdir(project)
+    code, report = _report(invoke, "app.yaml")
+    assert code == EXIT_INPUT, report
+    assert any(d["code"] == "region-mismatch" and "eu-west-1" in d["message"]
+               for f in report["files"] for d in f["diagnostics"])
+
+
+def test_an_environment_written_in_pulumis_old_key_form_is_the_one_judged(invoke, tmp_path, monkeypatch):
+    """`llmops-iac:config:environment: dev` in the prod stack is `llmops-iac:environment: dev` to Pulumi: that
+    stack deploys the dev overrides. check refused the key as unknown; it must judge what the stack deploys."""
+    project = _project(tmp_path, {"app.yaml": BASE.format(name="a", extra=WEAK_PROD)})
+    _stack_file(project, "prod", """\
+        config:
+          aws:region: us-east-1
+          llmops-iac:spec: app.yaml
+          llmops-iac:config:environment: dev
+        """)
+    monkeypatch.chdir(project)
+    code, report = _report(invoke, "app.yaml")
+    assert {(f["environment"], f.get("stack")) for f in report["files"]} >= {("dev", "prod")}, report
+    assert code == EXIT_FINDINGS
+
+
+def test_one_config_key_written_in_both_forms_is_an_input_error(invoke, tmp_path, monkeypatch):
+    """Which of `aws:region` and `aws:config:region` Pulumi keeps is not for check to guess."""
+    project = _project(tmp_path, {"app.yaml": BASE.format(name="a", extra="  environments:\n    prod: {tier: production}\n")})
+    _stack_file(project, "prod", """\
+        config:
+          aws:region: us-east-1
+          aws:config:region: eu-west-1
+          llmops-iac:spec: app.yaml
+        """)
+    monkeypatch.chdir(project)
+    result = invoke("check", "app.yaml")
+    assert result.exit_code == EXIT_INPUT, result.output
+    assert "Pulumi.prod.yaml:3" in result.output and "aws:region" in result.output
+
+
+@pytest.mark.parametrize("missing", ["llmops-iac:environment", "aws:region", "llmops-iac:spec"])
+def test_a_stack_importing_esc_environments_must_set_what_check_reads(invoke, tmp_path, monkeypatch, missing):
+    """A stack file's `environment:` imports Pulumi ESC environments, whose pulumiConfig fills every config key
+    the stack file leaves unset: one could set llmops-iac:environment to dev (the prod stack deploys the weaker dev
+    overrides) or aws:region to another region, and check cannot read ESC. Unknown means strict: such a stack must
+    set those keys itself (explicit stack config wins over ESC), or the check is an input error naming the key."""
+    project = _project(tmp_path, {"app.yaml": BASE.format(name="a", extra=WEAK_PROD)})
+    config = {"aws:region": "us-east-1", "llmops-iac:spec": "app.yaml", "llmops-iac:environment": "prod"}
+    del config[missing]
+    _stack_file(project, "prod", "environment:\n  - acme/llm-shared\nconfig:\n" +
+                "".join(f"  {k}: {v}\n" for k, v in config.items()))
+    monkeypatch.chdir(project)
+    result = invoke("check", "app.yaml")
+    assert result.exit_code == EXIT_INPUT, result.output
+    assert "ESC" in result.output and missing in result.output
+    # with every key set in the stack file, ESC can't change what is deployed: judged as usual
+    _stack_file(project, "prod", "environment:\n  - acme/llm-shared\nconfig:\n  aws:region: us-east-1\n"
+                "  llmops-iac:spec: app.yaml\n  llmops-iac:environment: prod\n")
+    assert invoke("check", "app.yaml").exit_code == EXIT_FINDINGS

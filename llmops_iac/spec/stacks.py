@@ -88,6 +88,30 @@ STACK_KEYS = ("config", "secretsprovider", "encryptedkey", "encryptionsalt", "en
 """Top-level keys of a Pulumi stack settings file; anything else (a misspelled ``config``) is an error."""
 
 
+ESC_REQUIRED = (f"{PROJECT}:spec", f"{PROJECT}:environment", "aws:region")
+"""The config keys a stack file that imports Pulumi ESC environments must set itself: what `check` judges by."""
+
+_OLD_FORM = re.compile(r"^([^:]+):config:([^:]+)$")
+
+
+def config_key(key: object) -> object:
+    """A stack config key as Pulumi reads it: the old form ``<namespace>:config:<name>`` is ``<namespace>:<name>``
+    (``aws:config:region`` is ``aws:region``); any other key as written."""
+    m = _OLD_FORM.match(key) if isinstance(key, str) else None
+    return f"{m.group(1)}:{m.group(2)}" if m else key
+
+
+def config_value(config: object, key: str) -> object:
+    """The value of config ``key`` in a stack file's ``config`` mapping, written in either form; None if absent."""
+    if not isinstance(config, dict):
+        return None
+    return next((v for k, v in config.items() if config_key(k) == key), None)
+
+
+def _pointer(key: object) -> str:
+    return "/config/" + str(key).replace("~", "~0").replace("/", "~1")
+
+
 def available(directory: Path) -> list[str]:
     """Return the stack names that have a file in ``directory``."""
     if not directory.is_dir():
@@ -128,29 +152,48 @@ def load_stack(name: str, directory: Path) -> Stack:
     if not isinstance(config, dict):
         err("/config", "stack-config", "config must be a mapping of namespaced keys", f"write e.g. `config: {{{PROJECT}:environment: prod}}`")
         raise SpecError(secrets.redact(errors, found.tokens) + found.errors)
-    for key, value in config.items():
-        ptr = "/config/" + key.replace("~", "~0").replace("/", "~1")
+    written: dict[str, str] = {}  # Pulumi's key (``aws:region``) -> the key as written (``aws:config:region``)
+    for key in config:
+        canonical = config_key(key)
+        if canonical in written:
+            err(_pointer(key), "duplicate-key", f"{key!r} and {written[canonical]!r} are one config key to Pulumi ({canonical})",
+                "keep one of the two: which value Pulumi would use is not for llmops-iac to guess", key=True)
+        else:
+            written[canonical] = key
+    values = {canonical: config[key] for canonical, key in written.items()}
+
+    def ptr(canonical: str) -> str:
+        return _pointer(written.get(canonical, canonical))
+
+    for key, value in values.items():
         if key.startswith(PROJECT + ":") and key not in CONFIG_KEYS:
             guess = did_you_mean(key, list(CONFIG_KEYS))
-            err(ptr, "unknown-key", f"unknown config key {key!r}",
+            err(ptr(key), "unknown-key", f"unknown config key {written[key]!r}",
                 f"did you mean {guess!r}?" if guess else "known keys: " + ", ".join(CONFIG_KEYS), key=True)
         elif key in CONFIG_KEYS or key in ("aws:region", "aws-native:region"):
             if not isinstance(value, str):
-                err(ptr, "type", f"{key} must be a string", "quote the value")
-    env = config.get(f"{PROJECT}:environment", name)
+                err(ptr(key), "type", f"{written[key]} must be a string", "quote the value")
+    imports = doc.data.get("environment")
+    if imports:  # Pulumi ESC environments: their pulumiConfig sets whatever the stack file leaves unset
+        for key in ESC_REQUIRED:
+            if key not in values:
+                err("/environment", "esc-config", f"stack {name!r} imports Pulumi ESC environments, which may set {key}: "
+                    "llmops-iac cannot read them, so it can't tell what this stack deploys",
+                    f"set {key} in {display} itself (a stack file's own config wins over ESC)", key=True)
+    env = values.get(f"{PROJECT}:environment", name)
     if isinstance(env, str) and not ENV_NAME.match(env):
-        err(f"/config/{PROJECT}:environment", "pattern", f"{env!r} is not an environment name",
+        err(ptr(f"{PROJECT}:environment"), "pattern", f"{env!r} is not an environment name",
             "use lower-case letters, digits and '-', starting with a letter, at most 16 characters")
-    region = config.get("aws:region")
+    region = values.get("aws:region")
     if isinstance(region, str) and not re.match(r"^[a-z]{2}(?:-gov)?-[a-z]+-[0-9]$", region):
-        err("/config/aws:region", "pattern", f"{region!r} is not an AWS region", "write a region such as us-east-1")
-    native = config.get("aws-native:region")
+        err(ptr("aws:region"), "pattern", f"{region!r} is not an AWS region", "write a region such as us-east-1")
+    native = values.get("aws-native:region")
     if native is not None and native != region:
-        err("/config/aws-native:region", "region-mismatch", f"aws-native:region {native!r} differs from aws:region {region!r}",
+        err(ptr("aws-native:region"), "region-mismatch", f"aws-native:region {native!r} differs from aws:region {region!r}",
             f"set aws-native:region to {region}: prompt versions and vector indexes must land beside everything else")
     if errors or found.errors:
         raise SpecError(secrets.redact(errors, found.tokens) + found.errors)
-    spec = config.get(f"{PROJECT}:spec")
+    spec = values.get(f"{PROJECT}:spec")
     return Stack(name=name, file=str(path), environment=env, region=region, spec=spec, notes=tuple(found.notes))
 
 
@@ -208,8 +251,7 @@ def _named_spec(path: Path) -> str | None:
         data, _ = parse(read_text(str(path))[0], str(path))
     except SpecError:
         return None
-    config = data.get("config") if isinstance(data, dict) else None
-    value = config.get(f"{PROJECT}:spec") if isinstance(config, dict) else None
+    value = config_value(data.get("config") if isinstance(data, dict) else None, f"{PROJECT}:spec")
     return value if isinstance(value, str) else None
 
 
@@ -268,8 +310,7 @@ def deploying_credentials(spec_path: str, stacks_directory: str | None = None) -
             except SpecError:
                 cached = (None, secrets.Findings())
             else:
-                config = doc.data.get("config") if isinstance(doc.data, dict) else None
-                spec = config.get(f"{PROJECT}:spec") if isinstance(config, dict) else None
+                spec = config_value(doc.data.get("config") if isinstance(doc.data, dict) else None, f"{PROJECT}:spec")
                 deployed = os.path.realpath(os.path.join(base, spec)) if isinstance(spec, str) else None
                 cached = (deployed, secrets.scan_stack(doc))
             _SCANNED[key] = cached
