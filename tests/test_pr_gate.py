@@ -355,3 +355,40 @@ def test_a_stack_importing_esc_environments_must_set_what_check_reads(invoke, tm
     _stack_file(project, "prod", "environment:\n  - acme/llm-shared\nconfig:\n  aws:region: us-east-1\n"
                 "  llmops-iac:spec: app.yaml\n  llmops-iac:environment: prod\n")
     assert invoke("check", "app.yaml").exit_code == EXIT_FINDINGS
+
+
+@pytest.mark.parametrize("ext", ["yml", "json"])
+def test_a_pulumi_project_whose_files_are_not_yaml_named_is_not_a_silent_pass(invoke, tmp_path, monkeypatch, ext):
+    """Pulumi reads a project file named Pulumi.yml or Pulumi.json too, and then stack files with that extension
+    (Pulumi.prod.yml). check looked for Pulumi.yaml and Pulumi.<stack>.yaml only: the prod stack, deploying the
+    base spec as an undeclared (so production) environment, was never judged, and the spec passed on its dev
+    environment alone. Stack files llmops-iac cannot read may deploy the spec: an input error naming them."""
+    weak = BASE.format(name="a", extra="  environments:\n    dev: {tier: development}\n  monitoring:\n    logRetentionDays: 90\n")
+    project = _project(tmp_path, {"app.yaml": weak})
+    (project / "Pulumi.yaml").rename(project / f"Pulumi.{ext}")
+    if ext == "json":
+        (project / "Pulumi.json").write_text('{"name": "llmops-iac", "runtime": "python", "stackConfigDir": "stacks"}\n')
+    (project / "stacks" / f"Pulumi.prod.{ext}").write_text(
+        '{"config": {"aws:region": "us-east-1", "llmops-iac:spec": "app.yaml"}}\n')
+    monkeypatch.chdir(project)
+    result = invoke("check", "app.yaml")
+    assert result.exit_code == EXIT_INPUT, result.output
+    assert f"Pulumi.prod.{ext}" in result.output
+    # the control: the same project with .yaml names judges the prod stack as production
+    (project / f"Pulumi.{ext}").rename(project / "Pulumi.yaml")
+    (project / "stacks" / f"Pulumi.prod.{ext}").rename(project / "stacks" / "Pulumi.prod.yaml")
+    code, report = _report(invoke, "app.yaml")
+    assert code == EXIT_FINDINGS and {f["environment"] for f in report["files"]} == {"dev", "prod"}
+
+
+def test_a_stack_file_llmops_iac_does_not_read_is_no_cache_hit(tmp_path, monkeypatch):
+    """The cache key covers every stack file name Pulumi reads: a Pulumi.prod.yml added since the last run is
+    reported, not answered with the pass cached before it existed."""
+    from llmops_iac import pipeline
+
+    project = _project(tmp_path, {"app.yaml": BASE.format(name="a", extra="  environments:\n    dev: {tier: development}\n")})
+    monkeypatch.chdir(project)
+    assert pipeline.run("check", ["app.yaml"], cache=str(tmp_path / "cache")).ok
+    (project / "stacks" / "Pulumi.prod.yml").write_text("config:\n  aws:region: us-east-1\n  llmops-iac:spec: app.yaml\n")
+    again = pipeline.run("check", ["app.yaml"], cache=str(tmp_path / "cache"))
+    assert not again.ok and any(d.code == "stack-file-name" for f in again.files for d in f.diagnostics)

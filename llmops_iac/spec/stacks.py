@@ -37,8 +37,13 @@ class Stack:
     """Warnings about the stack file: credentials allowlisted by a pragma comment (llmops_iac.spec.secrets)."""
 
 
+PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml", "Pulumi.json")
+"""The names Pulumi reads a project file under; its stack files take the same extension (Pulumi.prod.yml).
+llmops-iac reads Pulumi.<stack>.yaml only: a project or stack file under another name is reported, never skipped."""
+
+
 def find_project_dir(start: Path) -> Path | None:
-    """Return the nearest directory at or above ``start`` holding Pulumi.yaml, or None."""
+    """Return the nearest directory at or above ``start`` holding a Pulumi project file, or None."""
     found = _project_dir(str(start))
     return None if found is None else Path(found)
 
@@ -46,7 +51,7 @@ def find_project_dir(start: Path) -> Path | None:
 def _project_dir(start: str) -> str | None:
     d = start  # os.path, not pathlib: `check` asks once per spec, and pathlib's objects cost more than the stats
     while True:
-        if os.path.isfile(os.path.join(d, "Pulumi.yaml")):
+        if any(os.path.isfile(os.path.join(d, name)) for name in PROJECT_FILES):
             return d or "."
         parent = os.path.dirname(d)
         if parent == d:
@@ -61,8 +66,13 @@ def stacks_dir(spec_path: str | None = None, override: str | None = None) -> Pat
     for start in ([Path(spec_path).resolve().parent] if spec_path else []) + [Path.cwd()]:
         project = find_project_dir(start)
         if project is not None:
-            return project / _stack_config_dir(project / "Pulumi.yaml")
+            return project / _stack_config_dir(project_file(project))
     return Path("stacks")
+
+
+def project_file(project: str | Path) -> Path:
+    """The project file of the Pulumi project in directory ``project`` (Pulumi.yaml unless only another name exists)."""
+    return next((Path(project, n) for n in PROJECT_FILES if os.path.isfile(os.path.join(project, n))), Path(project, PROJECT_FILES[0]))
 
 
 def _stack_config_dir(pulumi_yaml: Path) -> str:
@@ -274,7 +284,35 @@ def deploying(spec_path: str, override: str | None = None) -> tuple[list[Stack],
         for d in (error.diagnostics if error else []):
             which = "deploys this spec" if named else "may deploy this spec: it names no readable spec"
             problems.append(dataclasses.replace(d, message=f"{d.message} (stack {name!r}, which {which})"))
+    problems += _unread(directory, spec_path, override)
     return stacks, problems
+
+
+def _unread(directory: Path, spec_path: str, override: str | None) -> list[Diagnostic]:
+    """Pulumi project and stack files llmops-iac does not read (Pulumi.yml, Pulumi.prod.json…): each may deploy
+    the spec to an environment or region nobody judged, so each is an error, not a file passed over."""
+    out: list[Diagnostic] = []
+    if override is None:
+        for start in (os.path.dirname(os.path.realpath(spec_path)), os.getcwd()):
+            home = _project_dir(start)
+            if home is not None:
+                found = project_file(home)
+                if found.name != PROJECT_FILES[0]:
+                    out.append(_unread_file(found, "project file"))
+                break
+    try:
+        names = sorted(n for n in os.listdir(directory) if n.startswith("Pulumi.") and n.count(".") >= 2
+                       and n.rsplit(".", 1)[1] in ("yml", "json"))
+    except OSError:
+        names = []
+    return out + [_unread_file(Path(directory, n), "stack file") for n in names]
+
+
+def _unread_file(path: Path, what: str) -> Diagnostic:
+    return Diagnostic(file=os.path.relpath(path), line=0, col=0, code="stack-file-name",
+                      message=f"{what} {path.name} is not read by llmops-iac, which reads Pulumi.yaml and Pulumi.<stack>.yaml: "
+                              "it may deploy this spec to an environment or a region that is not judged",
+                      hint="name the Pulumi project file Pulumi.yaml and its stack files Pulumi.<stack>.yaml")
 
 
 _SCANNED: dict[tuple[str, int, int], tuple[str | None, secrets.Findings]] = {}
@@ -295,7 +333,7 @@ def deploying_credentials(spec_path: str, stacks_directory: str | None = None) -
         directory = stacks_directory
     else:
         home = project if project is not None else _project_dir(os.getcwd())
-        directory = os.path.join(home, _stack_config_dir(Path(home, "Pulumi.yaml"))) if home is not None else "stacks"
+        directory = os.path.join(home, _stack_config_dir(project_file(home))) if home is not None else "stacks"
     base = project if project is not None else os.getcwd()
     for path in _stack_files(directory):
         try:
