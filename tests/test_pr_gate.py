@@ -392,3 +392,40 @@ def test_a_stack_file_llmops_iac_does_not_read_is_no_cache_hit(tmp_path, monkeyp
     (project / "stacks" / "Pulumi.prod.yml").write_text("config:\n  aws:region: us-east-1\n  llmops-iac:spec: app.yaml\n")
     again = pipeline.run("check", ["app.yaml"], cache=str(tmp_path / "cache"))
     assert not again.ok and any(d.code == "stack-file-name" for f in again.files for d in f.diagnostics)
+
+
+@pytest.mark.parametrize("where", ["minified.json", ".deploy/app.yaml", "stacks/app.yaml", "flow.yaml"])
+def test_a_spec_a_stack_deploys_is_checked_wherever_it_lies(invoke, tmp_path, monkeypatch, where):
+    """`check DIR` found specs by a look at their first lines (`kind: LLMApplication` starting a line) and skipped
+    hidden directories and stacks/: a one-line JSON or flow-style spec, or one under .deploy/ or stacks/, was never
+    judged, though a stack deploys it — `check .` passed on the other specs. Every spec a stack of the project
+    deploys, inside the directory checked, is checked."""
+    weak = json.loads(json.dumps(__import__("yaml").safe_load(BASE.format(name="weak", extra=WEAK_PROD))))
+    project = _project(tmp_path, {"clean.yaml": BASE.format(name="clean", extra="  environments:\n    dev: {tier: development}\n")})
+    target = project / where
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if where.endswith(".json"):
+        target.write_text(json.dumps(weak))
+    else:
+        target.write_text(json.dumps(weak) if where == "flow.yaml" else __import__("yaml").safe_dump(weak))
+    _stack_file(project, "prod", f"""\
+        config:
+          aws:region: us-east-1
+          llmops-iac:spec: {where}
+          llmops-iac:environment: prod
+        """)
+    monkeypatch.chdir(project)
+    code, report = _report(invoke, ".")
+    assert code == EXIT_FINDINGS, report
+    judged = {(Path(f["file"]).as_posix(), f["environment"]) for f in report["files"]}
+    assert (Path(where).as_posix(), "prod") in judged and ("clean.yaml", "dev") in judged, judged
+
+
+def test_a_spec_a_stack_deploys_outside_the_directory_checked_is_left_to_its_own_check(invoke, tmp_path, monkeypatch):
+    """Checking one directory does not pull in specs of other directories."""
+    project = _project(tmp_path, {"a/clean.yaml": BASE.format(name="clean", extra="  environments:\n    dev: {tier: development}\n"),
+                                  "b/weak.yaml": BASE.format(name="weak", extra=WEAK_PROD)},
+                       {"prod": {"aws:region": "us-east-1", "llmops-iac:spec": "b/weak.yaml"}})
+    monkeypatch.chdir(project)
+    code, report = _report(invoke, "a")
+    assert code == EXIT_OK and {f["file"] for f in report["files"]} == {"a/clean.yaml"}
