@@ -1,4 +1,5 @@
-"""Finding spec files: a file given is a spec; a directory is searched for files that declare themselves specs.
+"""Finding spec files: a file given is a spec; a directory is searched for files that declare themselves specs,
+and for every spec a Pulumi stack deploys from inside it.
 
 A FIFO, socket or device in a searched directory (or a symlink to one) is skipped without being opened.
 """
@@ -17,13 +18,15 @@ _SPEC_MARK = re.compile(rb"(?m)^\s*[\"']?(?:kind[\"']?\s*:\s*[\"']?LLMApplicatio
 _SKIP_DIRS = {".git", ".venv", "node_modules", "__pycache__", ".pulumi", "stacks"}
 
 
-def expand(paths: Iterable[str], notes: list[str] | None = None) -> tuple[list[str], list[str]]:
+def expand(paths: Iterable[str], notes: list[str] | None = None, stacks_dir: str | None = None) -> tuple[list[str], list[str]]:
     """Return (spec files, skipped files) for ``paths``: files as given, directories searched.
 
     A directory contributes every .yaml/.yml/.json file below it that declares
     ``kind: LLMApplication`` or ``apiVersion: llmops-iac/…``; the others are
     returned as skipped so the caller can say so. A FIFO, socket or device there
-    (or a symlink to one) is skipped without being opened, and ``notes`` says why.
+    (or a symlink to one) is skipped without being opened, and ``notes`` says why. A spec a stack deploys
+    (its ``llmops-iac:spec``) that lies in the directory is a spec found, whatever its name, its first lines or
+    the directory it is in (stacks/, a hidden one): ``pulumi up`` deploys it whether or not it looks like one.
     """
     from llmops_iac.file_kinds import skip_note, special_kind
 
@@ -34,9 +37,12 @@ def expand(paths: Iterable[str], notes: list[str] | None = None) -> tuple[list[s
             files.append(path)
             continue
         found = []
+        projects: set[str] = set()
         for root, dirs, names in os.walk(path):
             dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
             for name in sorted(names):
+                if name in _PROJECT_FILES:
+                    projects.add(root)
                 if not name.endswith(SPEC_SUFFIXES):
                     continue
                 full = os.path.join(root, name)
@@ -49,10 +55,54 @@ def expand(paths: Iterable[str], notes: list[str] | None = None) -> tuple[list[s
                     found.append(full)
                 else:
                     skipped.append(full)
+        for full in _deployed_specs(path, projects, stacks_dir):
+            if not any(os.path.realpath(full) == os.path.realpath(f) for f in found):
+                found.append(full)
+                skipped[:] = [s for s in skipped if os.path.realpath(s) != os.path.realpath(full)]
         if not found:
             raise UsageError(f"no LLMApplication specs in {path}: expected .yaml files with `kind: LLMApplication`")
         files.extend(found)
     return files, skipped
+
+
+_PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml", "Pulumi.json")  # llmops_iac.spec.stacks.PROJECT_FILES (not imported: `check` FILE never needs it)
+
+
+def _deployed_specs(directory: str, projects: set[str], stacks_dir: str | None) -> list[str]:
+    """The spec files inside ``directory`` that a stack deploys: the stacks of the Pulumi project at or above it and
+    of every project found inside it (or those in ``stacks_dir``), each ``llmops-iac:spec`` resolved as the Pulumi
+    program resolves it (relative to the project), kept when it is a regular file under ``directory``."""
+    from llmops_iac.spec.stacks import PROJECT, _project_dir, _stack_config_dir, _stack_files, config_value, project_file
+
+    home = _project_dir(os.path.abspath(directory))
+    homes = sorted(projects | ({home} if home is not None else set()))
+    if stacks_dir:
+        pairs = [(os.path.realpath(h), stacks_dir) for h in homes] or [(os.getcwd(), stacks_dir)]
+    else:
+        pairs = [(os.path.realpath(h), os.path.join(h, _stack_config_dir(project_file(h)))) for h in homes]
+    inside = os.path.realpath(directory)
+    out: list[str] = []
+    for project, stacks in pairs:
+        for stack_file in _stack_files(stacks):
+            spec = config_value(_config_of(stack_file), f"{PROJECT}:spec")
+            if not isinstance(spec, str) or not spec:
+                continue
+            target = os.path.realpath(os.path.join(project, spec))
+            if os.path.commonpath([target, inside]) == inside and os.path.isfile(target) and target not in out:
+                out.append(target)
+    return [os.path.join(directory, os.path.relpath(t, inside)) for t in out]
+
+
+def _config_of(stack_file: str) -> object:
+    """The ``config`` mapping of a stack file, or None when it can't be read (the check of the spec reports it)."""
+    from llmops_iac.errors import SpecError
+    from llmops_iac.spec.load import parse, read_text
+
+    try:
+        data, _ = parse(read_text(stack_file)[0], stack_file)
+    except (SpecError, OSError):
+        return None
+    return data.get("config") if isinstance(data, dict) else None
 
 
 def _looks_like_spec(path: str) -> bool:

@@ -80,7 +80,7 @@ def run(command: str, paths: Iterable[str], *, stack: str | None = None, stacks_
               "maturity": ("load", "validate", "compile", "maturity")}.get(command, STAGES)
     paths = list(paths)
     notes: list[str] = []
-    files, skipped = expand(paths, notes) if command in ("check", "policy") else (paths, [])
+    files, skipped = expand(paths, notes, stacks_dir) if command in ("check", "policy") else (paths, [])
     stacks = assign_stack(files, stack, stacks_dir, single=len(files) == 1 and not any(os.path.isdir(p) for p in paths))
     options = policy or PolicyOptions()
     store = None

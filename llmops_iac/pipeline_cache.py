@@ -138,7 +138,7 @@ class Cache:
         key = "stacks:" + str(directory.resolve())
         if key not in self._repos:
             digest = hashlib.sha256(key.encode())
-            for path in sorted(glob.glob(os.path.join(str(directory), "Pulumi.*.yaml"))):
+            for path in sorted(glob.glob(os.path.join(str(directory), "Pulumi.*"))):  # .yaml, and the names reported (.yml, .json)
                 digest.update(f"{path}\0{_file_hash(path)}\0".encode())
             self._repos[key] = digest.hexdigest()
         return self._repos[key]

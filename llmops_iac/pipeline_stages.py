@@ -118,7 +118,7 @@ def _check_file(path: str, stages: tuple[str, ...], stack: str | None, stacks_di
         first.reads = spec_reads(loaded)
         _stages(first, loaded, stages, options, judge)
         if validity_only:
-            first.diagnostics.extend(_environment_compile_errors(loaded, first.diagnostics))
+            first.diagnostics.extend(_environment_compile_errors(path, loaded, stacks_dir, first.diagnostics))
             first.plan = None
         results = [first]
     if "policy" in stages:  # check / policy check: the report is all that is left to make
@@ -226,8 +226,12 @@ def _judge(result: FileResult, loaded: LoadedSpec, judge: Any) -> None:
         result.timings["policy"] = time.perf_counter() - clock
 
 
-def _environment_compile_errors(loaded: LoadedSpec, known: list[Diagnostic]) -> list[Diagnostic]:
-    """What the compiler refuses in each declared environment (when no stack chose one), not already in ``known``."""
+def _environment_compile_errors(path: str, loaded: LoadedSpec, stacks_dir: str | None,
+                                known: list[Diagnostic]) -> list[Diagnostic]:
+    """What `check` would refuse in each environment a deploy can reach (``units``: every stack that deploys the
+    spec, with its region, and every declared environment no stack covers), when no stack chose one: stack files
+    that fail to load but may deploy the spec, an environment's overrides in a stack's region, what the compiler
+    refuses. Those not already in ``known``; `validate` and `check` agree on what is valid."""
     import dataclasses
 
     from llmops_iac.compile import compile_spec
@@ -236,14 +240,18 @@ def _environment_compile_errors(loaded: LoadedSpec, known: list[Diagnostic]) -> 
         return []
     seen = {(d.file, d.line, d.col, d.code) for d in known}
     out: list[Diagnostic] = []
-    for name in loaded.declared_environments:
-        try:
-            compile_spec(loaded.view(name))
-        except SpecError as exc:
-            for d in exc.diagnostics:
-                if (d.file, d.line, d.col, d.code) not in seen:
-                    seen.add((d.file, d.line, d.col, d.code))
-                    out.append(dataclasses.replace(d, message=f"{d.message} (in environment {name!r})"))
+    for name, unit_stack, problems in units(path, loaded, stacks_dir):
+        found = list(problems)  # a stack file that fails to load: its messages name the stack already
+        if name is not None:
+            where = f"in environment {name!r}" + (f", stack {unit_stack.name!r}" if unit_stack is not None else "")
+            try:
+                compile_spec(loaded.view(name, unit_stack))
+            except SpecError as exc:
+                found += [dataclasses.replace(d, message=f"{d.message} ({where})") for d in exc.diagnostics]
+        for d in found:
+            if (d.file, d.line, d.col, d.code) not in seen:
+                seen.add((d.file, d.line, d.col, d.code))
+                out.append(d)
     return out
 
 

@@ -30,7 +30,8 @@ FRAMEWORKS = {
     "euAiAct": "EU AI Act",
     "awsGenAiLens": "AWS Well-Architected Generative AI Lens",
 }
-_PACKAGE = re.compile(r"^package\s+([\w.]+)\s*$", re.M)
+_PACKAGE = re.compile(r"^package[ \t]+([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)[ \t]*(?:#.*)?$")
+"""A module's first statement, as the catalogue accepts it: ``package a.b.c`` (a comment may follow)."""
 _HEAD = re.compile(r"^([a-z][a-z0-9_]*)\s*(?:contains|if|:=|=|\[|\{|\()")
 
 _METADATA_SCHEMA = {
@@ -116,6 +117,8 @@ def load(directories: list[str] | None = None, *, check_builtin: bool = False) -
     dirs = [builtin] + [Path(d) for d in (directories or [])]
     cat = Catalogue(directories=tuple(str(d) for d in dirs))
     problems: list[str] = []
+    packages: dict[str, str] = {}  # a module's path -> its package
+    builtin_packages: set[str] = set()
     for root in dirs:
         if not root.is_dir():
             problems.append(f"policy directory {root} does not exist")
@@ -135,6 +138,11 @@ def load(directories: list[str] | None = None, *, check_builtin: bool = False) -
                 rel = str(path)
             (cat.tests if path.name.endswith("_test.rego") else cat.modules)[rel] = text
             if not path.name.endswith("_test.rego"):
+                package = package_of(text)
+                if package is not None and root == builtin:
+                    builtin_packages.add(package)
+                elif package is not None:
+                    packages[str(path)] = package
                 for rule in _rules_of(path, text, problems, check_schema=check_builtin or root != builtin):
                     if rule.id in cat.rules:
                         other = cat.rules[rule.id]
@@ -142,17 +150,41 @@ def load(directories: list[str] | None = None, *, check_builtin: bool = False) -
                                         f"{other.package}.{other.name} ({other.file}:{other.line})")
                     else:
                         cat.rules[rule.id] = rule
+    problems += _shadowing(packages, builtin_packages)
     if problems:
         raise InternalError("policy catalogue is invalid:\n  " + "\n  ".join(problems))
     return cat
 
 
+def package_of(text: str) -> str | None:
+    """The package a Rego module declares: its first statement (after blank and comment lines), when that is
+    ``package a.b.c``; None otherwise (OPA would read another package, or none: the catalogue refuses it)."""
+    for line in text.lstrip("\ufeff").splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        m = _PACKAGE.match(stripped)
+        return m.group(1) if m else None
+    return None
+
+
+def _shadowing(packages: dict[str, str], builtin_packages: set[str]) -> list[str]:
+    """A --policy-dir module may add rules, never change the built-in ones: Rego merges every module of a package,
+    so one in a built-in package (or in ``llmops`` itself) could add a body to a built-in helper and make a rule
+    find nothing. Sub-packages (``llmops.retrieval.acme``) and packages of its own are the user's."""
+    from llmops_iac.policy.protocol import ROOT
+
+    builtin = builtin_packages | {ROOT}
+    return [f"{path}: package {package} is a built-in package of llmops-iac; a --policy-dir module may add rules but not "
+            f"change the built-in ones: declare a package of its own (e.g. package {ROOT}.acme)"
+            for path, package in sorted(packages.items()) if package in builtin]
+
+
 def _rules_of(path: Path, text: str, problems: list[str], check_schema: bool = True) -> list[Rule]:
-    m = _PACKAGE.search(text)
-    if not m:
-        problems.append(f"{path}: no package declaration")
+    package = package_of(text)
+    if package is None:
+        problems.append(f"{path}: no package declaration: the first statement must be `package a.b.c` (no brackets)")
         return []
-    package = m.group(1)
     lines = text.splitlines()
     out: list[Rule] = []
     i = 0

@@ -37,8 +37,13 @@ class Stack:
     """Warnings about the stack file: credentials allowlisted by a pragma comment (llmops_iac.spec.secrets)."""
 
 
+PROJECT_FILES = ("Pulumi.yaml", "Pulumi.yml", "Pulumi.json")
+"""The names Pulumi reads a project file under; its stack files take the same extension (Pulumi.prod.yml).
+llmops-iac reads Pulumi.<stack>.yaml only: a project or stack file under another name is reported, never skipped."""
+
+
 def find_project_dir(start: Path) -> Path | None:
-    """Return the nearest directory at or above ``start`` holding Pulumi.yaml, or None."""
+    """Return the nearest directory at or above ``start`` holding a Pulumi project file, or None."""
     found = _project_dir(str(start))
     return None if found is None else Path(found)
 
@@ -46,7 +51,7 @@ def find_project_dir(start: Path) -> Path | None:
 def _project_dir(start: str) -> str | None:
     d = start  # os.path, not pathlib: `check` asks once per spec, and pathlib's objects cost more than the stats
     while True:
-        if os.path.isfile(os.path.join(d, "Pulumi.yaml")):
+        if any(os.path.isfile(os.path.join(d, name)) for name in PROJECT_FILES):
             return d or "."
         parent = os.path.dirname(d)
         if parent == d:
@@ -61,8 +66,13 @@ def stacks_dir(spec_path: str | None = None, override: str | None = None) -> Pat
     for start in ([Path(spec_path).resolve().parent] if spec_path else []) + [Path.cwd()]:
         project = find_project_dir(start)
         if project is not None:
-            return project / _stack_config_dir(project / "Pulumi.yaml")
+            return project / _stack_config_dir(project_file(project))
     return Path("stacks")
+
+
+def project_file(project: str | Path) -> Path:
+    """The project file of the Pulumi project in directory ``project`` (Pulumi.yaml unless only another name exists)."""
+    return next((Path(project, n) for n in PROJECT_FILES if os.path.isfile(os.path.join(project, n))), Path(project, PROJECT_FILES[0]))
 
 
 def _stack_config_dir(pulumi_yaml: Path) -> str:
@@ -86,6 +96,30 @@ _CONFIG_DIRS: dict[tuple[str, int, int], str] = {}
 
 STACK_KEYS = ("config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment")
 """Top-level keys of a Pulumi stack settings file; anything else (a misspelled ``config``) is an error."""
+
+
+ESC_REQUIRED = (f"{PROJECT}:spec", f"{PROJECT}:environment", "aws:region")
+"""The config keys a stack file that imports Pulumi ESC environments must set itself: what `check` judges by."""
+
+_OLD_FORM = re.compile(r"^([^:]+):config:([^:]+)$")
+
+
+def config_key(key: object) -> object:
+    """A stack config key as Pulumi reads it: the old form ``<namespace>:config:<name>`` is ``<namespace>:<name>``
+    (``aws:config:region`` is ``aws:region``); any other key as written."""
+    m = _OLD_FORM.match(key) if isinstance(key, str) else None
+    return f"{m.group(1)}:{m.group(2)}" if m else key
+
+
+def config_value(config: object, key: str) -> object:
+    """The value of config ``key`` in a stack file's ``config`` mapping, written in either form; None if absent."""
+    if not isinstance(config, dict):
+        return None
+    return next((v for k, v in config.items() if config_key(k) == key), None)
+
+
+def _pointer(key: object) -> str:
+    return "/config/" + str(key).replace("~", "~0").replace("/", "~1")
 
 
 def available(directory: Path) -> list[str]:
@@ -128,29 +162,48 @@ def load_stack(name: str, directory: Path) -> Stack:
     if not isinstance(config, dict):
         err("/config", "stack-config", "config must be a mapping of namespaced keys", f"write e.g. `config: {{{PROJECT}:environment: prod}}`")
         raise SpecError(secrets.redact(errors, found.tokens) + found.errors)
-    for key, value in config.items():
-        ptr = "/config/" + key.replace("~", "~0").replace("/", "~1")
+    written: dict[str, str] = {}  # Pulumi's key (``aws:region``) -> the key as written (``aws:config:region``)
+    for key in config:
+        canonical = config_key(key)
+        if canonical in written:
+            err(_pointer(key), "duplicate-key", f"{key!r} and {written[canonical]!r} are one config key to Pulumi ({canonical})",
+                "keep one of the two: which value Pulumi would use is not for llmops-iac to guess", key=True)
+        else:
+            written[canonical] = key
+    values = {canonical: config[key] for canonical, key in written.items()}
+
+    def ptr(canonical: str) -> str:
+        return _pointer(written.get(canonical, canonical))
+
+    for key, value in values.items():
         if key.startswith(PROJECT + ":") and key not in CONFIG_KEYS:
             guess = did_you_mean(key, list(CONFIG_KEYS))
-            err(ptr, "unknown-key", f"unknown config key {key!r}",
+            err(ptr(key), "unknown-key", f"unknown config key {written[key]!r}",
                 f"did you mean {guess!r}?" if guess else "known keys: " + ", ".join(CONFIG_KEYS), key=True)
         elif key in CONFIG_KEYS or key in ("aws:region", "aws-native:region"):
             if not isinstance(value, str):
-                err(ptr, "type", f"{key} must be a string", "quote the value")
-    env = config.get(f"{PROJECT}:environment", name)
+                err(ptr(key), "type", f"{written[key]} must be a string", "quote the value")
+    imports = doc.data.get("environment")
+    if imports:  # Pulumi ESC environments: their pulumiConfig sets whatever the stack file leaves unset
+        for key in ESC_REQUIRED:
+            if key not in values:
+                err("/environment", "esc-config", f"stack {name!r} imports Pulumi ESC environments, which may set {key}: "
+                    "llmops-iac cannot read them, so it can't tell what this stack deploys",
+                    f"set {key} in {display} itself (a stack file's own config wins over ESC)", key=True)
+    env = values.get(f"{PROJECT}:environment", name)
     if isinstance(env, str) and not ENV_NAME.match(env):
-        err(f"/config/{PROJECT}:environment", "pattern", f"{env!r} is not an environment name",
+        err(ptr(f"{PROJECT}:environment"), "pattern", f"{env!r} is not an environment name",
             "use lower-case letters, digits and '-', starting with a letter, at most 16 characters")
-    region = config.get("aws:region")
+    region = values.get("aws:region")
     if isinstance(region, str) and not re.match(r"^[a-z]{2}(?:-gov)?-[a-z]+-[0-9]$", region):
-        err("/config/aws:region", "pattern", f"{region!r} is not an AWS region", "write a region such as us-east-1")
-    native = config.get("aws-native:region")
+        err(ptr("aws:region"), "pattern", f"{region!r} is not an AWS region", "write a region such as us-east-1")
+    native = values.get("aws-native:region")
     if native is not None and native != region:
-        err("/config/aws-native:region", "region-mismatch", f"aws-native:region {native!r} differs from aws:region {region!r}",
+        err(ptr("aws-native:region"), "region-mismatch", f"aws-native:region {native!r} differs from aws:region {region!r}",
             f"set aws-native:region to {region}: prompt versions and vector indexes must land beside everything else")
     if errors or found.errors:
         raise SpecError(secrets.redact(errors, found.tokens) + found.errors)
-    spec = config.get(f"{PROJECT}:spec")
+    spec = values.get(f"{PROJECT}:spec")
     return Stack(name=name, file=str(path), environment=env, region=region, spec=spec, notes=tuple(found.notes))
 
 
@@ -208,8 +261,7 @@ def _named_spec(path: Path) -> str | None:
         data, _ = parse(read_text(str(path))[0], str(path))
     except SpecError:
         return None
-    config = data.get("config") if isinstance(data, dict) else None
-    value = config.get(f"{PROJECT}:spec") if isinstance(config, dict) else None
+    value = config_value(data.get("config") if isinstance(data, dict) else None, f"{PROJECT}:spec")
     return value if isinstance(value, str) else None
 
 
@@ -232,7 +284,35 @@ def deploying(spec_path: str, override: str | None = None) -> tuple[list[Stack],
         for d in (error.diagnostics if error else []):
             which = "deploys this spec" if named else "may deploy this spec: it names no readable spec"
             problems.append(dataclasses.replace(d, message=f"{d.message} (stack {name!r}, which {which})"))
+    problems += _unread(directory, spec_path, override)
     return stacks, problems
+
+
+def _unread(directory: Path, spec_path: str, override: str | None) -> list[Diagnostic]:
+    """Pulumi project and stack files llmops-iac does not read (Pulumi.yml, Pulumi.prod.json…): each may deploy
+    the spec to an environment or region nobody judged, so each is an error, not a file passed over."""
+    out: list[Diagnostic] = []
+    if override is None:
+        for start in (os.path.dirname(os.path.realpath(spec_path)), os.getcwd()):
+            home = _project_dir(start)
+            if home is not None:
+                found = project_file(home)
+                if found.name != PROJECT_FILES[0]:
+                    out.append(_unread_file(found, "project file"))
+                break
+    try:
+        names = sorted(n for n in os.listdir(directory) if n.startswith("Pulumi.") and n.count(".") >= 2
+                       and n.rsplit(".", 1)[1] in ("yml", "json"))
+    except OSError:
+        names = []
+    return out + [_unread_file(Path(directory, n), "stack file") for n in names]
+
+
+def _unread_file(path: Path, what: str) -> Diagnostic:
+    return Diagnostic(file=os.path.relpath(path), line=0, col=0, code="stack-file-name",
+                      message=f"{what} {path.name} is not read by llmops-iac, which reads Pulumi.yaml and Pulumi.<stack>.yaml: "
+                              "it may deploy this spec to an environment or a region that is not judged",
+                      hint="name the Pulumi project file Pulumi.yaml and its stack files Pulumi.<stack>.yaml")
 
 
 _SCANNED: dict[tuple[str, int, int], tuple[str | None, secrets.Findings]] = {}
@@ -253,7 +333,7 @@ def deploying_credentials(spec_path: str, stacks_directory: str | None = None) -
         directory = stacks_directory
     else:
         home = project if project is not None else _project_dir(os.getcwd())
-        directory = os.path.join(home, _stack_config_dir(Path(home, "Pulumi.yaml"))) if home is not None else "stacks"
+        directory = os.path.join(home, _stack_config_dir(project_file(home))) if home is not None else "stacks"
     base = project if project is not None else os.getcwd()
     for path in _stack_files(directory):
         try:
@@ -268,8 +348,7 @@ def deploying_credentials(spec_path: str, stacks_directory: str | None = None) -
             except SpecError:
                 cached = (None, secrets.Findings())
             else:
-                config = doc.data.get("config") if isinstance(doc.data, dict) else None
-                spec = config.get(f"{PROJECT}:spec") if isinstance(config, dict) else None
+                spec = config_value(doc.data.get("config") if isinstance(doc.data, dict) else None, f"{PROJECT}:spec")
                 deployed = os.path.realpath(os.path.join(base, spec)) if isinstance(spec, str) else None
                 cached = (deployed, secrets.scan_stack(doc))
             _SCANNED[key] = cached
