@@ -139,6 +139,15 @@ def _load(settings: Settings) -> Any:
         loaded = load_spec(settings.spec, environment=settings.environment, region=settings.region)
     except SpecError as e:
         raise pulumi.RunError(format_spec_error(e, settings)) from None
+    declared = (loaded.document.data.get("spec") or {}).get("environments") or {}
+    if declared and settings.environment not in declared:
+        # A pull request's `check` judges the environments a spec declares and the stacks it can find; an environment
+        # deployed from a stack it cannot see (another project, another directory) was never judged: refuse it here.
+        raise pulumi.RunError(
+            f"stack {settings.stack!r} deploys environment {settings.environment!r}, which {settings.spec_display} does "
+            f"not declare (it declares {', '.join(sorted(declared))}): an undeclared environment is never judged in a "
+            f"pull request. Declare it (spec.environments.{settings.environment}.tier: production, staging or "
+            f"development) or set {PROJECT}:environment to a declared one")
     for warning in loaded.warnings:
         pulumi.log.warn(_format_diagnostic(warning))
     return loaded

@@ -113,11 +113,11 @@ def test_unguarded_model_is_a_mandatory_violation_on_its_resource(tmp_path, sage
 
 
 def test_live_properties_are_judged_and_failures_fail_closed(tmp_path, sagemaker_describe):
-    resources = _resources(EXAMPLES / "minimal.yaml", None, sagemaker_describe)
+    resources = _resources(EXAMPLES / "minimal.yaml", "sandbox", sagemaker_describe)
     for r in resources:
         if r.name == "invocation-logs":
             r.props["retentionInDays"] = 1  # changed after compile, e.g. by a transformation
-    _, urns, plan = policy_pack.judge_resources(resources, str(EXAMPLES / "minimal.yaml"), "dev", None)
+    _, urns, plan = policy_pack.judge_resources(resources, str(EXAMPLES / "minimal.yaml"), "sandbox", None)
     assert plan.resources["invocation-logs"].inputs["retentionInDays"] == 1
     assert plan.resources["kms-key-alias"].inputs["targetKeyId"] == {"ref": "kms-key", "attr": "keyId"}  # expressions kept
     assert urns["kms-key"].endswith("::kms-key")
@@ -146,7 +146,7 @@ def test_without_the_opa_bindings_the_pack_reports_a_mandatory_violation(monkeyp
 
     from llmops_iac.policy.reference import INSTALL
 
-    resources = _resources(EXAMPLES / "minimal.yaml", None, sagemaker_describe)
+    resources = _resources(EXAMPLES / "minimal.yaml", "sandbox", sagemaker_describe)
     for name in [m for m in sys.modules if m == "opa_bindings" or m.startswith("opa_bindings.")]:
         monkeypatch.delitem(sys.modules, name)
     monkeypatch.setitem(sys.modules, "opa_bindings", None)  # import opa_bindings -> ImportError
@@ -159,7 +159,7 @@ def test_without_the_opa_bindings_the_pack_reports_a_mandatory_violation(monkeyp
 def test_an_incomplete_server_answer_is_a_mandatory_violation(monkeypatch, sagemaker_describe, answer):
     from tests.policy.opa_server import running
 
-    resources = _resources(EXAMPLES / "minimal.yaml", None, sagemaker_describe)
+    resources = _resources(EXAMPLES / "minimal.yaml", "sandbox", sagemaker_describe)
     with running() as server:
         server.fault("rewrite", methods={"POST"}, rewrite=lambda doc: answer)
         monkeypatch.setenv("OPA_URL", server.url)

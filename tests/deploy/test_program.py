@@ -97,7 +97,7 @@ def test_environment_defaults_to_the_stack_name():
 
 
 def test_aws_region_overrides_the_spec_region():
-    mocks = install_mocks(config=_config("examples/minimal.yaml", "dev", "eu-west-1"))
+    mocks = install_mocks(config=_config("examples/minimal.yaml", "sandbox", "eu-west-1"))
     run_program(lambda: program.main(project_dir=ROOT))
     text = json.dumps([a.inputs for a in mocks.created])
     assert "eu-west-1" in text and "us-east-1" not in text
@@ -167,7 +167,7 @@ def test_aws_native_region_must_match_when_the_plan_needs_it():
 
 
 def test_a_plan_without_aws_native_resources_needs_no_aws_native_region():
-    mocks = install_mocks(config=_config("examples/minimal.yaml", "dev", "us-east-1", native=False))
+    mocks = install_mocks(config=_config("examples/minimal.yaml", "sandbox", "us-east-1", native=False))
     run_program(lambda: program.main(project_dir=ROOT))
     assert mocks.created
 
@@ -205,12 +205,25 @@ def test_main_module_only_runs_the_program():
     assert ast.unparse(ast.Module(body=body, type_ignores=[])) == "from llmops_iac.deploy.program import main\nmain()"
 
 
-def test_spec_warnings_reach_the_pulumi_log(caplog):
-    # stack "prd" has no overrides, but "prod" does: the loader's warning is logged through the engine, not dropped.
-    path = EXAMPLES / "support-assistant.yaml"
-    plan = _expected_plan(path, "prd")
-    install_mocks(stack="prd", config=_config("examples/support-assistant.yaml", None, plan["region"]))
+def test_spec_warnings_reach_the_pulumi_log(caplog, tmp_path):
+    # An environment declared without a tier: the loader's tier-unknown warning is logged through the engine.
+    (tmp_path / "Pulumi.yaml").write_text("name: t\nruntime: python\n")
+    spec = (EXAMPLES / "minimal.yaml").read_text().replace("    sandbox:\n      tier: development\n", "    sandbox: {}\n")
+    assert "sandbox: {}" in spec
+    (tmp_path / "app.yaml").write_text(spec)
+    install_mocks(stack="sandbox", config=_config("app.yaml", None, "us-east-1"))
     with caplog.at_level("WARNING"):
-        run_program(lambda: program.main(project_dir=ROOT))
+        run_program(lambda: program.main(project_dir=tmp_path))
     warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
-    assert any("warning[environment-not-declared]" in w and "did you mean" in w for w in warnings), warnings
+    assert any("warning[tier-unknown]" in w and "judged as production" in w for w in warnings), warnings
+
+
+@pytest.mark.parametrize("stack,environment", [("prd", None), ("prod-eu", "prod-eu"), ("prod", "production")])
+def test_an_environment_the_spec_does_not_declare_is_refused(stack, environment):
+    """A stack in another project or directory that `check` cannot see deploys an environment the spec does not declare:
+    no pull request judged it. Before, it deployed (judged as production only by the policy pack, at deploy time)."""
+    mocks = install_mocks(stack=stack, config=_config("examples/support-assistant.yaml", environment, "us-east-1"))
+    env = environment or stack
+    _fails(mocks, f"deploys environment {env!r}, which examples/support-assistant.yaml does not declare",
+           "it declares dev, prod", f"spec.environments.{env}.tier")
+
