@@ -50,7 +50,8 @@ Account-wide free tiers (first dashboards, alarms, budgets) are not subtracted.
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from llmops_iac.compile.plan import plan_data
 from llmops_iac.cost.breakdown import (

@@ -109,7 +109,7 @@ def _opensearch(b: Builder, load: dict[str, dict[str, Any]]) -> None:
             standby = r["inputs"].get("standbyReplicas", "ENABLED")
             groups.setdefault((key, standby), []).append(name)
     for (key, standby), names in sorted(groups.items()):
-        first = sorted(names)[0]
+        first = min(names)
         floor = facts["aossMinimumOcus"]["withStandbyReplicas" if standby == "ENABLED" else "withoutStandbyReplicas"]
         replicas = 2 if standby == "ENABLED" else 1
         vectors = sum((load.get(n[len("vs-"):-len("-collection")]) or {}).get("vectors", 0.0) for n in names)
