@@ -94,6 +94,8 @@ def _waived_row(e: Entry) -> str:
 def _spec_row(s: SpecReview) -> str:
     name = code(s.path) if not s.base_path or s.base_path == s.path else f"{code(s.base_path)} → {code(s.path)}"
     change = CHANGE.get(s.change, s.change)
+    if s.change == "unchanged":  # touched all the same: what it reads, its stacks or the policies changed
+        change = "file unchanged, results changed"
     if s.head_errors:
         change += f", ❌ {fx.plural(s.head_errors, 'input error')}"
     if s.base_path and not s.base_judged and s.change != "unchecked":
