@@ -65,10 +65,14 @@ def validate(files: tuple[str, ...], fmt: str, outputs: tuple, stack: str | None
 @click.option("--timings", is_flag=True, help="Print seconds per stage (summed over files) on standard error.")
 @click.option("--cache", "cache_dir", default=None, metavar="DIR", type=click.Path(file_okay=False),
               help="Reuse results of unchanged specs from DIR (keyed by content, tool version and policies).")
+@click.option("--base", "base", default=None, metavar="REV",
+              help="Also check the same paths as they were at git revision REV; the Markdown report (the PR comment) then "
+                   "leads with what the change does: specs touched, new and resolved findings, monthly cost base → head. "
+                   "The exit code is still this tree's verdict.")
 @_guard
 def check(paths: tuple[str, ...], fmt: str, outputs: tuple, stack: str | None, stacks_dir: str | None,
           fail_level: str, policy_dirs: tuple[str, ...], engine: str | None, opa_url: str | None, profile: str | None,
-          jobs: int | None, timings: bool, cache_dir: str | None) -> None:
+          jobs: int | None, timings: bool, cache_dir: str | None, base: str | None) -> None:
     """Run every stage over spec files and directories (default: the current directory).
 
     Directories are searched for .yaml/.yml/.json files declaring
@@ -77,6 +81,7 @@ def check(paths: tuple[str, ...], fmt: str, outputs: tuple, stack: str | None, s
     \b
     Example:
       llmops-iac check examples/ --stack prod --output json=report.json
+      llmops-iac check specs/ --base origin/main --output markdown=comment.md
     """
     import time
 
@@ -86,6 +91,7 @@ def check(paths: tuple[str, ...], fmt: str, outputs: tuple, stack: str | None, s
     targets = paths or (".",)
     jobs = jobs or os.cpu_count() or 1
     guard = _prepare(outputs, specs=targets, stacks_dir=stacks_dir, policy_dirs=policy_dirs, scan=True)
+    revision = _base_revision(base, fmt, outputs)
     if cache_dir is not None:
         from llmops_iac.output_paths import usable_cache
 
@@ -102,11 +108,28 @@ def check(paths: tuple[str, ...], fmt: str, outputs: tuple, stack: str | None, s
     finally:
         if bar is not None:
             bar.render_finish()
+    if revision is not None:
+        from llmops_iac.review.base_run import review
+
+        result.comparison = review(revision, targets, result, stack=stack, stacks_dir=stacks_dir,
+                                   options=result.policy_options, jobs=jobs)
     _notes(result.notes)
     _emit(result, fmt, outputs, guard)
     if timings:
         click.echo(_timing_table(result, time.perf_counter() - started, jobs), err=True, nl=False)
     _exit_for(result)
+
+
+def _base_revision(base: str | None, fmt: str, outputs: tuple) -> Any:
+    """``--base REV`` resolved before any work (exit 2 when it names no commit); it only shapes the Markdown report."""
+    if base is None:
+        return None
+    from llmops_iac.errors import UsageError
+    from llmops_iac.review.revision import resolve
+
+    if fmt != "markdown" and not any(out_fmt == "markdown" for out_fmt, _ in outputs):
+        raise UsageError("--base only changes the Markdown report: add --format markdown or --output markdown=PATH")
+    return resolve(base)
 
 
 def _timing_table(result: Any, wall: float, jobs: int) -> str:

@@ -41,6 +41,7 @@ class RunResult:
     policy_options: PolicyOptions | None = None
     engine: str | None = None
     catalogue: Any = None  # llmops_iac.policy.catalog.Catalogue when the policy stage ran
+    comparison: Any = None  # llmops_iac.review.compare.Comparison: `check --base REV` (the Markdown report leads with it)
 
     @property
     def ok(self) -> bool:

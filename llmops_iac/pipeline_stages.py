@@ -48,6 +48,8 @@ class FileResult:
     stack: str | None = None  # the stack this result was judged as deployed by, if any
     tier: str | None = None  # the tier the environment was judged as (unknown: production)
     reads: tuple[str, ...] = ()  # the files this spec made the run read (llmops_iac.output_paths.spec_reads)
+    monthly: dict[str, float] | None = None  # the estimate's monthly total (minimum/expected/maximum); outlives compact()
+    budget: float | None = None  # the declared budgets.monthlyUsd of this environment, if any
 
     @property
     def label(self) -> str:
@@ -208,6 +210,8 @@ def _stages(result: FileResult, loaded: LoadedSpec, stages: tuple[str, ...], opt
     if "cost" in stages and result.plan is not None:
         clock = time.perf_counter()
         result.cost = _estimate(loaded, result.plan)
+        result.monthly = {p: float(v) for p, v in result.cost.total.items()}
+        result.budget = float(result.cost.budget["monthlyUsd"]) if result.cost.budget else None
         times["cost"] = time.perf_counter() - clock
     if maturity and "maturity" in stages and result.plan is not None:
         clock = time.perf_counter()

@@ -37,8 +37,9 @@ def esc(text: Any) -> str:
 
 
 def code(text: Any) -> str:
-    """An inline code span that survives backticks and pipes in ``text``."""
-    s = " ".join(str(text).split()).replace("|", "\\|")
+    """An inline code span that survives backticks and pipes in ``text``; an HTML comment opener inside gets a
+    zero-width space, so no spec value can plant a marker a workflow finds its comment by."""
+    s = " ".join(str(text).split()).replace("|", "\\|").replace("<!--", "<!\u200b--")
     fence = "``" if "`" in s else "`"
     return f"{fence} {s} {fence}" if fence == "``" else f"`{s}`"
 
@@ -174,7 +175,13 @@ def _html(text: Any) -> str:
 
 
 def render(result: RunResult, max_chars: int = MAX_CHARS) -> str:
-    """Return the Markdown PR comment of ``result``, at most ``max_chars`` UTF-16 code units long."""
+    """Return the Markdown PR comment of ``result``, at most ``max_chars`` UTF-16 code units long.
+
+    With a comparison (`check --base REV`) the comment leads with what the change does (report/review_markdown.py)."""
+    if getattr(result, "comparison", None) is not None:
+        from llmops_iac.report import review_markdown
+
+        return review_markdown.render(result, max_chars)
     fail_at = fx.fail_level(result)
     root = fx.repo_root()
     c = fx.run_counts(result)
