@@ -406,14 +406,15 @@ def diff_command(files: tuple[str, ...], base: str | None, stack: str | None, sp
 
 # ------------------------------------------------------------------------------------------------- preflight, verify
 
-def _plan_for(file: str | None, stack: str | None, stacks_dir: str | None, outputs: tuple) -> tuple[Any, Any]:
+def _plan_for(file: str | None, stack: str | None, stacks_dir: str | None, outputs: tuple,
+              command: str) -> tuple[Any, Any]:
     """(the Plan, the output guard): every --output is checked against what the spec reads before AWS is asked."""
     from llmops_iac.compile import compile_spec
     from llmops_iac.spec.validate import load_spec
 
     guard = _prepare(outputs, [file], stacks_dir)
     if file:
-        (file,) = stdin_specs([file], "preflight", guard)
+        (file,) = stdin_specs([file], command, guard)
         stack_applies(file, stack, stacks_dir)
     path = spec_of_stack(file, stack, stacks_dir)
     loaded = load_spec(path, stack=stack, stacks_directory=stacks_dir)
@@ -453,7 +454,7 @@ def preflight_command(file: str | None, stack: str | None, stacks_dir: str | Non
     """
     from llmops_iac.aws import preflight as aws_preflight
 
-    plan, guard = _plan_for(file, stack, stacks_dir, outputs)
+    plan, guard = _plan_for(file, stack, stacks_dir, outputs, "preflight")
     report = aws_preflight.preflight(plan, region=region, profile=profile, endpoint_url=endpoint_url)
     _emit_checks(report, fmt, outputs, guard, quiet)
 
@@ -483,7 +484,7 @@ def verify_command(file: str | None, stack: str | None, stacks_dir: str | None, 
     """
     from llmops_iac.aws import verify as aws_verify
 
-    plan, guard = _plan_for(file, stack, stacks_dir, outputs)
+    plan, guard = _plan_for(file, stack, stacks_dir, outputs, "verify")
     report = aws_verify.verify(plan, region=region, profile=profile, endpoint_url=endpoint_url)
     _emit_checks(report, fmt, outputs, guard, quiet)
 

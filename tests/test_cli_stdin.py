@@ -77,6 +77,14 @@ def test_the_report_names_stdin_with_line_numbers(invoke):
     assert "<stdin>:4:9: error[pattern]" in text.output and LEAK not in text.output
 
 
+def test_a_spec_from_stdin_is_never_cached(tmp_path):
+    cache = tmp_path / "cache"
+    for _ in range(2):
+        p = script("check", "-", "--cache", str(cache), stdin=MINIMAL)
+        assert p.returncode == EXIT_OK, out(p)
+    assert [p for p in cache.rglob("*") if p.is_file()] == []
+
+
 def test_stdin_and_files_together(tmp_path):
     p = script("check", "-", str(EXAMPLES / "minimal.yaml"), "--format", "json", stdin=BROKEN)
     assert p.returncode == EXIT_INPUT, out(p)
@@ -218,3 +226,10 @@ def test_maturity_of_stdin_reads_no_repository_evidence(tmp_path):
     assert str(repo) not in p.stdout.decode() and LEAK not in out(p)
     data = json.loads(p.stdout)
     assert data["repository"] is None and data["specFile"] == "<stdin>"
+
+
+@pytest.mark.parametrize("command", ["preflight", "verify", "cost"])
+def test_the_aws_and_cost_commands_name_stdin_in_their_diagnostics(command):
+    p = script(command, "-", stdin=BROKEN)
+    assert p.returncode == EXIT_INPUT, out(p)
+    assert "<stdin>:4:9: error[pattern]" in p.stderr.decode() and LEAK not in out(p)
