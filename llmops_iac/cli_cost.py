@@ -40,17 +40,8 @@ def register(group: click.Group) -> None:
 
 # Imported after register() is defined: when this module is imported before llmops_iac.cli, cli.py's own
 # `from llmops_iac.cli_cost import register; register(cli)` runs during this import and is completed below.
-from llmops_iac.cli_common import (  # noqa: E402
-    INTERNAL_ERROR,
-    OutputSpec,
-    _guard,
-    echo,
-    exit_codes_help,
-    quiet_option,
-    spec_of_stack,
-    stack_applies,
-    stdin_specs,
-)
+from llmops_iac.cli_common import (INTERNAL_ERROR, OutputSpec, _guard, echo, exit_codes_help,  # noqa: E402
+                                   quiet_option, spec_of_stack, stack_applies, stdin_specs)
 from llmops_iac.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, Diagnostic, SpecError, UsageError  # noqa: E402
 from llmops_iac.output_paths import loaded_reads  # noqa: E402
 
@@ -191,12 +182,10 @@ def _emit(renderers: dict[str, Callable[[], str]], fmt: str, outputs: Iterable[t
 
     for out_fmt, path in outputs:
         write_atomic(path, rendered(out_fmt or fmt))
-    if fmt != "text":
-        echo(rendered(fmt), None)
-    elif quiet is not None:
-        echo(quiet(), "quiet" if kind != "checks" else "checks")
+    if quiet is not None and fmt == "text":
+        echo(quiet(), "checks" if kind == "checks" else "quiet")
     else:
-        echo(rendered(fmt), kind)
+        echo(rendered(fmt), kind if fmt == "text" else None)
 
 
 def _json(data: Any) -> str:

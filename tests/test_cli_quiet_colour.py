@@ -250,3 +250,23 @@ def test_paint_changes_no_character():
               "  waived   LLM-X-002  a.yaml:4  msg\nok    b.yaml\n")
     for kind in ("report", "quiet", "cost", "checks", "diff", "maturity"):
         assert strip(paint(sample, kind)) == sample
+
+
+@pytest.mark.parametrize("command,module", [("preflight", "llmops_iac.aws.preflight.preflight"),
+                                            ("verify", "llmops_iac.aws.verify.verify")])
+def test_quiet_and_colour_of_preflight_and_verify(monkeypatch, command, module):
+    from llmops_iac.aws.report import Check, CheckReport
+
+    report = CheckReport(command, "app", "prod", "us-east-1")
+    report.add(Check("region", "us-east-1", "pass", "answered"))
+    report.add(Check("quota", "ml.g5.xlarge", "fail", "quota 0 is below 2", differences=["needs 2"]))
+    report.add(Check("model-access", "m", "warn", "a caveat"))
+    monkeypatch.setattr(module, lambda *a, **k: report)
+    quiet = run(command, MINIMAL, "-q")
+    assert quiet.exit_code == EXIT_FINDINGS
+    assert quiet.stdout == "FAIL  quota  ml.g5.xlarge: quota 0 is below 2 (needs 2)\n"
+    forced = run(command, MINIMAL, env={"FORCE_COLOR": "1"})
+    assert f"{ESC}1;31mFAIL{ESC}0m  quota" in forced.stdout and f"{ESC}32mPASS{ESC}0m" in forced.stdout
+    assert strip(forced.stdout) == run(command, MINIMAL).stdout
+    report.checks.pop(1)
+    assert run(command, MINIMAL, "-q").stdout == "" and run(command, MINIMAL, "-q").exit_code == EXIT_OK
