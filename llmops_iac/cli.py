@@ -12,6 +12,8 @@ import click
 from llmops_iac import __version__
 from llmops_iac.cli_common import (  # noqa: F401 - OutputSpec and the options are used by the command groups too
     EXIT_CODES_HELP,
+    INPUT_ERROR,
+    INTERNAL_ERROR,
     OutputSpec,
     _emit,
     _exit_for,
@@ -19,14 +21,39 @@ from llmops_iac.cli_common import (  # noqa: F401 - OutputSpec and the options a
     _notes,
     _options,
     _prepare,
+    echo,
+    exit_codes_help,
+    no_dash,
     policy_options,
+    quiet_option,
     report_options,
+    stdin_specs,
 )
 from llmops_iac.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK
 
 
+TOP_EXIT_HELP = exit_codes_help({
+    0: "clean",
+    1: "the command's verdict failed: findings at or above --fail-level (check, policy check, cost), a maturity "
+       "level below --fail-under, a failed check or drift (preflight, verify), a failed policy test, out-of-date "
+       "rule docs (policy docs --check); each command's --help lists its own codes",
+    2: INPUT_ERROR, 3: INTERNAL_ERROR})
+
+ENVIRONMENT_HELP = """\b
+Environment:
+  NO_COLOR=1        no colour (any non-empty value; it wins over FORCE_COLOR)
+  FORCE_COLOR=1     colour text output even when it is not a terminal
+                    (FORCE_COLOR=0 turns colour off)
+  OPA_URL           evaluate policies on this OPA server (as --opa-url)
+  LLMOPS_IAC_DEBUG  show the traceback of an internal error
+
+\b
+A spec path of '-' reads the spec from standard input. Shell completion:
+  eval "$(_LLMOPS_IAC_COMPLETE=bash_source llmops-iac)"   (zsh_source, fish_source)"""
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
-             epilog=EXIT_CODES_HELP)
+             epilog=TOP_EXIT_HELP + "\n\n" + ENVIRONMENT_HELP)
 @click.version_option(__version__, prog_name="llmops-iac")
 def cli() -> None:
     """llmops-iac: one YAML spec for an LLM application on AWS, checked before it is deployed.
@@ -37,22 +64,31 @@ def cli() -> None:
     """
 
 
-@cli.command(epilog=EXIT_CODES_HELP)
+@cli.command(epilog=exit_codes_help({0: "every spec is valid",
+                                      2: "a spec is invalid (every error is listed), or a usage or input error "
+                                         "(bad flag, missing file)",
+                                      3: INTERNAL_ERROR}))
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=True))
 @report_options
+@quiet_option
 @_guard
-def validate(files: tuple[str, ...], fmt: str, outputs: tuple, stack: str | None, stacks_dir: str | None) -> None:
+def validate(files: tuple[str, ...], fmt: str, outputs: tuple, stack: str | None, stacks_dir: str | None,
+             quiet: bool) -> None:
     """Validate spec FILES: schema, references and what the compiler refuses (in every declared environment); report every error with file:line.
+
+    A FILE of '-' is read from standard input (reported as <stdin>).
 
     \b
     Example:
       llmops-iac validate examples/support-assistant.yaml --stack prod
+      git show main:llmapp.yaml | llmops-iac validate -
     """
     from llmops_iac.pipeline import run
 
     guard = _prepare(outputs, specs=files, stacks_dir=stacks_dir)
+    files = tuple(stdin_specs(files, "validate", guard))
     result = run("validate", files, stack=stack, stacks_dir=stacks_dir)
-    _emit(result, fmt, outputs, guard)
+    _emit(result, fmt, outputs, guard, quiet)
     sys.exit(EXIT_OK if result.ok else EXIT_INPUT)
 
 
@@ -60,6 +96,7 @@ def validate(files: tuple[str, ...], fmt: str, outputs: tuple, stack: str | None
 @click.argument("paths", nargs=-1, type=click.Path(dir_okay=True))
 @report_options
 @policy_options
+@quiet_option
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
               help="Worker processes to check files in (default: the number of CPUs; 1 = in this process; runs of fewer than 16 files always run in this process).")
 @click.option("--timings", is_flag=True, help="Print seconds per stage (summed over files) on standard error.")
@@ -72,11 +109,13 @@ def validate(files: tuple[str, ...], fmt: str, outputs: tuple, stack: str | None
 @_guard
 def check(paths: tuple[str, ...], fmt: str, outputs: tuple, stack: str | None, stacks_dir: str | None,
           fail_level: str, policy_dirs: tuple[str, ...], engine: str | None, opa_url: str | None, profile: str | None,
-          jobs: int | None, timings: bool, cache_dir: str | None, base: str | None) -> None:
+          quiet: bool, jobs: int | None, timings: bool, cache_dir: str | None, base: str | None) -> None:
     """Run every stage over spec files and directories (default: the current directory).
 
     Directories are searched for .yaml/.yml/.json files declaring
-    `kind: LLMApplication`; other YAML files there are listed as skipped.
+    `kind: LLMApplication`; other YAML files there are listed as skipped
+    (the JSON Schema `llmops-iac schema --output` writes is one of them).
+    A path of '-' reads a spec from standard input.
 
     \b
     Example:
@@ -91,13 +130,18 @@ def check(paths: tuple[str, ...], fmt: str, outputs: tuple, stack: str | None, s
     targets = paths or (".",)
     jobs = jobs or os.cpu_count() or 1
     guard = _prepare(outputs, specs=targets, stacks_dir=stacks_dir, policy_dirs=policy_dirs, scan=True)
+    if base is not None and "-" in targets:
+        from llmops_iac.errors import UsageError
+
+        raise UsageError("--base compares paths of a git repository with REV; a spec from standard input has none")
     revision = _base_revision(base, fmt, outputs)
     if cache_dir is not None:
         from llmops_iac.output_paths import usable_cache
 
         usable_cache(cache_dir)
+    targets = tuple(stdin_specs(targets, "check", guard))
     bar = None
-    if sys.stderr.isatty():
+    if sys.stderr.isatty() and not quiet:
         count = len(expand(targets)[0])
         if count > 20:
             bar = click.progressbar(length=count, label="checking", file=sys.stderr)
@@ -113,8 +157,8 @@ def check(paths: tuple[str, ...], fmt: str, outputs: tuple, stack: str | None, s
 
         result.comparison = review(revision, targets, result, stack=stack, stacks_dir=stacks_dir,
                                    options=result.policy_options, jobs=jobs)
-    _notes(result.notes)
-    _emit(result, fmt, outputs, guard)
+    _notes(result.notes, quiet)
+    _emit(result, fmt, outputs, guard, quiet)
     if timings:
         click.echo(_timing_table(result, time.perf_counter() - started, jobs), err=True, nl=False)
     _exit_for(result)
@@ -151,7 +195,9 @@ def _timing_table(result: Any, wall: float, jobs: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-@cli.command(epilog=EXIT_CODES_HELP)
+@cli.command(epilog=exit_codes_help({0: "the Plan was printed (and written with --out)",
+                                      2: "the spec is invalid (every error is listed), or a usage or input error",
+                                      3: INTERNAL_ERROR}))
 @click.argument("file", type=click.Path(dir_okay=True))
 @click.option("--stack", default=None, metavar="STACK", help="Stack whose environment overrides apply: reads stacks/Pulumi.STACK.yaml.")
 @click.option("--stacks-dir", default=None, metavar="DIR", type=click.Path(file_okay=False),
@@ -160,13 +206,15 @@ def _timing_table(result: Any, wall: float, jobs: int) -> str:
               help="text: the resource table; json: the Plan itself on standard output.")
 @click.option("--out", "out", default=None, metavar="PATH",
               help="Write the Plan JSON to PATH (default: no file is written; '-' writes none either).")
+@quiet_option
 @_guard
-def plan(file: str, stack: str | None, stacks_dir: str | None, fmt: str, out: str | None) -> None:
+def plan(file: str, stack: str | None, stacks_dir: str | None, fmt: str, out: str | None, quiet: bool) -> None:
     """Compile a spec into its Plan of AWS resources: print a table, or the Plan as JSON.
 
     The Plan is what `pulumi up` deploys (see the README), and what policies,
     cost and maturity read. Nothing here talks to AWS. A file is written only
     where --out says (`--format json` prints the Plan on standard output).
+    FILE '-' reads the spec from standard input.
 
     \b
     Example:
@@ -175,23 +223,22 @@ def plan(file: str, stack: str | None, stacks_dir: str | None, fmt: str, out: st
     """
     from llmops_iac.output_paths import run_reads
     from llmops_iac.pipeline import run
-    from llmops_iac.report import text as text_report
     from llmops_iac.report import write_atomic
 
     path = out if out and out != "-" else None  # only where asked: a run leaves no file nobody named
     guard = _prepare([(None, path)] if path else [], "--out", specs=[file], stacks_dir=stacks_dir)
+    (file,) = stdin_specs([file], "plan", guard)
     result = run("plan", (file,), stack=stack, stacks_dir=stacks_dir)
     f = result.files[0]
     if not f.ok:
-        click.echo(text_report.render(result), nl=False, err=fmt == "json")
-        sys.exit(EXIT_INPUT)
+        _failed(result, quiet, err=fmt == "json")
     data = json.dumps(f.plan.to_data(), indent=2) + "\n"
     if path:
         guard.refuse(run_reads(result))
         write_atomic(path, data)
     if fmt == "json":
         click.echo(data, nl=False)
-    else:
+    elif not quiet:
         from llmops_iac.report.plan_table import render
 
         click.echo(render(f.plan, f.loaded.source), nl=False)
@@ -200,7 +247,22 @@ def plan(file: str, stack: str | None, stacks_dir: str | None, fmt: str, out: st
     sys.exit(EXIT_OK)
 
 
-@cli.command(epilog=EXIT_CODES_HELP)
+def _failed(result: Any, quiet: bool, err: bool) -> None:
+    """A spec that plan or maturity can't use: its errors (the text report, or with --quiet the error lines), exit 2."""
+    from llmops_iac.report import quiet as quiet_report
+    from llmops_iac.report import text as text_report
+
+    if quiet:
+        echo(quiet_report.render(result), "quiet", err=err)
+    else:
+        echo(text_report.render(result), "report", err=err)
+    sys.exit(EXIT_INPUT)
+
+
+@cli.command(epilog=exit_codes_help({0: "assessed (and at or above --fail-under, if given)",
+                                      1: "the overall level is below --fail-under",
+                                      2: "the spec is invalid (every error is listed), or a usage or input error",
+                                      3: INTERNAL_ERROR}))
 @click.argument("file", type=click.Path(dir_okay=True))
 @click.option("--repo", default=None, metavar="PATH", type=click.Path(file_okay=False),
               help="Repository to read evidence from (CI workflows, CODEOWNERS); default: the spec's git repository.")
@@ -213,13 +275,15 @@ def plan(file: str, stack: str | None, stacks_dir: str | None, fmt: str, out: st
               help="Format printed on standard output.")
 @click.option("--output", "outputs", multiple=True, metavar="FORMAT=PATH",
               help="Also write the report as FORMAT (text, json, markdown, html) to PATH, atomically. Repeatable.")
+@quiet_option
 @_guard
 def maturity(file: str, repo: str | None, no_repo: bool, stack: str | None, stacks_dir: str | None, fail_under: str | None,
-             fmt: str, outputs: tuple[str, ...]) -> None:
+             fmt: str, outputs: tuple[str, ...], quiet: bool) -> None:
     """Assess LLMOps maturity (six dimensions, levels 0-3) from the spec, its Plan and the repository.
 
     Every level is traced to the criteria and evidence that earned or blocked it;
-    the roadmap lists the failing criteria of the next level first.
+    the roadmap lists the failing criteria of the next level first. FILE '-'
+    reads the spec from standard input (no repository evidence unless --repo).
 
     \b
     Example:
@@ -229,7 +293,6 @@ def maturity(file: str, repo: str | None, no_repo: bool, stack: str | None, stac
     from llmops_iac.maturity import FORMATS, render
     from llmops_iac.output_paths import run_reads
     from llmops_iac.pipeline import PolicyOptions, run
-    from llmops_iac.report import text as text_report
     from llmops_iac.report import write_atomic
 
     targets = []
@@ -237,22 +300,25 @@ def maturity(file: str, repo: str | None, no_repo: bool, stack: str | None, stac
         out_fmt, sep, path = spec.partition("=")
         if not sep or out_fmt not in FORMATS or not path:
             raise UsageError(f"--output {spec!r}: write FORMAT=PATH with FORMAT one of {', '.join(FORMATS)}")
+        if path == "-":
+            no_dash("--output", spec)
         targets.append((out_fmt, path))
     if fail_under is not None and fail_under != "target" and fail_under not in ("0", "1", "2", "3"):
         raise UsageError(f"--fail-under {fail_under!r}: use 0, 1, 2, 3 or target")
     if repo and no_repo:
         raise UsageError("--repo and --no-repo exclude each other")
     guard = _prepare(targets, specs=[file], stacks_dir=stacks_dir)
+    (file,) = stdin_specs([file], "maturity", guard)
     options = PolicyOptions(repo="" if no_repo else repo)
     result = run("maturity", (file,), stack=stack, stacks_dir=stacks_dir, policy=options)
     f = result.files[0]
     if not f.ok or f.maturity is None:
-        click.echo(text_report.render(result), nl=False, err=True)
-        sys.exit(EXIT_INPUT)
+        _failed(result, quiet, err=True)
     guard.refuse(run_reads(result, repo=options.repo))
     for out_fmt, path in targets:
         write_atomic(path, render(f.maturity, out_fmt))
-    click.echo(render(f.maturity, fmt), nl=False)
+    if not (quiet and fmt == "text"):
+        echo(render(f.maturity, fmt), "maturity" if fmt == "text" else None)
     if fail_under is not None:
         floor = f.maturity.target if fail_under == "target" else int(fail_under)
         if f.maturity.level < floor:
@@ -261,11 +327,16 @@ def maturity(file: str, repo: str | None, no_repo: bool, stack: str | None, stac
     sys.exit(EXIT_OK)
 
 
-@cli.command(epilog=EXIT_CODES_HELP)
-@click.option("--output", "output", default=None, metavar="PATH", help="Write the schema to PATH instead of standard output.")
+@cli.command(epilog=exit_codes_help({0: "the schema was printed or written",
+                                      2: "usage error: --output can't be written there", 3: INTERNAL_ERROR}))
+@click.option("--output", "output", default=None, metavar="PATH",
+              help="Write the schema to PATH instead of standard output ('-': standard output).")
 @_guard
 def schema(output: str | None) -> None:
     """Print the spec's JSON Schema (2020-12), for editors and other tools.
+
+    `check DIR` never takes the schema for a spec, whatever its name; name it
+    *.schema.json so that the pre-commit hooks' default pattern leaves it out.
 
     \b
     Example:
@@ -274,6 +345,7 @@ def schema(output: str | None) -> None:
     from llmops_iac.report import write_atomic
     from llmops_iac.spec.validate import schema as spec_schema
 
+    output = None if output == "-" else output
     if output:
         _prepare([(None, output)])
     text = json.dumps(spec_schema(), indent=2) + "\n"

@@ -16,12 +16,38 @@ import click
 
 from llmops_iac.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, LlmopsError, UsageError
 
-EXIT_CODES_HELP = """\b
-Exit codes:
-  0  clean
-  1  findings at or above --fail-level
-  2  usage or input error (bad spec, bad flag, missing file)
-  3  internal or engine failure (never a pass)"""
+EXIT_INTERRUPTED = 130
+INPUT_ERROR = "usage or input error (bad spec, bad flag, missing file)"
+INTERNAL_ERROR = "internal or engine failure (never a pass)"
+
+
+def exit_codes_help(meanings: dict[int, str]) -> str:
+    """A command's "Exit codes:" help block: ``meanings`` (code -> what it means), then 130 (Ctrl-C, every command).
+
+    Each command lists only the codes it can return; tests/test_cli_exit_codes.py holds every command to its list.
+    """
+    import textwrap
+
+    lines = ["\b", "Exit codes:"]
+    for code, meaning in {**meanings, EXIT_INTERRUPTED: "interrupted (Ctrl-C)"}.items():
+        first, *rest = textwrap.wrap(meaning, 66) or [""]
+        lines.append(f"  {code:<3}  {first}")
+        lines.extend(f"       {more}" for more in rest)
+    return "\n".join(lines)
+
+
+EXIT_CODES_HELP = exit_codes_help({0: "clean", 1: "findings at or above --fail-level", 2: INPUT_ERROR, 3: INTERNAL_ERROR})
+"""The block of the commands that judge: check and policy check."""
+
+
+STDOUT_TAKEN = ("{value!r}: standard output already carries the report in --format; print another format there "
+                "with --format FORMAT, or name a file to write")
+
+
+def no_dash(flag: str, path: str | None) -> None:
+    """``--output -``: refused where standard output already carries what the command prints (exit 2)."""
+    if path == "-" or (path or "").endswith("=-"):
+        raise UsageError(f"{flag} " + STDOUT_TAKEN.format(value=path))
 
 
 class OutputSpec(click.ParamType):
@@ -35,6 +61,8 @@ class OutputSpec(click.ParamType):
         if isinstance(value, tuple):
             return value
         fmt, sep, path = value.partition("=")
+        if (path if sep else value) == "-":
+            self.fail(STDOUT_TAKEN.format(value=value), param, ctx)
         if not sep:
             return (None, value)
         if fmt not in FORMATS:
@@ -114,21 +142,58 @@ def _exit_for(result: Any) -> None:
 
 
 def _prepare(outputs: Any, flag: str = "--output", **inputs: Any) -> Any:
-    """Check the output paths before any work (llmops_iac.output_paths): usable, distinct, no input named."""
+    """Check the output paths before any work (llmops_iac.output_paths): usable, distinct, no input named.
+
+    ``-`` among the specs is standard input: ``stdin_specs`` checks the file it is redirected from, if any."""
     from llmops_iac.output_paths import Outputs
 
+    if "specs" in inputs:
+        inputs["specs"] = [s for s in inputs["specs"] if s != "-"]
     return Outputs.prepare([(flag, path) for _, path in outputs], **inputs)
 
 
-def _notes(notes: list[str]) -> None:
+def stdin_specs(paths: Any, command: str, guard: Any = None) -> list[str]:
+    """``paths`` with ``-`` replaced by a private copy of standard input (llmops_iac.spec.stdin), removed when the
+    command ends; an output naming the file standard input is redirected from is refused (exit 2)."""
+    from llmops_iac.spec.stdin import STDIN, StdinSpec
+
+    paths = list(paths)
+    if STDIN not in paths:
+        return paths
+    copy = StdinSpec()
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.call_on_close(copy.close)
+    try:
+        replaced = copy.replace(paths, command=command)
+        if guard is not None:
+            guard.refuse_identity(copy.identity, "the file standard input is read from (the spec '-')")
+    except BaseException:
+        copy.close()
+        raise
+    return replaced
+
+
+def quiet_option(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--quiet/-q``: print only what failed (llmops_iac.report.quiet); --output files and exit codes unchanged."""
+    return click.option("--quiet", "-q", is_flag=True,
+                        help="Print only what failed, one line each (file:line:col: severity[code]: message): input "
+                             "errors and findings at or above --fail-level; nothing when the command passes. Applies "
+                             "to --format text (another format is printed whole); --output files are always complete; "
+                             "exit codes are unchanged.")(func)
+
+
+def _notes(notes: list[str], quiet: bool = False) -> None:
     """Say on standard error what was skipped and why (FIFOs, sockets, devices in scanned directories)."""
     from llmops_iac.report.escape import controls
 
+    if quiet:
+        return
     for note in notes:
         click.echo(f"llmops-iac: note: {controls(note)}", err=True)
 
 
-def _emit(result: Any, fmt: str, outputs: tuple[tuple[str | None, str], ...], guard: Any) -> None:
+def _emit(result: Any, fmt: str, outputs: tuple[tuple[str | None, str], ...], guard: Any, quiet: bool = False) -> None:
     from llmops_iac.output_paths import run_reads
     from llmops_iac.report import renderers, write_atomic
 
@@ -145,7 +210,23 @@ def _emit(result: Any, fmt: str, outputs: tuple[tuple[str | None, str], ...], gu
 
     for out_fmt, path in outputs:
         write_atomic(path, text(out_fmt or fmt))
-    click.echo(text(fmt), nl=False)
+    if quiet and fmt == "text":
+        from llmops_iac.report import quiet as quiet_report
+
+        echo(quiet_report.render(result), "quiet")
+    else:
+        echo(text(fmt), "report" if fmt == "text" else None)
+
+
+def echo(text: str, kind: str | None, err: bool = False) -> None:
+    """Print ``text`` as it is; coloured as ``kind`` (llmops_iac.colour) when the stream takes colour. ``kind`` None:
+    never coloured (json, sarif, junit, markdown, github: what a program or a file reads)."""
+    from llmops_iac import colour
+
+    if kind is not None and colour.enabled(sys.stderr if err else sys.stdout):
+        click.echo(colour.paint(text, kind), nl=False, err=err, color=True)
+    else:
+        click.echo(text, nl=False, err=err, color=False)
 
 
 def _guard(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -40,39 +40,32 @@ def register(group: click.Group) -> None:
 
 # Imported after register() is defined: when this module is imported before llmops_iac.cli, cli.py's own
 # `from llmops_iac.cli_cost import register; register(cli)` runs during this import and is completed below.
-from llmops_iac.cli_common import OutputSpec, _guard, spec_of_stack, stack_applies  # noqa: E402
+from llmops_iac.cli_common import (INTERNAL_ERROR, OutputSpec, _guard, echo, exit_codes_help,  # noqa: E402
+                                   quiet_option, spec_of_stack, stack_applies, stdin_specs)
 from llmops_iac.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, Diagnostic, SpecError, UsageError  # noqa: E402
 from llmops_iac.output_paths import loaded_reads  # noqa: E402
 
 REPORT_FORMATS = ("text", "json", "markdown")
 SEVERITY_RANK = {"note": 0, "warning": 1, "error": 2}
 
-# The layout of llmops_iac.cli.EXIT_CODES_HELP, each command saying what its 1 means.
-COST_EXIT_HELP = """\b
-Exit codes:
-  0  clean (findings below --fail-level are still listed)
-  1  a finding at or above --fail-level: a GPU misfit is an error;
-     over budget at expected traffic, an underused GPU, an unknown
-     model size and an unpriced item are warnings
-  2  usage or input error (bad spec, flag or stack; --live-prices
-     without AWS credentials)
-  3  internal or engine failure: a broken price table, a Price List
-     API failure (never a pass)"""
+# Each command's own exit codes (llmops_iac.cli_common.exit_codes_help), each saying what its 1 means.
+COST_EXIT_HELP = exit_codes_help({
+    0: "clean (findings below --fail-level are still listed)",
+    1: "a finding at or above --fail-level: a GPU misfit is an error; over budget at expected traffic, an underused "
+       "GPU, an unknown model size and an unpriced item are warnings",
+    2: "usage or input error (bad spec, flag or stack; --live-prices without AWS credentials)",
+    3: "internal or engine failure: a broken price table, a Price List API failure (never a pass)"})
 
-DIFF_EXIT_HELP = """\b
-Exit codes:
-  0  the diff was printed (informational: a cost increase is not a failure)
-  2  usage or input error (bad revision, missing file, bad spec)
-  3  internal or engine failure (never a pass)"""
+DIFF_EXIT_HELP = exit_codes_help({
+    0: "the diff was printed (informational: a cost increase is not a failure)",
+    2: "usage or input error (bad revision, missing file, bad spec)", 3: INTERNAL_ERROR})
 
-AWS_EXIT_HELP = """\b
-Exit codes:
-  0  every check passed (warnings and skips do not fail)
-  1  {what}
-  2  usage or input error: bad spec or stack, no AWS credentials or
-     region, credentials rejected, access denied
-  3  AWS or internal failure: endpoint unreachable, throttled, a
-     malformed answer (never a pass)"""
+
+def aws_exit_help(what: str) -> str:
+    return exit_codes_help({
+        0: "every check passed (warnings and skips do not fail)", 1: what,
+        2: "usage or input error: bad spec or stack, no AWS credentials or region, credentials rejected, access denied",
+        3: "AWS or internal failure: endpoint unreachable, throttled, a malformed answer (never a pass)"})
 
 
 class ReportOutput(OutputSpec):
@@ -82,6 +75,8 @@ class ReportOutput(OutputSpec):
         if isinstance(value, tuple):
             return value
         fmt, sep, path = value.partition("=")
+        if (path if sep else value) == "-":
+            return super().convert(value, param, ctx)  # refused there: standard output carries --format
         if sep and fmt not in REPORT_FORMATS:
             self.fail(f"unknown format {fmt!r} in {value!r}; formats: {', '.join(REPORT_FORMATS)}", param, ctx)
         return super().convert(value, param, ctx) if sep else (None, value)
@@ -171,8 +166,9 @@ def _prepare(outputs: Iterable[tuple[str | None, str]], files: Iterable[str | No
 
 
 def _emit(renderers: dict[str, Callable[[], str]], fmt: str, outputs: Iterable[tuple[str | None, str]], guard: Any,
-          reads: Iterable[tuple[str, str]] = ()) -> None:
-    """Write every --output atomically (none naming a file the run read), then print --format on standard output."""
+          reads: Iterable[tuple[str, str]] = (), kind: str | None = None, quiet: Callable[[], str] | None = None) -> None:
+    """Write every --output atomically (none naming a file the run read), then print --format on standard output:
+    the text coloured as ``kind`` on a terminal (llmops_iac.colour); with --quiet, ``quiet()`` instead of the text."""
     from llmops_iac.report import write_atomic
 
     guard.refuse(reads)
@@ -186,7 +182,10 @@ def _emit(renderers: dict[str, Callable[[], str]], fmt: str, outputs: Iterable[t
 
     for out_fmt, path in outputs:
         write_atomic(path, rendered(out_fmt or fmt))
-    click.echo(rendered(fmt), nl=False)
+    if quiet is not None and fmt == "text":
+        echo(quiet(), "checks" if kind == "checks" else "quiet")
+    else:
+        echo(rendered(fmt), kind if fmt == "text" else None)
 
 
 def _json(data: Any) -> str:
@@ -294,10 +293,11 @@ def render_cost_markdown(run: Any, findings: list[Diagnostic]) -> str:
 @click.option("--fail-level", type=click.Choice(("error", "warning", "note")), default="error", show_default=True,
               help="Exit 1 when a finding is at this severity or above (a GPU misfit is an error; over budget at "
                    "expected traffic is a warning).")
+@quiet_option
 @_guard
 @_diagnosed
 def cost_command(file: str, stack: str | None, stacks_dir: str | None, live_prices: bool, split: str | None, by: str,
-                 fmt: str, outputs: tuple, fail_level: str) -> None:
+                 fmt: str, outputs: tuple, fail_level: str, quiet: bool) -> None:
     """Estimate the monthly cost of a spec as a range and judge it against the budget and the GPUs.
 
     Per resource and in total: minimum (provisioned capacity, no traffic),
@@ -308,20 +308,24 @@ def cost_command(file: str, stack: str | None, stacks_dir: str | None, live_pric
     SageMaker model is checked against the GPU memory of its instance type:
     a misfit is an error at the spec line with instance types and
     quantizations that fit; a model using < 25 % of the memory is a warning.
+    FILE '-' reads the spec from standard input.
 
     \b
     Example:
       llmops-iac cost examples/support-assistant.yaml --stack prod --output markdown=cost.md
     """
     from llmops_iac.cost import run as cost_run
+    from llmops_iac.report import quiet as quiet_report
 
     guard = _prepare(outputs, [file], stacks_dir)
+    (file,) = stdin_specs([file], "cost", guard)
     stack_applies(file, stack, stacks_dir)
     run = cost_run.cost(file, stack=stack, stacks_directory=stacks_dir, live=live_prices, split=split)
     findings = cost_findings(run)
     _emit({"text": lambda: render_cost_text(run, findings, fail_level, by),
            "json": lambda: _json(run.estimate.to_dict()),
-           "markdown": lambda: render_cost_markdown(run, findings)}, fmt, outputs, guard, loaded_reads(run.loaded))
+           "markdown": lambda: render_cost_markdown(run, findings)}, fmt, outputs, guard, loaded_reads(run.loaded),
+          kind="cost", quiet=(lambda: quiet_report.diagnostics(failing(findings, fail_level))) if quiet else None)
     sys.exit(EXIT_FINDINGS if failing(findings, fail_level) else EXIT_OK)
 
 
@@ -384,19 +388,22 @@ def diff_command(files: tuple[str, ...], base: str | None, stack: str | None, sp
     d = plan_diff.diff(plan_diff.strip_spec_hash(base_plan), plan_diff.strip_spec_hash(head.plan), base_est, head.estimate,
                        base_label=labels[0], head_label=labels[1], ignore_keys=tuple(ignore_keys))
     _emit({"text": lambda: plan_diff.render_text(d), "json": lambda: _json(d.to_dict()),
-           "markdown": lambda: plan_diff.render_markdown(d)}, fmt, outputs, guard, loaded_reads(base_loaded, head.loaded))
+           "markdown": lambda: plan_diff.render_markdown(d)}, fmt, outputs, guard, loaded_reads(base_loaded, head.loaded),
+          kind="diff")
     sys.exit(EXIT_OK)
 
 
 # ------------------------------------------------------------------------------------------------- preflight, verify
 
-def _plan_for(file: str | None, stack: str | None, stacks_dir: str | None, outputs: tuple) -> tuple[Any, Any]:
+def _plan_for(file: str | None, stack: str | None, stacks_dir: str | None, outputs: tuple,
+              command: str) -> tuple[Any, Any]:
     """(the Plan, the output guard): every --output is checked against what the spec reads before AWS is asked."""
     from llmops_iac.compile import compile_spec
     from llmops_iac.spec.validate import load_spec
 
     guard = _prepare(outputs, [file], stacks_dir)
     if file:
+        (file,) = stdin_specs([file], command, guard)
         stack_applies(file, stack, stacks_dir)
     path = spec_of_stack(file, stack, stacks_dir)
     loaded = load_spec(path, stack=stack, stacks_directory=stacks_dir)
@@ -404,21 +411,24 @@ def _plan_for(file: str | None, stack: str | None, stacks_dir: str | None, outpu
     return compile_spec(loaded), guard
 
 
-def _emit_checks(report: Any, fmt: str, outputs: tuple, guard: Any) -> None:
+def _emit_checks(report: Any, fmt: str, outputs: tuple, guard: Any, quiet: bool) -> None:
+    from llmops_iac.report import quiet as quiet_report
+
     _emit({"text": report.render_text, "json": lambda: _json(report.to_dict()), "markdown": report.render_markdown},
-          fmt, outputs, guard)
+          fmt, outputs, guard, kind="checks", quiet=(lambda: quiet_report.checks(report)) if quiet else None)
     sys.exit(EXIT_OK if report.ok else EXIT_FINDINGS)
 
 
-@click.command("preflight", epilog=AWS_EXIT_HELP.format(what="a check failed: the deploy would fail or run out of quota"))
+@click.command("preflight", epilog=aws_exit_help("a check failed: the deploy would fail or run out of quota"))
 @click.argument("file", required=False, type=click.Path(dir_okay=False))
 @stack_options
 @aws_options
 @format_options
+@quiet_option
 @_guard
 @_diagnosed
 def preflight_command(file: str | None, stack: str | None, stacks_dir: str | None, region: str | None,
-                      profile: str | None, endpoint_url: str | None, fmt: str, outputs: tuple) -> None:
+                      profile: str | None, endpoint_url: str | None, fmt: str, outputs: tuple, quiet: bool) -> None:
     """Before `pulumi up`: will this Plan deploy in this account and region? One pass/fail line per check.
 
     Checks, read-only: every service the Plan uses is available in the
@@ -433,20 +443,21 @@ def preflight_command(file: str | None, stack: str | None, stacks_dir: str | Non
     """
     from llmops_iac.aws import preflight as aws_preflight
 
-    plan, guard = _plan_for(file, stack, stacks_dir, outputs)
+    plan, guard = _plan_for(file, stack, stacks_dir, outputs, "preflight")
     report = aws_preflight.preflight(plan, region=region, profile=profile, endpoint_url=endpoint_url)
-    _emit_checks(report, fmt, outputs, guard)
+    _emit_checks(report, fmt, outputs, guard, quiet)
 
 
-@click.command("verify", epilog=AWS_EXIT_HELP.format(what="drift: something deployed differs from the Plan, or is missing"))
+@click.command("verify", epilog=aws_exit_help("drift: something deployed differs from the Plan, or is missing"))
 @click.argument("file", required=False, type=click.Path(dir_okay=False))
 @stack_options
 @aws_options
 @format_options
+@quiet_option
 @_guard
 @_diagnosed
 def verify_command(file: str | None, stack: str | None, stacks_dir: str | None, region: str | None,
-                   profile: str | None, endpoint_url: str | None, fmt: str, outputs: tuple) -> None:
+                   profile: str | None, endpoint_url: str | None, fmt: str, outputs: tuple, quiet: bool) -> None:
     """After `pulumi up`: does what runs in AWS match the Plan? One pass/fail line per resource, with its drift.
 
     Compares, read-only: SageMaker endpoints (status, endpoint configuration,
@@ -462,9 +473,9 @@ def verify_command(file: str | None, stack: str | None, stacks_dir: str | None, 
     """
     from llmops_iac.aws import verify as aws_verify
 
-    plan, guard = _plan_for(file, stack, stacks_dir, outputs)
+    plan, guard = _plan_for(file, stack, stacks_dir, outputs, "verify")
     report = aws_verify.verify(plan, region=region, profile=profile, endpoint_url=endpoint_url)
-    _emit_checks(report, fmt, outputs, guard)
+    _emit_checks(report, fmt, outputs, guard, quiet)
 
 
 _COMMANDS = (cost_command, diff_command, preflight_command, verify_command)

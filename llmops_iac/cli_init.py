@@ -9,11 +9,14 @@ import sys
 
 import click
 
-from llmops_iac.cli_common import EXIT_CODES_HELP, _guard
+from llmops_iac.cli_common import INTERNAL_ERROR, _guard, exit_codes_help
 from llmops_iac.errors import EXIT_OK
 
 
-@click.command(epilog=EXIT_CODES_HELP)
+@click.command(epilog=exit_codes_help({0: "the repository was scaffolded",
+                                       2: "nothing was written: a file is in the way (each is named), or a bad "
+                                          "--name, --owner or DIRECTORY",
+                                       3: INTERNAL_ERROR}))
 @click.argument("directory", default=".", required=False, type=click.Path(file_okay=True, dir_okay=True))
 @click.option("--name", default=None, metavar="NAME",
               help="Application name (metadata.name; prefixes every AWS resource name): lower-case letters, digits "

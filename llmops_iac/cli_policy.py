@@ -32,19 +32,27 @@ def register(group: click.Group) -> None:
 
 from llmops_iac.cli_common import (  # noqa: E402
     EXIT_CODES_HELP,
+    INPUT_ERROR,
+    INTERNAL_ERROR,
     _emit,
     _exit_for,
     _guard,
     _notes,
     _options,
     _prepare,
+    exit_codes_help,
+    no_dash,
     policy_options,
+    quiet_option,
     report_options,
+    stdin_specs,
 )
 from llmops_iac.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK  # noqa: E402
 
 
-@click.group(epilog=EXIT_CODES_HELP)
+@click.group(epilog=exit_codes_help({0: "clean", 1: "findings at or above --fail-level (check), a failed test (test), "
+                                                  "out-of-date docs (docs --check); see each command's --help",
+                                     2: INPUT_ERROR, 3: INTERNAL_ERROR}))
 def policy() -> None:
     """Rego policies: judge specs, run the policy tests, generate the rule reference, build an OPA bundle.
 
@@ -58,10 +66,14 @@ def policy() -> None:
 @click.argument("paths", nargs=-1, type=click.Path(dir_okay=True))
 @report_options
 @policy_options
+@quiet_option
 @_guard
 def policy_check(paths: tuple[str, ...], fmt: str, outputs: tuple, stack: str | None, stacks_dir: str | None,
-                 fail_level: str, policy_dirs: tuple[str, ...], engine: str | None, opa_url: str | None, profile: str | None) -> None:
+                 fail_level: str, policy_dirs: tuple[str, ...], engine: str | None, opa_url: str | None, profile: str | None,
+                 quiet: bool) -> None:
     """Judge specs (files or directories) and their Plans with the policies; findings at their spec lines.
+
+    A path of '-' reads a spec from standard input.
 
     \b
     Example:
@@ -70,14 +82,16 @@ def policy_check(paths: tuple[str, ...], fmt: str, outputs: tuple, stack: str | 
     from llmops_iac.pipeline import run
 
     guard = _prepare(outputs, specs=paths or (".",), stacks_dir=stacks_dir, policy_dirs=policy_dirs, scan=True)
-    result = run("policy", paths or (".",), stack=stack, stacks_dir=stacks_dir,
+    targets = stdin_specs(paths or (".",), "policy check", guard)
+    result = run("policy", targets, stack=stack, stacks_dir=stacks_dir,
                  policy=_options(policy_dirs, engine, opa_url, profile, fail_level))
-    _notes(result.notes)
-    _emit(result, fmt, outputs, guard)
+    _notes(result.notes, quiet)
+    _emit(result, fmt, outputs, guard, quiet)
     _exit_for(result)
 
 
-@policy.command("test", epilog=EXIT_CODES_HELP)
+@policy.command("test", epilog=exit_codes_help({0: "every test passed", 1: "a test failed (or was undefined)",
+                                                2: INPUT_ERROR, 3: "no tests found, or an engine failure (never a pass)"}))
 @click.option("--policy-dir", "policy_dirs", multiple=True, type=click.Path(file_okay=False, exists=True),
               help="Extra directory of Rego policies and their _test.rego files. Repeatable.")
 @click.option("--verbose", "-v", is_flag=True, help="List passing tests too.")
@@ -107,7 +121,8 @@ def policy_test(policy_dirs: tuple[str, ...], verbose: bool) -> None:
     sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
 
 
-@policy.command("docs", epilog=EXIT_CODES_HELP)
+@policy.command("docs", epilog=exit_codes_help({0: "written (with --check: PATH is current)",
+                                                1: "--check: PATH is out of date", 2: INPUT_ERROR, 3: INTERNAL_ERROR}))
 @click.option("--output", default="docs/rules.md", show_default=True, metavar="PATH", help="Where to write the rule reference.")
 @click.option("--check", "check_only", is_flag=True, help="Write nothing; exit 1 if PATH is not current.")
 @click.option("--policy-dir", "policy_dirs", multiple=True, type=click.Path(file_okay=False, exists=True), help="Extra policy directory. Repeatable.")
@@ -123,6 +138,7 @@ def policy_docs(output: str, check_only: bool, policy_dirs: tuple[str, ...]) -> 
     from llmops_iac.policy.docs import render
     from llmops_iac.report import write_atomic
 
+    no_dash("--output", output)
     if not check_only:
         try:
             os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
@@ -146,7 +162,7 @@ def policy_docs(output: str, check_only: bool, policy_dirs: tuple[str, ...]) -> 
     click.echo(f"wrote {output}")
 
 
-@policy.command("bundle", epilog=EXIT_CODES_HELP)
+@policy.command("bundle", epilog=exit_codes_help({0: "the bundle was written", 2: INPUT_ERROR, 3: INTERNAL_ERROR}))
 @click.option("--output", default="bundle.tar.gz", show_default=True, metavar="PATH", help="Where to write the OPA bundle.")
 @click.option("--revision", default=None, help="Bundle revision (default: a hash of its contents).")
 @click.option("--policy-dir", "policy_dirs", multiple=True, type=click.Path(file_okay=False, exists=True), help="Extra policy directory. Repeatable.")
@@ -161,6 +177,7 @@ def policy_bundle(output: str, revision: str | None, policy_dirs: tuple[str, ...
     from llmops_iac.policy import catalog
     from llmops_iac.policy.bundle import build_bundle
 
+    no_dash("--output", output)
     _prepare([(None, output)], policy_dirs=policy_dirs)
     cat = catalog.load(list(policy_dirs))
     _notes(cat.skipped)

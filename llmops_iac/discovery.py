@@ -22,7 +22,8 @@ def expand(paths: Iterable[str], notes: list[str] | None = None, stacks_dir: str
     """Return (spec files, skipped files) for ``paths``: files as given, directories searched.
 
     A directory contributes every .yaml/.yml/.json file below it that declares
-    ``kind: LLMApplication`` or ``apiVersion: llmops-iac/…``; the others are
+    ``kind: LLMApplication`` or ``apiVersion: llmops-iac/…``, or is named llmapp*, except a JSON Schema document
+    (``is_json_schema``: the one `llmops-iac schema --output` writes); the others are
     returned as skipped so the caller can say so. A FIFO, socket or device there
     (or a symlink to one) is skipped without being opened, and ``notes`` says why. A spec a stack deploys
     (its ``llmops-iac:spec``) that lies in the directory is a spec found, whatever its name, its first lines or
@@ -106,9 +107,40 @@ def _config_of(stack_file: str) -> object:
 
 
 def _looks_like_spec(path: str) -> bool:
+    """A spec by its first 64 KiB (``kind: LLMApplication`` or ``apiVersion: llmops-iac/…`` on a line of its own) or
+    its name (``llmapp*``), unless it is a JSON Schema document (``is_json_schema``): the schema ``llmops-iac schema
+    --output`` writes names LLMApplication and may be called llmapp.schema.json, yet is never a spec."""
     try:  # non-blocking: a file swapped for a FIFO since expand() looked is not waited on
         with open(os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0)), "rb") as fh:
             head = fh.read(64 * 1024)
+            if _SCHEMA_HINT.search(head) and is_json_schema(head + fh.read(MAX_SCHEMA_BYTES - len(head) + 1)):
+                return False
     except OSError:
         return True  # let the loader report why it can't be read
     return bool(_SPEC_MARK.search(head)) or Path(path).name.startswith("llmapp")
+
+
+_SCHEMA_HINT = re.compile(rb'"\$schema"\s*:\s*"https?://json-schema\.org/')
+MAX_SCHEMA_BYTES = 4 * 1024 * 1024
+_SPEC_KEYS = ("apiVersion", "kind", "metadata", "spec")
+
+
+def is_json_schema(raw: bytes) -> bool:
+    """Whether ``raw`` is a JSON Schema document and nothing else: one JSON object whose ``$schema`` names a
+    json-schema.org meta-schema and that has none of a spec's top-level keys (apiVersion, kind, metadata, spec).
+
+    Such a file can never be a valid spec (a spec's top level allows only those four keys, and ``$schema`` is not
+    one), so passing over it hides nothing a deploy could use; a file with any of the four is judged as a spec.
+    """
+    import json
+
+    if len(raw) > MAX_SCHEMA_BYTES:
+        return False
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return False
+    if not isinstance(data, dict) or any(key in data for key in _SPEC_KEYS):
+        return False
+    meta = data.get("$schema")
+    return isinstance(meta, str) and re.match(r"https?://json-schema\.org/", meta) is not None

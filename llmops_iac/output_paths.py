@@ -149,6 +149,15 @@ class Outputs:
                                  "there would replace it: choose another path")
 
 
+    def refuse_identity(self, identity: tuple[int, int] | None, what: str) -> None:
+        """Raise UsageError when an output is the file of (device, inode) ``identity`` (standard input's file)."""
+        existing = self._existing()
+        if identity is not None and identity in existing:
+            flag, out = existing[identity]
+            raise UsageError(f"{flag} {out}: is {what}, which this run reads; writing the report there would replace "
+                             "it: choose another path")
+
+
 def _tree(directory: str) -> Iterable[str]:
     """Every file below ``directory`` (only looked at, never opened); byte-code caches left out."""
     for root, dirs, names in os.walk(directory):
@@ -273,7 +282,10 @@ def evidence_reads(spec_paths: Iterable[str], repo: str | None) -> list[str]:
     from llmops_iac.maturity.repo import CI_FILES
 
     memo: dict[str, str | None] = {}
-    roots = {repo} if repo else {_nearest(os.path.dirname(os.path.realpath(p)), ".git", memo) for p in spec_paths}
+    from llmops_iac.spec.stdin import is_stdin
+
+    roots = {repo} if repo else {_nearest(os.path.dirname(os.path.realpath(p)), ".git", memo) for p in spec_paths
+                                 if not is_stdin(p)}  # a spec from standard input has no repository
     out: list[str] = []
     for root in sorted(r for r in roots if r):
         for pattern in [p for p, _ in CI_FILES] + list(LOCATIONS):

@@ -144,8 +144,11 @@ class Cache:
         return self._repos[key]
 
     def _key(self, path: str) -> str | None:
+        from llmops_iac.spec.stdin import is_stdin
         from llmops_iac.spec.validate import display_path
 
+        if is_stdin(path):  # a spec read from standard input is a new file every run: never cached
+            return None
         spec_hash = _file_hash(path)
         if spec_hash is None:
             return None

@@ -34,7 +34,7 @@ def test_every_command_has_help_with_an_example_and_exit_codes(invoke, path):
 
 def test_top_level_help_lists_exit_codes(invoke):
     result = invoke("--help")
-    assert "Example:" in result.output and "3  internal" in result.output
+    assert "Example:" in result.output and "3    internal" in result.output
 
 
 def test_validate_valid_and_invalid(invoke, write):

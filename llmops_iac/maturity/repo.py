@@ -17,6 +17,7 @@ import yaml
 from llmops_iac.maturity import codeowners as co
 from llmops_iac.resources import safe_load_yaml
 from llmops_iac.spec.files import FileRefError, SpecFiles, find_root
+from llmops_iac.spec.stdin import is_stdin
 
 MAX_FILE_BYTES = 64 * 1024 * 1024
 """Larger repository files (and evaluation datasets) are noted, not read."""
@@ -26,8 +27,11 @@ def repo_root(spec_path: str) -> str | None:
     """Return the nearest directory at or above the spec that holds ``.git``, or None.
 
     The same root confines the files a spec names (llmops_iac/spec/files.py, which finds it);
-    inside a snapshot each directory is looked at once, however many specs are below it.
+    inside a snapshot each directory is looked at once, however many specs are below it. A spec read from standard
+    input is in no repository (its temporary copy may sit in one that is not its own).
     """
+    if is_stdin(spec_path):
+        return None
     return find_root(str(resolve(Path(spec_path)).parent), _memo)
 
 

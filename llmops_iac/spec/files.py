@@ -30,6 +30,8 @@ import stat
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 
+from llmops_iac.spec.stdin import is_stdin
+
 GIT = ".git"
 SYSTEM_DIRS = ("/proc", "/sys", "/dev")
 """Pseudo file systems: never a prompt or a dataset, even when the root is / (a spec at / in no repository)."""
@@ -96,6 +98,7 @@ class SpecFiles:
     def __init__(self, spec_path: str, root: str | None = None) -> None:
         self.spec_path = spec_path
         self.base_dir = os.path.dirname(os.path.realpath(spec_path))
+        self.from_stdin = is_stdin(spec_path)  # no directory, no repository: every file it names is refused
         self._given_root = root is not None
         self._root = os.path.realpath(root) if root is not None else None
         self._checked: dict[tuple[str, str, int | None], FileRefError | None] = {}
@@ -133,6 +136,12 @@ class SpecFiles:
         """Check ``ref`` without opening it; return where it resolves, or raise FileRefError saying why not."""
         if not isinstance(ref, str) or not ref:
             raise FileRefError("bad-path", f"{what} file {ref!r} is not a path", "write a path relative to the spec's directory")
+        if self.from_stdin:
+            raise FileRefError("stdin-file-reference",
+                               f"{what} file {_short(ref)}: a spec read from standard input may not name files (it has "
+                               "no directory or repository to find them in, and none is guessed)",
+                               "save the spec in its repository and check it by its path (llmops-iac check "
+                               "path/to/llmapp.yaml), so the files it names resolve inside that repository")
         if "\0" in ref:
             raise FileRefError("bad-path", f"{what} file {ref!r} contains a NUL character",
                                "write the path without control characters")

@@ -22,6 +22,7 @@ from llmops_iac.spec.files import SpecFiles
 from llmops_iac.spec.jsonschema_lite import SchemaError, Validator, ValidityMemo, did_you_mean, dotted
 from llmops_iac.spec.load import Document, OverlaySourceMap, SourceMap, escape, load
 from llmops_iac.spec.scalars import resolve_plain
+from llmops_iac.spec.stdin import DISPLAY as STDIN_DISPLAY, is_stdin
 from llmops_iac.spec.stacks import Stack, deploying_credentials, load_stack, stacks_dir
 from llmops_iac.spec.tiers import declared_tier, effective_tier, production_environments
 from llmops_iac.spec.tree import copy_tree
@@ -353,7 +354,10 @@ def _select_environment(doc: Document, env: str | None) -> tuple[dict[str, Any],
 
 
 def display_path(path: str) -> str:
-    """Return ``path`` as shown in messages: relative to the current directory when inside it."""
+    """Return ``path`` as shown in messages: relative to the current directory when inside it; ``<stdin>`` for the
+    copy of a spec read from standard input (llmops_iac.spec.stdin)."""
+    if is_stdin(path):
+        return STDIN_DISPLAY
     try:
         rel = os.path.relpath(path)
     except ValueError:
