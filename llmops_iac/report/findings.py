@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -194,8 +195,41 @@ def fingerprint(*parts: Any) -> str:
 
 
 def finding_fingerprint(finding: Any, environment: str | None, root: Path | None = None) -> str:
+    """Rule, repository path, pointer, resource, environment and (when the rule gives one) subject: never the line,
+    so an edit above a finding keeps its alert. A finding without a subject hashes as it did before subjects."""
+    subject = getattr(finding, "subject", "")
     return fingerprint("finding", finding.rule_id, repo_path(finding.file, root), finding.pointer, finding.resource,
-                       environment or "")
+                       environment or "", *([subject] if subject else []))
+
+
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def finding_fingerprints(f: FileResult, root: Path | None = None) -> list[str]:
+    """The fingerprint of each finding of ``f`` (in ``f.policy.findings`` order), one per finding.
+
+    Code scanning merges results that share a fingerprint into one alert, so findings that :func:`finding_fingerprint`
+    cannot tell apart (a rule that finds two things at one pointer and resource and names no subject: a custom rule)
+    are told apart by their message with its numbers left out (so a changed count keeps the alert), and then by
+    their order (message, line).
+    """
+    items = findings(f)
+    env = environment(f)
+    prints = [finding_fingerprint(x, env, root) for x in items]
+    groups: dict[str, list[int]] = {}
+    for i, fp in enumerate(prints):
+        groups.setdefault(fp, []).append(i)
+    for fp, members in groups.items():
+        if len(members) < 2:
+            continue
+        by_text: dict[str, list[int]] = {}
+        for i in members:
+            by_text.setdefault(_DIGITS.sub("#", items[i].message), []).append(i)
+        for text, same in by_text.items():
+            same.sort(key=lambda i: (items[i].message, items[i].line, items[i].col))
+            for n, i in enumerate(same):
+                prints[i] = fingerprint(fp, text, *([n] if len(same) > 1 else []))
+    return prints
 
 
 def diagnostic_fingerprint(d: Diagnostic, environment: str | None, root: Path | None = None) -> str:

@@ -99,7 +99,7 @@ def to_data(result: RunResult) -> dict[str, Any]:
                 "partialFingerprints": {FINGERPRINT_KEY: fx.diagnostic_fingerprint(d, env, root)},
                 "properties": props,
             })
-        for x in fx.findings(f):
+        for x, print_ in zip(fx.findings(f), fx.finding_fingerprints(f, root)):
             props = {"kind": "finding", "severity": x.severity, "environment": env, "profile": f.policy.profile,
                      **({"resource": x.resource} if x.resource else {}), "pointer": x.pointer,
                      "remediation": x.remediation, "references": list(x.references), "waived": x.waived}
@@ -110,7 +110,7 @@ def to_data(result: RunResult) -> dict[str, Any]:
                 "level": fx.level(x.severity),
                 "message": {"text": x.message},
                 "locations": [_location(x.file, x.line, x.col, root, resource=x.resource)],
-                "partialFingerprints": {FINGERPRINT_KEY: fx.finding_fingerprint(x, env, root)},
+                "partialFingerprints": {FINGERPRINT_KEY: print_},
                 "properties": props,
             }
             if x.waived:

@@ -50,7 +50,7 @@ _environment_class := "other" if not lib.is_development
 #     euAiAct: [Article 17]
 #     awsGenAiLens: [GENCOST02-BP01]
 #   applies_to: [aws:budgets/budget:Budget]
-unheard_budget contains lib.result(b, msg) if {
+unheard_budget contains lib.field_result(b, concat("/", [b.source, "notify"]), msg) if {
 	some b in lib.resources("aws:budgets/budget:Budget")
 	count(_recipients(b)) == 0
 	msg := "budget alerts reach nobody: no e-mail subscriber and no SNS topic to notify"
@@ -93,7 +93,7 @@ _recipients(b) := {x |
 #     euAiAct: [Article 17]
 #     awsGenAiLens: [GENCOST02-BP01]
 #   applies_to: [aws:budgets/budget:Budget]
-no_forecast_alert contains lib.result(b, "the budget has no alert on forecast spend") if {
+no_forecast_alert contains lib.field_result(b, concat("/", [b.source, "forecastAlerts"]), "the budget has no alert on forecast spend") if {
 	some b in lib.resources("aws:budgets/budget:Budget")
 	not _has_forecast(b)
 }
@@ -124,9 +124,9 @@ _has_forecast(b) if {
 #     nist: [MANAGE 2.1]
 #     awsGenAiLens: [GENCOST02-BP02, GENCOST01-BP01]
 #   applies_to: [aws:sagemaker/endpointConfiguration:EndpointConfiguration]
-gpu_not_allowed contains lib.result(r, msg) if {
+gpu_not_allowed contains lib.field_result(r, _instance_type_field(r, i), msg) if {
 	some r in lib.resources("aws:sagemaker/endpointConfiguration:EndpointConfiguration")
-	some variant in r.inputs.productionVariants
+	some i, variant in r.inputs.productionVariants
 	_accelerated(variant.instanceType)
 	not variant.instanceType in _gpu_allowlist[_environment_class]
 	msg := sprintf(
@@ -136,6 +136,16 @@ gpu_not_allowed contains lib.result(r, msg) if {
 }
 
 _accelerated(instance_type) if regex.match(`^ml\.(g|p|inf|trn)[0-9]`, instance_type)
+
+# Where the instance type of an endpoint's i-th variant is written: the variant's own, else the model's.
+_instance_type_field(r, i) := pointer if {
+	pointer := sprintf("%s/variants/%d/instanceType", [r.source, i])
+	lib.spec_at(pointer) != null
+}
+
+_instance_type_field(r, i) := concat("/", [r.source, "instanceType"]) if {
+	lib.spec_at(sprintf("%s/variants/%d/instanceType", [r.source, i])) == null
+}
 
 # METADATA
 # title: No provisioned throughput outside production
@@ -156,7 +166,7 @@ _accelerated(instance_type) if regex.match(`^ml\.(g|p|inf|trn)[0-9]`, instance_t
 #     nist: [MANAGE 2.1]
 #     awsGenAiLens: [GENCOST02-BP01]
 #   applies_to: [aws:bedrock/inferenceProfile:InferenceProfile]
-provisioned_outside_production contains lib.result(r, msg) if {
+provisioned_outside_production contains lib.field_result(r, concat("/", [r.source, "provisionedThroughput"]), msg) if {
 	not lib.is_production
 	some r in lib.resources("aws:bedrock/inferenceProfile:InferenceProfile")
 	units := object.get(r, ["meta", "provisionedThroughput"], 0)

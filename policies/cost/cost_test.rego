@@ -55,7 +55,7 @@ test_fail_budget_alerts_nobody if {
 	cost.unheard_budget == {{
 		"msg": "budget alerts reach nobody: no e-mail subscriber and no SNS topic to notify",
 		"resource": "budget",
-		"pointer": "/spec",
+		"pointer": "/spec/notify",
 	}} with input as _input("default", [_budget([_topic_ref], true)])
 }
 
@@ -74,7 +74,7 @@ test_fail_budget_without_forecast_alert if {
 	cost.no_forecast_alert == {{
 		"msg": "the budget has no alert on forecast spend",
 		"resource": "budget",
-		"pointer": "/spec",
+		"pointer": "/spec/forecastAlerts",
 	}} with input as _input("default", [_budget([_topic_ref], false)])
 }
 
@@ -88,7 +88,7 @@ test_fail_large_gpu_in_development if {
 	cost.gpu_not_allowed == {{
 		"msg": "endpoint-llama-config uses ml.g5.12xlarge, which is not allowed in environment dev (development GPU allow-list)",
 		"resource": "endpoint-llama-config",
-		"pointer": "/spec",
+		"pointer": "/spec/instanceType",
 	}} with input as _input("dev", [_config(["ml.g5.2xlarge", "ml.g5.12xlarge"])])
 }
 
@@ -110,7 +110,7 @@ test_fail_provisioned_throughput_in_development if {
 	cost.provisioned_outside_production == {{
 		"msg": "model a buys 2 model units of provisioned throughput in environment dev",
 		"resource": "model-a-profile",
-		"pointer": "/spec",
+		"pointer": "/spec/provisionedThroughput",
 	}} with input as _input("dev", [_profile(2)])
 }
 

@@ -29,7 +29,7 @@ _max_capture_percent_restricted := 10
 #     euAiAct: [Article 10]
 #     awsGenAiLens: [GENSEC01-BP03]
 #   applies_to: [aws:sagemaker/endpointConfiguration:EndpointConfiguration]
-oversampled_capture contains lib.result(r, msg) if {
+oversampled_capture contains lib.field_result(r, concat("/", [r.source, "dataCapture/samplingPercent"]), msg) if {
 	lib.classification == "restricted"
 	some r in lib.resources("aws:sagemaker/endpointConfiguration:EndpointConfiguration")
 	capture := object.get(r.inputs, "dataCaptureConfig", {})
@@ -95,7 +95,7 @@ retained_vectors contains lib.result(r, msg) if {
 #     euAiAct: [Article 10]
 #     awsGenAiLens: [GENSEC01-BP03]
 #   applies_to: [aws:bedrock/agentDataSource:AgentDataSource]
-whole_bucket_ingested contains lib.result(r, msg) if {
+whole_bucket_ingested contains lib.field_result(r, concat("/", [r.source, "inclusionPrefixes"]), msg) if {
 	some r in lib.resources("aws:bedrock/agentDataSource:AgentDataSource")
 	s3 := r.inputs.dataSourceConfiguration.s3Configuration
 	bucket := s3.bucketArn
@@ -104,7 +104,7 @@ whole_bucket_ingested contains lib.result(r, msg) if {
 	msg := sprintf("data source %s ingests every object of bucket %s", [r.name, _bucket_name(bucket)])
 }
 
-whole_bucket_ingested contains lib.result(r, msg) if {
+whole_bucket_ingested contains lib.field_result(r, concat("/", [r.source, "inclusionPrefixes"]), msg) if {
 	some r in lib.resources("aws:bedrock/agentDataSource:AgentDataSource")
 	s3 := r.inputs.dataSourceConfiguration.s3Configuration
 	bucket := s3.bucketArn
@@ -153,7 +153,7 @@ _credentials := ["PASSWORD", "AWS_ACCESS_KEY", "AWS_SECRET_KEY"]
 #     euAiAct: [Article 15]
 #     awsGenAiLens: [GENSEC02-BP01]
 #   applies_to: [aws:bedrock/guardrail:Guardrail]
-credentials_unfiltered contains lib.result(g, msg) if {
+credentials_unfiltered contains lib.field_result(g, concat("/", [g.source, "pii"]), msg) if {
 	some g in lib.resources("aws:bedrock/guardrail:Guardrail")
 	handled := {e.type | some e in object.get(g.inputs, ["sensitiveInformationPolicyConfig", "piiEntitiesConfigs"], [])}
 	missing := [c | some c in _credentials; not c in handled]

@@ -124,15 +124,15 @@ _gated(name, model) if {
 #     euAiAct: [Article 15]
 #     awsGenAiLens: [GENOPS01-BP01, GENPERF04-BP01]
 #   applies_to: [spec:knowledgeBases]
-missing_rag_gate contains lib.spec_result(pointer, msg) if {
+missing_rag_gate contains lib.about(lib.spec_result(pointer, msg), metric) if {
 	kbs := lib.spec_section("knowledgeBases")
 	models := lib.spec_section("models")
 	some kb
 	knowledge_base := kbs[kb]
-	some name in object.get(knowledge_base, "models", [])
+	some i, name in object.get(knowledge_base, "models", [])
 	some metric in ["faithfulness", "answer-relevance"]
 	not _gated_on(metric, name, object.get(models, name, {}))
-	pointer := sprintf("/spec/knowledgeBases/%s/models", [kb])
+	pointer := sprintf("/spec/knowledgeBases/%s/models/%d", [kb, i])
 	msg := sprintf("model %s answers from knowledge base %s without a %s gate", [name, kb, metric])
 }
 

@@ -180,7 +180,7 @@ bad_waiver_rule contains lib.spec_result(pointer, msg) if {
 #     euAiAct: [Article 11, Article 13]
 #     awsGenAiLens: [GENOPS04-BP02]
 #   applies_to: [spec:models]
-undocumented_purpose contains lib.spec_result("/metadata", msg) if {
+undocumented_purpose contains lib.spec_result("/metadata/description", msg) if {
 	trim_space(lib.metadata_field("description", "")) == ""
 	msg := "the application has no description of its purpose (metadata.description)"
 }

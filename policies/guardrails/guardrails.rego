@@ -48,7 +48,7 @@ unguarded_model contains lib.result(r, sprintf("model %s can be invoked without 
 	count(object.get(r, ["meta", "guardrails"], [])) == 0
 }
 
-unguarded_model contains lib.result(kb, msg) if {
+unguarded_model contains lib.about(lib.field_result(kb, concat("/", [kb.source, "models"]), msg), model) if {
 	some kb in lib.resources(_kb_type)
 	some model in object.get(kb, ["meta", "models"], [])
 	not _guarded_model(model)
@@ -58,7 +58,7 @@ unguarded_model contains lib.result(kb, msg) if {
 	)
 }
 
-unguarded_model contains lib.result(policy, msg) if {
+unguarded_model contains lib.about(lib.result(policy, msg), model) if {
 	count(_guarded_models) > 0 # a shortcut: without a guarded model no statement needs reading
 	some policy in lib.resources_of(lib.identity_policy_types)
 	some statement in lib.statements(policy)
@@ -77,7 +77,7 @@ unguarded_model contains lib.result(policy, msg) if {
 # it: only the application can apply them (bedrock:ApplyGuardrail). Until the spec declares that it
 # does, the path is unguarded; once declared, LLM-GRD-007 names it in every report. The helpers
 # of both are in invocation_paths.rego.
-unguarded_model contains lib.result(r, msg) if {
+unguarded_model contains lib.field_result(r, concat("/", [r.source, "guardrailEnforcement"]), msg) if {
 	some r in _guarded_endpoints
 	not _application_enforced(r)
 	msg := sprintf(
@@ -87,7 +87,7 @@ unguarded_model contains lib.result(r, msg) if {
 }
 
 # The application can only apply a guardrail its role may call ApplyGuardrail on.
-unguarded_model contains lib.result(policy, msg) if {
+unguarded_model contains lib.about(lib.result(policy, msg), concat("/", [r.name, guardrail])) if {
 	count(_guarded_endpoints) > 0 # a shortcut: without a guarded endpoint no statement needs reading
 	some policy in lib.resources_of(lib.identity_policy_types)
 	some r in _guarded_endpoints
@@ -177,7 +177,7 @@ _names_guardrail(identifier, guards) if {
 #     euAiAct: [Article 15]
 #     awsGenAiLens: [GENSEC02-BP01]
 #   applies_to: [aws:sagemaker/endpoint:Endpoint]
-application_guarded_endpoint contains lib.result(r, msg) if {
+application_guarded_endpoint contains lib.field_result(r, concat("/", [r.source, "guardrailEnforcement"]), msg) if {
 	some r in _guarded_endpoints
 	_application_enforced(r)
 	msg := sprintf(
@@ -204,7 +204,7 @@ application_guarded_endpoint contains lib.result(r, msg) if {
 #     euAiAct: [Article 15]
 #     awsGenAiLens: [GENSEC02-BP01, GENSEC04-BP02]
 #   applies_to: [aws:bedrock/guardrail:Guardrail]
-weak_prompt_attack_filter contains lib.result(g, msg) if {
+weak_prompt_attack_filter contains lib.field_result(g, concat("/", [g.source, "contentFilters/promptAttack/input"]), msg) if {
 	some g in lib.resources(_guardrail_type)
 	_prompt_attack_strength(g) != "HIGH"
 	msg := sprintf(
@@ -247,7 +247,7 @@ _filters_of(g, type) := [f |
 #     euAiAct: [Article 10]
 #     awsGenAiLens: [GENSEC02-BP01]
 #   applies_to: [aws:bedrock/guardrail:Guardrail]
-missing_pii_filter contains lib.result(g, msg) if {
+missing_pii_filter contains lib.field_result(g, concat("/", [g.source, "pii"]), msg) if {
 	lib.is_sensitive
 	some g in lib.resources(_guardrail_type)
 	count(object.get(g.inputs, ["sensitiveInformationPolicyConfig", "piiEntitiesConfigs"], [])) == 0
@@ -279,7 +279,7 @@ missing_pii_filter contains lib.result(g, msg) if {
 #     euAiAct: [Article 15]
 #     awsGenAiLens: [GENSEC02-BP01]
 #   applies_to: [aws:bedrock/agentKnowledgeBase:AgentKnowledgeBase]
-missing_grounding_check contains lib.result(g, msg) if {
+missing_grounding_check contains lib.field_result(g, concat("/", [g.source, "contextualGrounding"]), msg) if {
 	some g in lib.resources(_guardrail_type)
 	count(_rag_scope(g)) > 0
 	not _grounded(g)
@@ -419,7 +419,7 @@ _category_names := {
 #     euAiAct: [Article 15]
 #     awsGenAiLens: [GENSEC02-BP01]
 #   applies_to: [aws:bedrock/guardrail:Guardrail]
-weak_content_filter contains lib.result(g, msg) if {
+weak_content_filter contains lib.field_result(g, _filter_field(g, f.type, direction), msg) if {
 	some g in lib.resources(_guardrail_type)
 	some f in _content_filters(g)
 	category := _category_names[f.type]
@@ -433,7 +433,7 @@ weak_content_filter contains lib.result(g, msg) if {
 }
 
 # A category without a filter is filtered at NONE both ways.
-weak_content_filter contains lib.result(g, msg) if {
+weak_content_filter contains lib.field_result(g, _filter_field(g, type, direction), msg) if {
 	some g in lib.resources(_guardrail_type)
 	filters := _content_filters(g)
 	some type in object.keys(_category_names) - {t | t := filters[_].type}
@@ -446,3 +446,8 @@ weak_content_filter contains lib.result(g, msg) if {
 
 # A guardrail's content filters: read once per guardrail, not once per category.
 _content_filters(g) := object.get(g.inputs, ["contentPolicyConfig", "filtersConfigs"], [])
+
+# The spec field of a content filter's strength in one direction (contentFilters.<category>.<input|output>).
+_filter_field(g, type, direction) := concat("/", [g.source, "contentFilters", _filter_keys[type], direction])
+
+_filter_keys := {"HATE": "hate", "INSULTS": "insults", "SEXUAL": "sexual", "VIOLENCE": "violence", "MISCONDUCT": "misconduct"}

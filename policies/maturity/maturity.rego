@@ -30,7 +30,7 @@ import data.llmops.lib
 #     euAiAct: [Article 17]
 #     awsGenAiLens: [GENOPS04-BP02]
 #   applies_to: [maturity:assessment]
-production_below_operational contains lib.spec_result("/spec/maturity/target", msg) if {
+production_below_operational contains lib.about(lib.spec_result("/spec/maturity/target", msg), object.get(d, "id", d.name)) if {
 	lib.is_production
 	some d in input.maturity.dimensions
 	d.achieved < 2
@@ -54,7 +54,7 @@ production_below_operational contains lib.spec_result("/spec/maturity/target", m
 #     euAiAct: [Article 17]
 #     awsGenAiLens: [GENOPS04-BP02]
 #   applies_to: [maturity:assessment]
-target_not_met contains lib.spec_result("/spec/maturity/target", msg) if {
+target_not_met contains lib.about(lib.spec_result("/spec/maturity/target", msg), object.get(d, "id", d.name)) if {
 	some d in input.maturity.dimensions
 	d.achieved < d.target
 	msg := sprintf("%s is at maturity level %d, below the declared target %d (next: %s)", [d.name, d.achieved, d.target, d.next])

@@ -28,7 +28,7 @@ _logging_type := "aws:bedrockmodel/invocationLoggingConfiguration:InvocationLogg
 #     euAiAct: [Article 12, Article 19]
 #     awsGenAiLens: [GENSEC01-BP04, GENOPS02-BP02]
 #   applies_to: [aws:bedrock/inferenceProfile:InferenceProfile]
-invocations_not_logged contains lib.spec_result("/spec/monitoring/invocationLogging", msg) if {
+invocations_not_logged contains lib.spec_result("/spec/monitoring/invocationLogging/enabled", msg) if {
 	models := sort([lib.model_name(r) | some r in lib.resources("aws:bedrock/inferenceProfile:InferenceProfile")])
 	count(models) > 0
 	not lib.has_resource_type(_logging_type)
@@ -56,7 +56,7 @@ invocations_not_logged contains lib.spec_result("/spec/monitoring/invocationLogg
 #     euAiAct: [Article 10]
 #     awsGenAiLens: [GENSEC01-BP04]
 #   applies_to: [aws:bedrockmodel/invocationLoggingConfiguration:InvocationLoggingConfiguration]
-content_logged contains lib.result(r, msg) if {
+content_logged contains lib.field_result(r, "/spec/monitoring/invocationLogging/includeContent", msg) if {
 	_content_sensitive
 	some r in lib.resources(_logging_type)
 	_logs_content(r)
@@ -94,7 +94,7 @@ _logs_content(r) if object.get(r.inputs, ["loggingConfig", "textDataDeliveryEnab
 #     euAiAct: [Article 12]
 #     awsGenAiLens: [GENOPS02-BP01]
 #   applies_to: [aws:cloudwatch/logGroup:LogGroup]
-short_retention contains lib.result(r, sprintf("log group %s keeps logs %d days (at least 30)", [r.name, days])) if {
+short_retention contains lib.field_result(r, _retention_field, sprintf("log group %s keeps logs %d days (at least 30)", [r.name, days])) if {
 	some r in lib.resources("aws:cloudwatch/logGroup:LogGroup")
 	days := _retention(r)
 	days < 30
@@ -118,12 +118,15 @@ short_retention contains lib.result(r, sprintf("log group %s keeps logs %d days 
 #     euAiAct: [Article 19, Article 26]
 #     awsGenAiLens: [GENOPS02-BP01]
 #   applies_to: [aws:cloudwatch/logGroup:LogGroup]
-short_production_retention contains lib.result(r, msg) if {
+short_production_retention contains lib.field_result(r, _retention_field, msg) if {
 	some r in lib.resources("aws:cloudwatch/logGroup:LogGroup")
 	days := _retention(r)
 	days < 180
 	msg := sprintf("log group %s keeps logs %d days (at least 180 for production)", [r.name, days])
 }
+
+# Every log group keeps its logs monitoring.logRetentionDays.
+_retention_field := "/spec/monitoring/logRetentionDays"
 
 # Retention in days; a log group without retention keeps logs forever.
 _retention(r) := r.inputs.retentionInDays if r.inputs.retentionInDays > 0
@@ -145,7 +148,7 @@ _retention(r) := r.inputs.retentionInDays if r.inputs.retentionInDays > 0
 #     euAiAct: [Article 72]
 #     awsGenAiLens: [GENOPS02-BP01]
 #   applies_to: [aws:cloudwatch/metricAlarm:MetricAlarm]
-silent_alarm contains lib.result(r, sprintf("alarm %s notifies nobody", [r.name])) if {
+silent_alarm contains lib.field_result(r, "/spec/monitoring/notify", sprintf("alarm %s notifies nobody", [r.name])) if {
 	some r in lib.resources(_alarm_type)
 	count(object.get(r.inputs, "alarmActions", [])) == 0
 }
@@ -169,7 +172,7 @@ silent_alarm contains lib.result(r, sprintf("alarm %s notifies nobody", [r.name]
 missing_runbook contains lib.spec_result(pointer, msg) if {
 	some i, alarm in object.get(lib.spec_section("monitoring"), "alarms", [])
 	object.get(alarm, "runbookUrl", "") == ""
-	pointer := sprintf("/spec/monitoring/alarms/%d", [i])
+	pointer := sprintf("/spec/monitoring/alarms/%d/runbookUrl", [i])
 	msg := sprintf("alarm %s has no runbook URL", [alarm.name])
 }
 
@@ -212,7 +215,7 @@ no_dashboard contains lib.spec_result("/spec/monitoring/dashboard", "the applica
 #     euAiAct: [Article 72]
 #     awsGenAiLens: [GENOPS02-BP02]
 #   applies_to: [aws:bedrock/inferenceProfile:InferenceProfile, aws:sagemaker/endpoint:Endpoint]
-no_error_alarm contains lib.result(r, sprintf("model %s has no alarm on invocation errors", [lib.model_name(r)])) if {
+no_error_alarm contains lib.field_result(r, "/spec/monitoring/alarms", sprintf("model %s has no alarm on invocation errors", [lib.model_name(r)])) if {
 	some r in lib.resources_of(lib.model_types)
 	lib.is_model_resource(r)
 	not _error_alarm(lib.model_name(r))

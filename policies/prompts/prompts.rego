@@ -31,7 +31,7 @@ no_system_prompt contains lib.spec_result(pointer, msg) if {
 	some name
 	model := models[name]
 	object.get(model, "systemPrompt", "") == ""
-	pointer := sprintf("/spec/models/%s", [name])
+	pointer := sprintf("/spec/models/%s/systemPrompt", [name])
 	msg := sprintf("model %s has no versioned system prompt (systemPrompt id@version)", [name])
 }
 
@@ -99,7 +99,7 @@ prompt_without_model contains lib.spec_result(pointer, msg) if {
 	some id
 	prompt := prompts[id]
 	object.get(prompt, "model", "") == ""
-	pointer := sprintf("/spec/prompts/%s", [id])
+	pointer := sprintf("/spec/prompts/%s/model", [id])
 	msg := sprintf("prompt %s does not name the model it is written for", [id])
 }
 

@@ -80,13 +80,13 @@ not_encrypted_with_app_key contains lib.result(r, msg) if {
 	msg := sprintf("%s %s is not encrypted with the application's KMS key", [what, r.name])
 }
 
-not_encrypted_with_app_key contains lib.result(r, msg) if {
+not_encrypted_with_app_key contains lib.field_result(r, concat("/", [r.source, "encryption"]), msg) if {
 	some r in lib.resources("aws:s3/vectorsVectorBucket:VectorsVectorBucket")
 	not _vector_bucket_encrypted(r)
 	msg := sprintf("vector bucket %s is not encrypted with the application's KMS key", [r.name])
 }
 
-not_encrypted_with_app_key contains lib.result(r, msg) if {
+not_encrypted_with_app_key contains lib.field_result(r, concat("/", [r.source, "encryption"]), msg) if {
 	some r in lib.resources("aws:opensearch/serverlessSecurityPolicy:ServerlessSecurityPolicy")
 	r.inputs.type == "encryption"
 	not _aoss_encrypted(r)
@@ -165,7 +165,7 @@ _bucket_encrypted(b) if {
 #     euAiAct: [Article 15]
 #     awsGenAiLens: [GENSEC01-BP01, GENSEC01-BP03]
 #   applies_to: [aws:iam/rolePolicy:RolePolicy, aws:iam/policy:Policy]
-wildcard_resource contains lib.result(p, msg) if {
+wildcard_resource contains lib.about(lib.result(p, msg), _statement_subject(i, statement)) if {
 	some p in lib.resources_of(lib.identity_policy_types)
 	some i, statement in lib.statements(p)
 	statement.Effect == "Allow"
@@ -199,7 +199,7 @@ _star_only_actions := {"ecr:GetAuthorizationToken"}
 #     euAiAct: [Article 15]
 #     awsGenAiLens: [GENSEC01-BP01]
 #   applies_to: [aws:iam/rolePolicy:RolePolicy, aws:iam/policy:Policy]
-wildcard_action contains lib.result(p, msg) if {
+wildcard_action contains lib.about(lib.result(p, msg), concat(" ", [_statement_subject(i, statement), action])) if {
 	some p in lib.resources_of(lib.identity_policy_types)
 	some i, statement in lib.statements(p)
 	statement.Effect == "Allow"
@@ -208,7 +208,7 @@ wildcard_action contains lib.result(p, msg) if {
 	msg := sprintf("%s allows the wildcard action %s", [_statement_label(p, i, statement), action])
 }
 
-wildcard_action contains lib.result(p, msg) if {
+wildcard_action contains lib.about(lib.result(p, msg), concat(" ", [_statement_subject(i, statement), "NotAction"])) if {
 	some p in lib.resources_of(lib.identity_policy_types)
 	some i, statement in lib.statements(p)
 	statement.Effect == "Allow"
@@ -222,6 +222,16 @@ _service_wildcard(action) if {
 	parts := split(action, ":")
 	count(parts) == 2
 	parts[1] == "*"
+}
+
+# What a finding on a policy statement is about: its Sid (stable while statements are added), else its position.
+_statement_subject(_, statement) := statement.Sid if {
+	is_string(statement.Sid)
+	regex.match(`^[A-Za-z0-9]+$`, statement.Sid)
+}
+
+_statement_subject(i, statement) := sprintf("%d", [i]) if {
+	not regex.match(`^[A-Za-z0-9]+$`, object.get(statement, "Sid", ""))
 }
 
 _statement_label(p, _, statement) := sprintf("statement %s of %s", [statement.Sid, p.name]) if {
@@ -258,7 +268,7 @@ public_bucket contains lib.result(b, sprintf("S3 bucket %s has no public access 
 	count(_access_blocks(b)) == 0
 }
 
-public_bucket contains lib.result(b, msg) if {
+public_bucket contains lib.about(lib.result(b, msg), setting) if {
 	some b in lib.resources(_bucket_type)
 	some block in _access_blocks(b)
 	some setting in ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"]
@@ -325,7 +335,7 @@ _tls_only(b) if {
 #     euAiAct: [Article 15]
 #     awsGenAiLens: [GENSEC01-BP02]
 #   applies_to: [aws:opensearch/serverlessSecurityPolicy:ServerlessSecurityPolicy]
-public_collection contains lib.result(r, msg) if {
+public_collection contains lib.field_result(r, concat("/", [r.source, "publicAccess"]), msg) if {
 	some r in lib.resources("aws:opensearch/serverlessSecurityPolicy:ServerlessSecurityPolicy")
 	r.inputs.type == "network"
 	some rule in lib.as_list(r.inputs.policy["fn::toJSON"])
@@ -355,7 +365,7 @@ public_collection contains lib.result(r, msg) if {
 #     euAiAct: [Article 15]
 #     awsGenAiLens: [GENSEC01-BP02]
 #   applies_to: [aws:sagemaker/model:Model]
-open_model_network contains lib.result(m, msg) if {
+open_model_network contains lib.field_result(m, lib.model_field(m, "vpc"), msg) if {
 	some m in lib.resources("aws:sagemaker/model:Model")
 	not object.get(m.inputs, "enableNetworkIsolation", false) == true
 	object.get(m.inputs, "vpcConfig", null) == null

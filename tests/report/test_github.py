@@ -64,7 +64,7 @@ def test_finding_annotation(scenario):
         by_title.setdefault(props["title"], []).append((kind, props, message))
     [(kind, props, message)] = [c for c in by_title["LLM-GRD-001 Every model is guarded on every invocation path"]]
     assert kind == "error"
-    assert props == {"file": "tests/report/specs/guarded.yaml", "line": "18", "col": "7",
+    assert props == {"file": "tests/report/specs/guarded.yaml", "line": "17", "col": "5",
                      "title": "LLM-GRD-001 Every model is guarded on every invocation path"}
     assert message.startswith("model classify can be invoked without a guardrail\nFix: Add the model")
     [(kind, props, message)] = by_title["LLM-RPT-001 Models say what they are for"]
@@ -82,7 +82,7 @@ def test_waived_findings_are_notices_saying_until_when(scenario):
     assert len(waived) == 1
     kind, props, message = waived[0]
     assert kind == "notice" and props["title"] == "LLM-GRD-001 Every model is guarded on every invocation path (waived)"
-    assert props["line"] == "14"
+    assert props["line"] == "13"
     assert "error waived until 2099-12-31 by platform@example.com: Batch summarization" in message
 
 

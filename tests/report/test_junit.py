@@ -62,13 +62,13 @@ def test_a_suite_per_spec_a_case_per_rule(scenario):
         ("LLM-RPT-003", "Vector stores use customer-managed keys"), ("LLM-RPT-004", "Every model is reviewed weekly"),
         ("LLM-RPT-005", "Applications name an owner")])}
     grd = cases["LLM-GRD-001 Every model is guarded on every invocation path"]
-    assert grd.get("classname") == "guardrails" and grd.get("line") == "18"
+    assert grd.get("classname") == "guardrails" and grd.get("line") == "17"
     failure = grd.find("failure")
     assert failure.get("type") == "error" and failure.get("message") == "model classify can be invoked without a guardrail"
-    assert "tests/report/specs/guarded.yaml:18:7" in failure.text and "fix: Add the model" in failure.text
+    assert "tests/report/specs/guarded.yaml:17:5" in failure.text and "fix: Add the model" in failure.text
     # the waived finding of the same rule: a property and system-out, not a second failure
     props = {p.get("name"): p.get("value") for p in grd.find("properties")}
-    assert props["waived"].startswith("tests/report/specs/guarded.yaml:14:7: waived until 2099-12-31 by platform@example.com")
+    assert props["waived"].startswith("tests/report/specs/guarded.yaml:13:5: waived until 2099-12-31 by platform@example.com")
     assert "model summarize" in grd.find("system-out").text and "model summarize" not in failure.text
     assert cases["LLM-RPT-001 Models say what they are for"].find("failure").get("type") == "warning"
     assert cases["LLM-RPT-002 Applications describe themselves"].find("failure").get("type") == "note"
