@@ -92,6 +92,28 @@ test_fail_large_gpu_in_development if {
 	}} with input as _input("dev", [_config(["ml.g5.2xlarge", "ml.g5.12xlarge"])])
 }
 
+# A variant that sets its own instance type is where the finding points; one that inherits it, the model's.
+test_fail_large_gpu_of_a_variant_points_at_the_variant if {
+	config := object.union(_config(["ml.g5.2xlarge", "ml.g5.12xlarge"]), {"source": "/spec/models/llama"})
+	spec := {"spec": {"models": {"llama": {"instanceType": "ml.g5.2xlarge", "variants": [
+		{"name": "a"},
+		{"name": "b", "instanceType": "ml.g5.12xlarge"},
+	]}}}}
+	[r.pointer | some r in cost.gpu_not_allowed] == ["/spec/models/llama/variants/1/instanceType"] with input as object.union(
+		_input("dev", [config]),
+		{"spec": spec},
+	)
+}
+
+test_fail_large_gpu_inherited_by_a_variant_points_at_the_model if {
+	config := object.union(_config(["ml.g5.12xlarge"]), {"source": "/spec/models/llama"})
+	spec := {"spec": {"models": {"llama": {"instanceType": "ml.g5.12xlarge", "variants": [{"name": "a"}]}}}}
+	[r.pointer | some r in cost.gpu_not_allowed] == ["/spec/models/llama/instanceType"] with input as object.union(
+		_input("dev", [config]),
+		{"spec": spec},
+	)
+}
+
 test_fail_unknown_gpu_in_production if {
 	count(cost.gpu_not_allowed) == 1 with input as _input("prod", [_config(["ml.p3.2xlarge"])])
 }
