@@ -52,6 +52,7 @@ _METADATA_SCHEMA = {
         "applies_to": {"type": "list", "required": True, "minlength": 1, "schema": {"type": "string",
                                                                                     "regex": r"^(aws|aws-native):\S+$|^spec:[a-zA-Z]+$|^maturity:assessment$|^cost:estimate$"}},
         "waivable": {"type": "boolean"},
+        "security": {"type": "boolean"},
     }},
     "scope": {"type": "string", "allowed": ["rule"]},
 }
@@ -75,6 +76,10 @@ class Rule:
     line: int
     waivable: bool = True
     """False for the rules that govern waivers themselves: a waiver naming one is a finding, and excuses nothing."""
+    security: bool = False
+    """METADATA ``security: true``: a rule about an attack or an exposure (guardrails, encryption, access, supply chain),
+    which code scanning shows as a security alert with a security-severity; other rules (cost, maturity, operations)
+    are plain problems there. Built-in rules state it either way (tests/policy); a custom rule that leaves it out is not one."""
 
     @property
     def area(self) -> str:
@@ -275,6 +280,7 @@ def _rules_of(path: Path, text: str, problems: list[str], check_schema: bool = T
             remediation=" ".join(custom["remediation"].split()), frameworks={k: list(v) for k, v in custom["frameworks"].items()},
             applies_to=tuple(custom["applies_to"]), related=tuple(r["ref"] for r in meta.get("related_resources", [])),
             file=str(path), line=i + 1, waivable=custom.get("waivable", True) is not False,
+            security=custom.get("security", False) is True,
         ))
     return out
 
@@ -338,5 +344,5 @@ def rule_data(cat: Catalogue) -> dict[str, Any]:
     """The catalogue as data (for data.json of the OPA bundle and the policy pack)."""
     return {rid: {"package": r.package, "rule": r.name, "title": r.title, "severity": r.severity,
                   "remediation": r.remediation, "frameworks": r.frameworks, "appliesTo": list(r.applies_to),
-                  "waivable": r.waivable}
+                  "waivable": r.waivable, "security": r.security}
             for rid, r in sorted(cat.rules.items())}

@@ -24,6 +24,8 @@ from llmops_iac.pipeline import FileResult, RunResult
 
 TOOL_NAME = "llmops-iac"
 DEFAULT_INFORMATION_URI = "https://github.com/llmops-iac/llmops-iac"
+RULES_DOC = "blob/main/docs/rules.md"
+"""Where the rule reference (``llmops-iac policy docs``) lives in the repository at :func:`information_uri`."""
 SPEC_RULE_PREFIX = "spec/"
 SEVERITY_ORDER = ("error", "warning", "note")
 FRAMEWORK_LABELS = {"owasp": "OWASP", "nist": "NIST", "euAiAct": "EU AI Act", "awsGenAiLens": "AWS GenAI Lens"}
@@ -52,6 +54,12 @@ def information_uri() -> str:
     return home if home and home.startswith("https://") else DEFAULT_INFORMATION_URI
 
 
+def rule_doc_uri(rule_id: str) -> str:
+    """The rule's own section of the rule reference: docs/rules.md, whose ``### <ID>`` heading GitHub anchors as
+    ``#<id in lower case>`` (llmops_iac/policy/docs.py writes one per rule)."""
+    return f"{information_uri().rstrip('/')}/{RULES_DOC}#{rule_id.lower()}"
+
+
 # --------------------------------------------------------------------------- rules
 
 
@@ -69,16 +77,29 @@ class RuleInfo:
     frameworks: dict[str, list[str]] = field(default_factory=dict)
     related: tuple[str, ...] = ()
     kind: str = "policy"  # policy | spec
+    security: bool = False  # METADATA security: true (llmops_iac/policy/catalog.py Rule.security)
+    help_uri: str | None = None  # the rule's documentation: its section of docs/rules.md (built-in), else its first related link
 
     def references(self) -> list[str]:
         """Framework references as ``OWASP LLM01`` style strings."""
         return [f"{FRAMEWORK_LABELS.get(k, k)} {v}" for k, values in self.frameworks.items() for v in values]
 
 
-def _from_rule(rule: Any) -> RuleInfo:
+def _from_rule(rule: Any, builtin: Path | None) -> RuleInfo:
+    documented = builtin is not None and _inside(rule.file, builtin)
     return RuleInfo(id=rule.id, title=rule.title, description=rule.description, severity=rule.severity,
                     remediation=rule.remediation, area=rule.area, name=rule.name,
-                    frameworks={k: list(v) for k, v in rule.frameworks.items()}, related=tuple(rule.related))
+                    frameworks={k: list(v) for k, v in rule.frameworks.items()}, related=tuple(rule.related),
+                    security=bool(getattr(rule, "security", False)),
+                    help_uri=rule_doc_uri(rule.id) if documented else (rule.related[0] if rule.related else None))
+
+
+def _inside(file: str, directory: Path) -> bool:
+    try:
+        Path(file).resolve().relative_to(directory.resolve())
+    except (ValueError, OSError):
+        return False
+    return True
 
 
 def spec_rule_id(code: str) -> str:
@@ -117,7 +138,10 @@ def policy_rules(result: RunResult) -> dict[str, RuleInfo]:
             except Exception:  # noqa: BLE001 - metadata is a nicety; findings carry the essentials
                 catalogue = None
         if catalogue is not None:
-            rules = {rid: _from_rule(rule) for rid, rule in catalogue.rules.items()}
+            from llmops_iac.policy import catalog as _catalog
+
+            builtin = Path(catalogue.directories[0]) if getattr(catalogue, "directories", ()) else _catalog.builtin_dir()
+            rules = {rid: _from_rule(rule, builtin) for rid, rule in catalogue.rules.items()}
     for policy in judged:
         for finding in policy.findings:
             if finding.rule_id not in rules:

@@ -43,6 +43,7 @@ _environment_class := "other" if not lib.is_development
 # custom:
 #   id: LLM-CST-001
 #   severity: warning
+#   security: false
 #   remediation: Add budgets.notify.emails or budgets.notify.snsTopicArns.
 #   frameworks:
 #     owasp: [LLM10]
@@ -86,6 +87,7 @@ _recipients(b) := {x |
 # custom:
 #   id: LLM-CST-002
 #   severity: warning
+#   security: false
 #   remediation: Set budgets.forecastAlerts to true.
 #   frameworks:
 #     owasp: [LLM10]
@@ -116,6 +118,7 @@ _has_forecast(b) if {
 # custom:
 #   id: LLM-CST-003
 #   severity: error
+#   security: false
 #   remediation: >-
 #     Choose an allowed instance type for the environment (override instanceType in
 #     spec.environments.<env>.models), or quantize the model to fit a smaller GPU.
@@ -158,6 +161,7 @@ _instance_type_field(r, i) := concat("/", [r.source, "instanceType"]) if {
 # custom:
 #   id: LLM-CST-004
 #   severity: warning
+#   security: false
 #   remediation: >-
 #     Set provisionedThroughput to 0 for this environment (spec.environments.<env>.models
 #     .<model>.provisionedThroughput: 0).
@@ -188,6 +192,7 @@ provisioned_outside_production contains lib.field_result(r, concat("/", [r.sourc
 # custom:
 #   id: LLM-CST-005
 #   severity: warning
+#   security: false
 #   remediation: >-
 #     Run `llmops-iac cost <spec>` to see which resources drive the estimate; raise
 #     budgets.monthlyUsd, lower the expected traffic or choose cheaper models or instances.
@@ -215,6 +220,7 @@ estimate_over_budget contains lib.spec_result("/spec/budgets/monthlyUsd", msg) i
 # custom:
 #   id: LLM-CST-006
 #   severity: error
+#   security: false
 #   remediation: >-
 #     Choose one of the instance types the finding lists, quantize the weights (awq/gptq)
 #     or lower maxContextTokens / maxConcurrentRequests.
@@ -236,6 +242,7 @@ gpu_misfit contains lib.spec_result(g.source, g.message) if {
 # custom:
 #   id: LLM-CST-007
 #   severity: warning
+#   security: false
 #   remediation: Choose a smaller GPU instance type, or serve more concurrent requests per instance.
 #   frameworks:
 #     owasp: [LLM10]
@@ -261,6 +268,7 @@ gpu_underused contains lib.spec_result(g.source, g.message) if {
 # custom:
 #   id: LLM-CST-008
 #   severity: warning
+#   security: false
 #   remediation: >-
 #     Add an alert at or below 100 % to budgets.alertThresholdsPercent (the default is
 #     50, 80 and 100).
@@ -319,6 +327,7 @@ _max_budget_to_estimate := 10
 # custom:
 #   id: LLM-CST-009
 #   severity: warning
+#   security: false
 #   remediation: >-
 #     Lower budgets.monthlyUsd to what the application should cost (run `llmops-iac cost
 #     <spec>` for the estimate), or declare the traffic that justifies it in

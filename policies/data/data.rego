@@ -22,6 +22,7 @@ _max_capture_percent_restricted := 10
 # custom:
 #   id: LLM-DAT-001
 #   severity: error
+#   security: true
 #   remediation: Lower dataCapture.samplingPercent to 10 or less, or turn data capture off.
 #   frameworks:
 #     owasp: [LLM02]
@@ -53,6 +54,7 @@ oversampled_capture contains lib.field_result(r, concat("/", [r.source, "dataCap
 # custom:
 #   id: LLM-DAT-002
 #   severity: error
+#   security: true
 #   remediation: >-
 #     Set the data source's dataDeletionPolicy to DELETE (llmops-iac does; look for a
 #     transformation or edit that changed it).
@@ -86,6 +88,7 @@ retained_vectors contains lib.result(r, msg) if {
 # custom:
 #   id: LLM-DAT-003
 #   severity: warning
+#   security: true
 #   remediation: >-
 #     Set dataSource.inclusionPrefixes to the folder that holds the documents to answer
 #     from, e.g. published/ (no leading "/", no wildcards).
@@ -146,6 +149,7 @@ _credentials := ["PASSWORD", "AWS_ACCESS_KEY", "AWS_SECRET_KEY"]
 # custom:
 #   id: LLM-DAT-004
 #   severity: warning
+#   security: true
 #   remediation: Add PASSWORD, AWS_ACCESS_KEY and AWS_SECRET_KEY (action block) to the guardrail's pii list.
 #   frameworks:
 #     owasp: [LLM02]

@@ -20,6 +20,7 @@ _model_type := "aws:sagemaker/model:Model"
 # custom:
 #   id: LLM-DEP-001
 #   severity: note
+#   security: false
 #   remediation: Set autoscaling.minCapacity to 2 or more (in spec.environments.prod for production only).
 #   frameworks:
 #     nist: [MANAGE 2.4, MEASURE 2.5]
@@ -45,6 +46,7 @@ single_instance contains lib.field_result(r, concat("/", [r.source, "autoscaling
 # custom:
 #   id: LLM-DEP-002
 #   severity: warning
+#   security: false
 #   remediation: >-
 #     Set deployment.strategy to canary or blue-green and keep at least one
 #     deployment.rollbackAlarms entry.
@@ -96,6 +98,7 @@ _rollback_alarms(endpoint) := [a |
 # custom:
 #   id: LLM-DEP-003
 #   severity: warning
+#   security: true
 #   remediation: >-
 #     Set revision to the full commit hash (40 lowercase hex characters) of the weights
 #     that were evaluated. For weights in S3, put that hash (or the weights' SHA-256
@@ -212,6 +215,7 @@ _weights_problem(m) := sprintf(
 # custom:
 #   id: LLM-DEP-004
 #   severity: error
+#   security: true
 #   remediation: >-
 #     Use an image with a version tag or digest; llmops-iac resolves one offline for
 #     container.framework and container.version.
@@ -250,6 +254,7 @@ _pinned_image(m) if {
 # custom:
 #   id: LLM-DEP-005
 #   severity: warning
+#   security: true
 #   remediation: Set container.version to the version the Plan records (meta.image.version), e.g. 2.4.0.
 #   frameworks:
 #     owasp: [LLM03]
@@ -276,6 +281,7 @@ default_container_version contains lib.spec_result(pointer, msg) if {
 # custom:
 #   id: LLM-DEP-006
 #   severity: note
+#   security: false
 #   remediation: Raise autoscaling.maxCapacity above minCapacity.
 #   frameworks:
 #     owasp: [LLM10]
@@ -304,6 +310,7 @@ no_scale_out contains lib.field_result(r, concat("/", [r.source, "autoscaling/ma
 # custom:
 #   id: LLM-DEP-007
 #   severity: warning
+#   security: false
 #   remediation: >-
 #     Raise deployment.bakeSeconds to at least the longest rollback alarm's time to
 #     alarm (180 seconds for the built-in latency alarm, 3 breaching minutes).
@@ -366,6 +373,7 @@ _periods(alarm) := [q.metric.period | some q in alarm.inputs.metricQueries; q.me
 # custom:
 #   id: LLM-DEP-008
 #   severity: error
+#   security: true
 #   remediation: >-
 #     Deploy the Plan as compiled: remove the transformation or edit that changes the model
 #     container's environment; set the model, revision, weights and serving settings in the

@@ -30,6 +30,7 @@ _kb_type := "aws:bedrock/agentKnowledgeBase:AgentKnowledgeBase"
 # custom:
 #   id: LLM-GRD-001
 #   severity: error
+#   security: true
 #   remediation: >-
 #     Add the model to a guardrail's appliesTo.models (or leave appliesTo out to guard
 #     every model); an IAM statement that invokes a guarded model must carry the
@@ -166,6 +167,7 @@ _names_guardrail(identifier, guards) if {
 # custom:
 #   id: LLM-GRD-007
 #   severity: note
+#   security: true
 #   remediation: >-
 #     Make sure the application calls bedrock:ApplyGuardrail with the guardrail's ID and
 #     version (stack outputs guardrail.NAME.id and guardrail.NAME.version) on each
@@ -197,6 +199,7 @@ application_guarded_endpoint contains lib.field_result(r, concat("/", [r.source,
 # custom:
 #   id: LLM-GRD-002
 #   severity: error
+#   security: true
 #   remediation: Set contentFilters.promptAttack.input to HIGH on the guardrail.
 #   frameworks:
 #     owasp: [LLM01]
@@ -238,6 +241,7 @@ _filters_of(g, type) := [f |
 # custom:
 #   id: LLM-GRD-003
 #   severity: error
+#   security: true
 #   remediation: >-
 #     List the PII entity types the application may see under the guardrail's pii
 #     (action block or anonymize), or add piiRegexes for your own identifiers.
@@ -270,6 +274,7 @@ missing_pii_filter contains lib.field_result(g, concat("/", [g.source, "pii"]), 
 # custom:
 #   id: LLM-GRD-004
 #   severity: warning
+#   security: true
 #   remediation: >-
 #     Add contextualGrounding (grounding and relevance thresholds, e.g. 0.75) to the
 #     guardrail.
@@ -332,6 +337,7 @@ _grounding_kinds := {"GROUNDING": "grounding", "RELEVANCE": "relevance"}
 # custom:
 #   id: LLM-GRD-006
 #   severity: warning
+#   security: true
 #   remediation: >-
 #     Set contextualGrounding.grounding and contextualGrounding.relevance to 0.5 or more
 #     (the default is 0.75); tune them on the evaluation datasets rather than lowering them.
@@ -412,6 +418,7 @@ _category_names := {
 # custom:
 #   id: LLM-GRD-005
 #   severity: warning
+#   security: true
 #   remediation: Raise the category's input and output strength to MEDIUM or HIGH.
 #   frameworks:
 #     owasp: [LLM05]

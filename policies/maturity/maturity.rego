@@ -22,6 +22,7 @@ import data.llmops.lib
 # custom:
 #   id: LLM-MAT-001
 #   severity: error
+#   security: false
 #   remediation: >-
 #     Run `llmops-iac maturity <spec> --repo .` and work through its roadmap for the
 #     dimensions below level 2, or waive LLM-MAT-001 with a reason, an owner and an expiry.
@@ -46,6 +47,7 @@ production_below_operational contains lib.about(lib.spec_result("/spec/maturity/
 # custom:
 #   id: LLM-MAT-002
 #   severity: warning
+#   security: false
 #   remediation: >-
 #     Work through the roadmap of `llmops-iac maturity`, lower spec.maturity.target to
 #     what the application really is, or waive LLM-MAT-002 until a date.

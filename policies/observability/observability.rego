@@ -21,6 +21,7 @@ _logging_type := "aws:bedrockmodel/invocationLoggingConfiguration:InvocationLogg
 # custom:
 #   id: LLM-OBS-001
 #   severity: error
+#   security: true
 #   remediation: Set monitoring.invocationLogging.enabled to true.
 #   frameworks:
 #     owasp: [LLM01, LLM10]
@@ -47,6 +48,7 @@ invocations_not_logged contains lib.spec_result("/spec/monitoring/invocationLogg
 # custom:
 #   id: LLM-OBS-002
 #   severity: error
+#   security: true
 #   remediation: >-
 #     Set monitoring.invocationLogging.includeContent to false (metadata only), or record
 #     a waiver with the reason, owner and expiry.
@@ -88,6 +90,7 @@ _logs_content(r) if object.get(r.inputs, ["loggingConfig", "textDataDeliveryEnab
 # custom:
 #   id: LLM-OBS-003
 #   severity: error
+#   security: false
 #   remediation: Set monitoring.logRetentionDays to 30 or more.
 #   frameworks:
 #     nist: [MEASURE 2.4, MANAGE 4.1]
@@ -112,6 +115,7 @@ short_retention contains lib.field_result(r, _retention_field, sprintf("log grou
 # custom:
 #   id: LLM-OBS-004
 #   severity: note
+#   security: false
 #   remediation: Set monitoring.logRetentionDays to 180 or more (in spec.environments.prod for production only).
 #   frameworks:
 #     nist: [MANAGE 4.1]
@@ -141,6 +145,7 @@ _retention(r) := r.inputs.retentionInDays if r.inputs.retentionInDays > 0
 # custom:
 #   id: LLM-OBS-005
 #   severity: warning
+#   security: false
 #   remediation: Add monitoring.notify.emails or monitoring.notify.snsTopicArns.
 #   frameworks:
 #     owasp: [LLM10]
@@ -163,6 +168,7 @@ silent_alarm contains lib.field_result(r, "/spec/monitoring/notify", sprintf("al
 # custom:
 #   id: LLM-OBS-006
 #   severity: warning
+#   security: false
 #   remediation: Add runbookUrl to the alarm.
 #   frameworks:
 #     nist: [MANAGE 4.3, MANAGE 2.3]
@@ -186,6 +192,7 @@ missing_runbook contains lib.spec_result(pointer, msg) if {
 # custom:
 #   id: LLM-OBS-007
 #   severity: warning
+#   security: false
 #   remediation: Set monitoring.dashboard to true.
 #   frameworks:
 #     nist: [MEASURE 2.4]
@@ -207,6 +214,7 @@ no_dashboard contains lib.spec_result("/spec/monitoring/dashboard", "the applica
 # custom:
 #   id: LLM-OBS-008
 #   severity: warning
+#   security: false
 #   remediation: >-
 #     Add a monitoring.alarms entry with metric invocation-errors (or invocation-5xx)
 #     targeting the model.
@@ -276,6 +284,7 @@ _peak_to_average := object.get(lib.spec_section("budgets"), ["expectedTraffic", 
 # custom:
 #   id: LLM-OBS-009
 #   severity: warning
+#   security: false
 #   remediation: >-
 #     Lower the alarm's threshold below what its metric can reach (latency under the
 #     service's timeout; counts under the requests of one period at the declared peak),

@@ -27,6 +27,7 @@ _index_types := {"aws:s3/vectorsIndex:VectorsIndex", "aws-native:opensearchserve
 # custom:
 #   id: LLM-RET-001
 #   severity: error
+#   security: false
 #   remediation: >-
 #     Remove the vector store's dimensions (it is taken from the embedding model) or set
 #     it to the embedding's dimensions.
@@ -58,6 +59,7 @@ dimension_mismatch contains lib.field_result(r, concat("/", [r.source, "dimensio
 # custom:
 #   id: LLM-RET-002
 #   severity: note
+#   security: false
 #   remediation: Set dataSource.refreshSchedule to a rate or cron expression, e.g. rate(1 day).
 #   frameworks:
 #     owasp: [LLM09]
@@ -87,6 +89,7 @@ _scheduled(kb) if {
 # custom:
 #   id: LLM-RET-003
 #   severity: error
+#   security: false
 #   remediation: >-
 #     Lower chunking.maxTokens (the child size for hierarchical chunking) to the embedding
 #     model's limit, or use an embedding model with a longer input.
@@ -146,6 +149,7 @@ _embedded_chunk_tokens(c) := levels[count(levels) - 1].maxTokens if {
 # custom:
 #   id: LLM-RET-004
 #   severity: note
+#   security: false
 #   remediation: Set standbyReplicas to true (override it to false for development only).
 #   frameworks:
 #     nist: [MANAGE 2.4]

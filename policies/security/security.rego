@@ -18,6 +18,7 @@ _bucket_type := "aws:s3/bucket:Bucket"
 # custom:
 #   id: LLM-SEC-001
 #   severity: error
+#   security: true
 #   remediation: >-
 #     Enable automatic key rotation (enableKeyRotation true, rotationPeriodInDays at
 #     most 365). llmops-iac's key rotates yearly: look for a transformation or edit that
@@ -54,6 +55,7 @@ key_rotation_disabled contains lib.result(k, msg) if {
 # custom:
 #   id: LLM-SEC-002
 #   severity: error
+#   security: true
 #   remediation: >-
 #     Leave encryption at customer-managed (vector stores) so the resource uses the
 #     application's KMS key.
@@ -156,6 +158,7 @@ _bucket_encrypted(b) if {
 # custom:
 #   id: LLM-SEC-003
 #   severity: error
+#   security: true
 #   remediation: >-
 #     Name the resources (ARNs) the statement needs; llmops-iac's roles only ever use
 #     "*" for ecr:GetAuthorizationToken.
@@ -192,6 +195,7 @@ _star_only_actions := {"ecr:GetAuthorizationToken"}
 # custom:
 #   id: LLM-SEC-004
 #   severity: error
+#   security: true
 #   remediation: List the actions the statement needs instead of a service wildcard.
 #   frameworks:
 #     owasp: [LLM06]
@@ -254,6 +258,7 @@ _statement_label(p, i, statement) := sprintf("statement %d of %s", [i, p.name]) 
 # custom:
 #   id: LLM-SEC-005
 #   severity: error
+#   security: true
 #   remediation: >-
 #     Give the bucket a BucketPublicAccessBlock with blockPublicAcls, blockPublicPolicy,
 #     ignorePublicAcls and restrictPublicBuckets all true.
@@ -291,6 +296,7 @@ _access_blocks(b) := [r |
 # custom:
 #   id: LLM-SEC-006
 #   severity: error
+#   security: true
 #   remediation: >-
 #     Add a bucket policy statement that denies s3:* to Principal "*" on the bucket and
 #     its objects when aws:SecureTransport is false.
@@ -328,6 +334,7 @@ _tls_only(b) if {
 # custom:
 #   id: LLM-SEC-007
 #   severity: error
+#   security: true
 #   remediation: Set publicAccess false on the vector store (and list vpcEndpoints if code in a VPC needs it).
 #   frameworks:
 #     owasp: [LLM08, LLM02]
@@ -356,6 +363,7 @@ public_collection contains lib.field_result(r, concat("/", [r.source, "publicAcc
 # custom:
 #   id: LLM-SEC-008
 #   severity: warning
+#   security: true
 #   remediation: >-
 #     Set vpc (subnetIds, securityGroupIds) on the model, or networkIsolation true with
 #     modelDataUrl.
@@ -384,6 +392,7 @@ open_model_network contains lib.field_result(m, lib.model_field(m, "vpc"), msg) 
 # custom:
 #   id: LLM-SEC-009
 #   severity: error
+#   security: true
 #   remediation: >-
 #     Add a Condition with aws:SourceAccount (the account ID) or aws:SourceArn to the
 #     trust policy statement of the service principal.

@@ -70,10 +70,12 @@ def test_one_run_with_the_tool_and_the_catalogue_as_rules(scenario):
     assert grd["fullDescription"]["text"].startswith("A model that a role")
     assert "Remediation: Add the model" in grd["help"]["text"] and "**Remediation:**" in grd["help"]["markdown"]
     assert "OWASP: LLM01, LLM02, LLM05" in grd["help"]["markdown"]
-    assert grd["helpUri"] == "https://docs.aws.amazon.com/bedrock/latest/userguide/guardrails.html"
+    assert grd["helpUri"] == f"{INFO_URI}/blob/main/docs/rules.md#llm-grd-001"  # its section of the rule reference
     assert {"security", "guardrails", "OWASP LLM01", "EU AI Act Article 15"} <= set(grd["properties"]["tags"])
     assert grd["defaultConfiguration"]["level"] == "error" and grd["properties"]["security-severity"] == "8.0"
-    assert "helpUri" not in next(r for r in driver["rules"] if r["id"] == "LLM-GOV-001")  # no related resource
+    gov = next(r for r in driver["rules"] if r["id"] == "LLM-GOV-001")  # not a security rule (no security: true)
+    assert gov["helpUri"] == f"{INFO_URI}/blob/main/docs/rules.md#llm-gov-001"
+    assert "security-severity" not in gov["properties"] and "security" not in gov["properties"]["tags"]
     assert next(r for r in driver["rules"] if r["id"] == "LLM-RPT-002")["defaultConfiguration"]["level"] == "note"
 
 
