@@ -20,6 +20,7 @@ from llmops_iac.policy.docs import render as render_docs
 from llmops_iac.report import findings as fx
 from llmops_iac.report import sarif
 from tests.conftest import ROOT
+from tests.report.test_sarif import validate
 
 CATALOGUE = catalog.load()
 SECURITY_AREAS = {"guardrails", "security", "data"}
@@ -30,6 +31,7 @@ NEVER_SECURITY = {"cost", "maturity", "evaluation", "governance", "retrieval", "
 def driver_rules():
     result = pipeline.run("check", [str(ROOT / "examples" / "support-assistant.yaml")], policy=pipeline.PolicyOptions())
     log = sarif.to_data(result)
+    validate(log)
     return {r["id"]: r for r in log["runs"][0]["tool"]["driver"]["rules"]}
 
 
@@ -143,7 +145,9 @@ def test_a_custom_rule_has_its_own_link_and_is_a_security_rule_only_when_it_says
     (tmp_path / "acme" / "acme.rego").write_text(CUSTOM, encoding="utf-8")
     result = pipeline.run("check", [str(ROOT / "examples" / "minimal.yaml")],
                           policy=pipeline.PolicyOptions(policy_dirs=(str(tmp_path / "acme"),)))
-    rules = {r["id"]: r for r in sarif.to_data(result)["runs"][0]["tool"]["driver"]["rules"]}
+    log = sarif.to_data(result)
+    validate(log)  # the official SARIF 2.1.0 schema
+    rules = {r["id"]: r for r in log["runs"][0]["tool"]["driver"]["rules"]}
     steward, secret = rules["ACME-GOV-001"], rules["ACME-SEC-001"]
     assert steward["helpUri"] == "https://wiki.acme.example/governance/steward"  # not llmops-iac's reference
     assert "helpUri" not in secret  # no link of its own: none rather than a wrong one
