@@ -170,6 +170,11 @@ def diagnostic_rules(result: RunResult) -> dict[str, RuleInfo]:
     return dict(sorted(out.items()))
 
 
+def at_or_above(severity: str, fail_level: str) -> bool:
+    """Whether a finding of ``severity`` fails a run at ``fail_level`` (error > warning > note)."""
+    return SEVERITY_ORDER.index(level(severity)) <= SEVERITY_ORDER.index(level(fail_level))
+
+
 def level(severity: str) -> str:
     """A severity as one of error | warning | note."""
     return severity if severity in SEVERITY_ORDER else ("note" if severity in ("info", "hint") else "warning")
