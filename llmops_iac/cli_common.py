@@ -55,9 +55,13 @@ class OutputSpec(click.ParamType):
 
     name = "[FORMAT=]PATH"
 
+    def __init__(self, formats: tuple[str, ...] | None = None) -> None:
+        self.formats = formats  # the formats the command writes (default: the report formats of check)
+
     def convert(self, value: Any, param: Any, ctx: Any) -> tuple[str | None, str]:
         from llmops_iac.report import FORMATS
 
+        formats = self.formats or FORMATS
         if isinstance(value, tuple):
             return value
         fmt, sep, path = value.partition("=")
@@ -65,8 +69,8 @@ class OutputSpec(click.ParamType):
             self.fail(STDOUT_TAKEN.format(value=value), param, ctx)
         if not sep:
             return (None, value)
-        if fmt not in FORMATS:
-            self.fail(f"unknown format {fmt!r} in {value!r}; formats: {', '.join(FORMATS)}", param, ctx)
+        if fmt not in formats:
+            self.fail(f"unknown format {fmt!r} in {value!r}; formats: {', '.join(formats)}", param, ctx)
         if not path:
             self.fail(f"{value!r} names no file after '='", param, ctx)
         return (fmt, path)
@@ -223,10 +227,48 @@ def echo(text: str, kind: str | None, err: bool = False) -> None:
     never coloured (json, sarif, junit, markdown, github: what a program or a file reads)."""
     from llmops_iac import colour
 
-    if kind is not None and colour.enabled(sys.stderr if err else sys.stdout):
-        click.echo(colour.paint(text, kind), nl=False, err=err, color=True)
-    else:
-        click.echo(text, nl=False, err=err, color=False)
+    try:
+        if kind is not None and colour.enabled(sys.stderr if err else sys.stdout):
+            click.echo(colour.paint(text, kind), nl=False, err=err, color=True)
+        else:
+            click.echo(text, nl=False, err=err, color=False)
+        if not err:
+            sys.stdout.flush()
+    except BrokenPipeError:
+        if err:
+            raise
+        _silence_stdout()
+
+
+def _stdout(text: str) -> None:
+    """Write ``text`` to standard output, uncoloured. A reader that has gone (``| head``) ends the output quietly: the
+    rest is dropped, nothing goes to standard error, and the command goes on to its own exit code (its verdict is
+    decided before its report is written; --output files are written before standard output)."""
+    echo(text, None)
+
+
+def _silence_stdout() -> None:
+    """Point standard output at /dev/null, so nothing more (not even the flush at exit) meets the closed pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, sys.stdout.fileno())
+        finally:
+            os.close(devnull)
+    except (OSError, ValueError):  # no file descriptor (a test runner's stream): nothing to silence
+        pass
+
+
+def _stdout_gone() -> bool:
+    """Whether standard output is a pipe whose reader has gone (poll reports an error on its write end)."""
+    try:
+        import select
+
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(event & select.POLLERR for _, event in poller.poll(0))
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def _guard(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -244,16 +286,29 @@ def _guard(func: Callable[..., Any]) -> Callable[..., Any]:
         except KeyboardInterrupt:  # click would turn it into "Aborted!" and exit 1
             click.echo("\nllmops-iac: interrupted", err=True)
             sys.exit(130)
+        except BrokenPipeError as exc:
+            if not _stdout_gone():  # another pipe or a socket: a failure like any other
+                _internal_error(exc)
+            # A command that writes as it goes met a reader that left (`| head`): end quietly. Its verdict is not
+            # known here, so not a pass: 1, as Python's own guidance and click do. (`check`, `validate`, `policy`
+            # and `policy test` decide first and keep their own exit code: _stdout.)
+            _silence_stdout()
+            sys.exit(EXIT_FINDINGS)
         except (click.exceptions.Exit, click.ClickException, SystemExit):
             raise
         except Exception as exc:  # noqa: BLE001 - the whole point: fail closed with a message
-            if os.environ.get("LLMOPS_IAC_DEBUG"):
-                raise
-            click.echo(f"llmops-iac: internal error: {type(exc).__name__}: {exc}\n"
-                       "  this is a bug; rerun with LLMOPS_IAC_DEBUG=1 for the traceback and report it", err=True)
-            sys.exit(EXIT_INTERNAL)
+            _internal_error(exc)
 
     return wrapper
+
+
+def _internal_error(exc: BaseException) -> None:
+    """Exit 3 saying what failed (re-raise it under LLMOPS_IAC_DEBUG for the traceback)."""
+    if os.environ.get("LLMOPS_IAC_DEBUG"):
+        raise exc
+    click.echo(f"llmops-iac: internal error: {type(exc).__name__}: {exc}\n"
+               "  this is a bug; rerun with LLMOPS_IAC_DEBUG=1 for the traceback and report it", err=True)
+    sys.exit(EXIT_INTERNAL)
 
 
 def stack_applies(file: str, stack: str | None, stacks_dir: str | None) -> None:

@@ -34,12 +34,14 @@ from llmops_iac.cli_common import (  # noqa: E402
     EXIT_CODES_HELP,
     INPUT_ERROR,
     INTERNAL_ERROR,
+    OutputSpec,
     _emit,
     _exit_for,
     _guard,
     _notes,
     _options,
     _prepare,
+    _stdout,
     exit_codes_help,
     no_dash,
     policy_options,
@@ -48,6 +50,7 @@ from llmops_iac.cli_common import (  # noqa: E402
     stdin_specs,
 )
 from llmops_iac.errors import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_OK  # noqa: E402
+from llmops_iac.report.policy_tests import FORMATS as TEST_FORMATS  # noqa: E402
 
 
 @click.group(epilog=exit_codes_help({0: "clean", 1: "findings at or above --fail-level (check), a failed test (test), "
@@ -94,31 +97,38 @@ def policy_check(paths: tuple[str, ...], fmt: str, outputs: tuple, stack: str | 
                                                 2: INPUT_ERROR, 3: "no tests found, or an engine failure (never a pass)"}))
 @click.option("--policy-dir", "policy_dirs", multiple=True, type=click.Path(file_okay=False, exists=True),
               help="Extra directory of Rego policies and their _test.rego files. Repeatable.")
-@click.option("--verbose", "-v", is_flag=True, help="List passing tests too.")
+@click.option("--verbose", "-v", is_flag=True, help="List passing tests too (text format).")
+@click.option("--format", "fmt", type=click.Choice(TEST_FORMATS), default="text", show_default=True,
+              help="Format printed on standard output: text, json (schemas/policy-test.schema.json) or junit (JUnit XML).")
+@click.option("--output", "outputs", type=OutputSpec(TEST_FORMATS), multiple=True,
+              help="Also write the results to PATH (atomically), in FORMAT if given as FORMAT=PATH "
+                   "(text, json, junit). Repeatable. Never a policy file (exit 2).")
 @_guard
-def policy_test(policy_dirs: tuple[str, ...], verbose: bool) -> None:
+def policy_test(policy_dirs: tuple[str, ...], verbose: bool, fmt: str, outputs: tuple) -> None:
     """Run every test_* rule of the _test.rego files with the real OPA engine; undefined counts as failed.
 
     \b
     Example:
-      llmops-iac policy test -v
+      llmops-iac policy test -v --output junit=policy-tests.xml
     """
     from llmops_iac.policy import catalog
     from llmops_iac.policy.testing import run_tests
+    from llmops_iac.report import write_atomic
+    from llmops_iac.report.policy_tests import renderers
 
+    _prepare(outputs, policy_dirs=policy_dirs)
     cat = catalog.load(list(policy_dirs))
     _notes(cat.skipped)
     results = run_tests(cat)
-    failed = [r for r in results if r.outcome != "pass"]
-    for r in results:
-        if r.outcome != "pass" or verbose:
-            line = f"{r.outcome.upper():9} {r.package}.{r.name}  ({r.file}:{r.line}, {r.duration * 1000:.1f} ms)"
-            click.echo(line + (f"\n          {r.message}" if r.message else ""))
-    click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
     if not results:
         click.echo("llmops-iac: error: no policy tests found", err=True)
         sys.exit(EXIT_INTERNAL)
-    sys.exit(EXIT_FINDINGS if failed else EXIT_OK)
+    code = EXIT_FINDINGS if any(r.outcome != "pass" for r in results) else EXIT_OK  # decided before anything is written
+    render = renderers()
+    for out_fmt, path in outputs:
+        write_atomic(path, render[out_fmt or fmt](results, verbose))
+    _stdout(render[fmt](results, verbose))
+    sys.exit(code)
 
 
 @policy.command("docs", epilog=exit_codes_help({0: "written (with --check: PATH is current)",

@@ -299,7 +299,7 @@ def _policy_judge(options: PolicyOptions, catalogue: Any = None):
         cat = catalog.load(list(options.policy_dirs))
         profiles.load_all(cat)  # a broken profile fails before any spec is judged
     eng = engine.create(options.engine, opa_url=options.opa_url)
-    eng.load(cat.modules, {})
+    engine.load_policies(eng, cat)  # a --policy-dir module that does not compile is exit 2, a built-in one exit 3
 
     def judge(loaded: LoadedSpec, plan: Any, maturity: Any = None, cost: Any = None):
         stack = loaded.stack.name if loaded.stack is not None else None

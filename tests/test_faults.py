@@ -68,7 +68,8 @@ def _clean_env(monkeypatch):
 # -- a policy that does not compile ---------------------------------------------------------------------------------
 
 
-def test_policy_that_does_not_compile_exits_3_through_the_console_script(tmp_path):
+def test_policy_dir_that_does_not_compile_exits_2_through_the_console_script(tmp_path):
+    """A --policy-dir is the user's input: its module not compiling is exit 2 (the built-ins compile without it)."""
     policies = tmp_path / "policies"
     policies.mkdir()
     (policies / "bad.rego").write_text(BROKEN_REGO, encoding="utf-8")
@@ -76,7 +77,7 @@ def test_policy_that_does_not_compile_exits_3_through_the_console_script(tmp_pat
     out.write_text(OLD, encoding="utf-8")
     proc = subprocess.run([str(_script()), "check", str(EXAMPLES), "--policy-dir", str(policies),
                            "--output", f"json={out}"], capture_output=True, text=True, timeout=120, env=_env(), cwd=ROOT)
-    assert proc.returncode == EXIT_INTERNAL, proc.stdout + proc.stderr
+    assert proc.returncode == EXIT_INPUT, proc.stdout + proc.stderr
     assert "do not compile" in proc.stderr and "bad.rego" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert out.read_text(encoding="utf-8") == OLD

@@ -26,10 +26,14 @@ def render(cat: Catalogue) -> str:
            + "; `off` means the rule is not evaluated there. An environment of unknown tier (no "
            "`spec.environments.<name>.tier`, or a stack whose environment the spec does not declare) is judged as "
            "production.", "",
+           f"Security rules (METADATA `security: true`, {sum(r.security for r in rules)} of them) are marked 🔒: GitHub code "
+           "scanning shows their findings as security alerts; the others as plain problems. Each rule's section "
+           "below is where the SARIF report's `helpUri` points.", "",
            "| ID | title | " + " | ".join(p.name for p in profs) + " |",
            "|---|---|" + "---|" * len(profs)]
     for r in rules:
-        out.append(f"| [{r.id}](#{r.id.lower()}) | {r.title} | " + " | ".join(p.severity(r) for p in profs) + " |")
+        lock = " 🔒" if r.security else ""
+        out.append(f"| [{r.id}](#{r.id.lower()}){lock} | {r.title} | " + " | ".join(p.severity(r) for p in profs) + " |")
     by_area: dict[str, list] = {}
     for r in rules:
         by_area.setdefault(r.area, []).append(r)
@@ -39,6 +43,8 @@ def render(cat: Catalogue) -> str:
             out += ["", f"### {r.id}", "", f"**{r.title}** — default severity `{r.severity}`; rule `{r.package}.{r.name}`.", "",
                     r.description, "", f"*Remediation:* {r.remediation}", "",
                     "*Applies to:* " + ", ".join(f"`{a}`" for a in r.applies_to)]
+            if r.security:
+                out += ["", "*Security rule:* code scanning shows its findings as security alerts (SARIF `security-severity`)."]
             refs = [f"{FRAMEWORKS[k]}: {', '.join(v)}" for k, v in r.frameworks.items() if v]
             if refs:
                 out += ["", "*Evidences:*", *[f"- {x}" for x in refs]]

@@ -26,6 +26,7 @@ that lacks a loaded rule (policy/answer.py) — raises EngineError (exit 3).
 from __future__ import annotations
 
 import os
+from typing import Any, Callable
 
 from llmops_iac.errors import UsageError
 from llmops_iac.policy.protocol import ROOT, Engine, EngineError  # noqa: F401 - the engines' interface, re-exported
@@ -58,3 +59,28 @@ def create(name: str | None = None, *, opa_url: str | None = None, timeout: floa
     from llmops_iac.policy.reference import OpaEngine
 
     return OpaEngine()
+
+
+def load_policies(eng: Engine, catalogue: Any) -> None:
+    """Load the catalogue's modules into ``eng``. A module that does not compile is an engine failure (exit 3) unless
+    it is a --policy-dir's and the built-in policies compile without those: then it is the user's input (exit 2)."""
+    try:
+        eng.load(catalogue.modules, {})
+    except EngineError as exc:
+        builtin = {k: v for k, v in catalogue.modules.items() if k not in catalogue.user_modules}
+        raise blame(catalogue, exc, lambda: eng.load(builtin, {})) from None
+
+
+def blame(catalogue: Any, exc: EngineError, builtin_only: Callable[[], Any]) -> Exception:
+    """The error to raise for ``exc``, an engine failure while loading the catalogue: a PolicyDirError (exit 2) when it
+    is a compile error, the catalogue has --policy-dir modules and ``builtin_only()`` (loading without them) succeeds;
+    else ``exc`` itself."""
+    from llmops_iac.policy.catalog import PolicyDirError
+
+    if not catalogue.user_modules or "do not compile" not in str(exc):
+        return exc
+    try:
+        builtin_only()
+    except EngineError:
+        return exc
+    return PolicyDirError(f"{exc}\n(a --policy-dir module: the built-in policies compile without the --policy-dir ones)")

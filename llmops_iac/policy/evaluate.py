@@ -34,6 +34,9 @@ class Finding:
     resource: str | None
     references: tuple[str, ...]
     waived_by: dict[str, Any] | None = None
+    subject: str = ""
+    """What the finding is about when one rule finds several things at one pointer and resource (a maturity dimension, a
+    filter's direction): the rule's ``subject``, part of the finding's fingerprint; "" when pointer and resource say it."""
 
     @property
     def waived(self) -> bool:
@@ -46,6 +49,8 @@ class Finding:
                "waived": self.waived}
         if self.waived_by:
             out["waiver"] = self.waived_by
+        if self.subject:
+            out["subject"] = self.subject
         return out
 
 
@@ -172,10 +177,11 @@ def _finding(rule: Rule, severity: str, item: dict[str, Any], loaded: Any, plan:
     pointer = item.get("pointer")
     if not isinstance(pointer, str) or not pointer.startswith("/") and pointer != "":
         pointer = plan.resources[resource].source if resource in plan.resources else ""
-    file, line, col = loaded.source.locate(pointer)
+    file, line, col = loaded.source.locate_field(pointer)  # the field's key: the line a reviewer edits
+    subject = item.get("subject")
     return Finding(rule_id=rule.id, title=rule.title, severity=severity, message=item["msg"], remediation=rule.remediation,
                    file=file, line=line, col=col, pointer=pointer, resource=resource if isinstance(resource, str) else None,
-                   references=tuple(rule.references()))
+                   references=tuple(rule.references()), subject=subject if isinstance(subject, str) else "")
 
 
 def _apply_waivers(result: PolicyResult, loaded: Any, today: dt.date, catalogue: Catalogue) -> None:

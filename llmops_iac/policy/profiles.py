@@ -19,9 +19,9 @@ from pathlib import Path
 
 import yaml
 
-from llmops_iac.errors import InternalError, UsageError
+from llmops_iac.errors import UsageError
 from llmops_iac.file_kinds import skip_note, special_kind
-from llmops_iac.policy.catalog import RULE_ID, SEVERITIES, Catalogue, Rule, cerberus_errors
+from llmops_iac.policy.catalog import RULE_ID, SEVERITIES, Catalogue, Rule, cerberus_errors, fail
 from llmops_iac.resources import safe_load_yaml
 from llmops_iac.spec.tiers import STRICTEST, TIERS
 
@@ -55,7 +55,8 @@ class Profile:
 
 
 def load_all(catalogue: Catalogue) -> dict[str, Profile]:
-    """Every profile in the policy directories' profiles/ folders; raise InternalError for a bad one.
+    """Every profile in the policy directories' profiles/ folders; raise for a bad one (catalog.fail: exit 2 for a
+    --policy-dir's, exit 3 for the built-in ones).
 
     Read once per catalogue: judging many specs reuses them.
     """
@@ -71,8 +72,11 @@ def _read_all(catalogue: Catalogue) -> dict[str, Profile]:
     from cerberus import Validator
 
     out: dict[str, Profile] = {}
-    problems: list[str] = []
+    builtin: list[str] = []  # problems of the tool's own profiles (exit 3)
+    problems: list[str] = []  # problems of a --policy-dir's profiles: the user's input (exit 2)
+    builtin_dir = catalogue.directories[0] if catalogue.directories else None
     for directory in catalogue.directories:
+        found = builtin if directory == builtin_dir else problems
         for path in sorted(Path(directory, "profiles").glob("*.yaml")):
             kind = special_kind(path)
             if kind is not None:
@@ -81,53 +85,60 @@ def _read_all(catalogue: Catalogue) -> dict[str, Profile]:
             try:
                 data = safe_load_yaml(path.read_text(encoding="utf-8"))
             except (OSError, yaml.YAMLError) as exc:
-                problems.append(f"{path}: {exc}")
+                found.append(f"{path}: {exc}")
                 continue
             v = Validator(SCHEMA)
             if not isinstance(data, dict) or not v.validate(data):
-                problems.append(f"{path}: {cerberus_errors(v.errors, data) if isinstance(data, dict) else 'not a mapping'}")
+                found.append(f"{path}: {cerberus_errors(v.errors, data) if isinstance(data, dict) else 'not a mapping'}")
                 continue
             unknown = sorted(set(data["rules"]) - set(catalogue.rules))
             if unknown:
-                problems.append(f"{path}: unknown rule IDs {unknown}")
+                found.append(f"{path}: unknown rule IDs {unknown}")
                 continue
             if data["name"] != path.stem:
-                problems.append(f"{path}: name {data['name']!r} must match the file name")
+                found.append(f"{path}: name {data['name']!r} must match the file name")
                 continue
             if data["name"] in out:
-                problems.append(f"{path}: profile {data['name']!r} is also defined in {out[data['name']].file}")
+                found.append(f"{path}: profile {data['name']!r} is also defined in {out[data['name']].file}")
                 continue
             out[data["name"]] = Profile(data["name"], data["description"], tuple(data["tiers"]), dict(data["rules"]), str(path),
                                         data.get("waiverHorizonDays", DEFAULT_WAIVER_HORIZON_DAYS))
+    def users(*names: str) -> list[str]:
+        return builtin if all(_in(out[n].file, builtin_dir) for n in names) else problems
+
     claimed: dict[str, str] = {}
     for p in out.values():
         for tier in p.tiers:
             if tier in claimed:
-                problems.append(f"tier {tier!r} is claimed by profiles {claimed[tier]!r} and {p.name!r}")
+                users(claimed[tier], p.name).append(f"tier {tier!r} is claimed by profiles {claimed[tier]!r} "
+                                                    f"({out[claimed[tier]].file}) and {p.name!r} ({p.file})")
             claimed[tier] = p.name
     for tier in TIERS:
         if tier not in claimed:
-            problems.append(f"no profile claims tier {tier!r} (add it to a profile's tiers)")
-    if not problems:
-        problems += _laxer_than_production(catalogue, out, out[claimed[STRICTEST]])
-    if problems:
-        raise InternalError("policy profiles are invalid:\n  " + "\n  ".join(problems))
+            builtin.append(f"no profile claims tier {tier!r} (add it to a profile's tiers)")
+    if not problems and not builtin:
+        production = out[claimed[STRICTEST]]
+        for p in out.values():
+            if p is not production:
+                users(p.name, production.name).extend(_laxer_than_production(catalogue, p, production))
+    fail("policy profiles are", builtin, problems)
     return out
 
 
-def _laxer_than_production(catalogue: Catalogue, profiles: dict[str, Profile], production: Profile) -> list[str]:
-    """Where another profile is stricter than production's: unknown tiers get production, so it must be the strictest."""
+def _in(file: str, directory: str | None) -> bool:
+    return directory is not None and Path(directory, "profiles") == Path(file).parent
+
+
+def _laxer_than_production(catalogue: Catalogue, p: Profile, production: Profile) -> list[str]:
+    """Where profile ``p`` is stricter than production's: unknown tiers get production, so it must be the strictest."""
     problems = []
-    for p in profiles.values():
-        if p is production:
-            continue
-        for rule in catalogue.rules.values():
-            if STRICTNESS[p.severity(rule)] > STRICTNESS[production.severity(rule)]:
-                problems.append(f"{rule.id} is {p.severity(rule)} in profile {p.name!r} but {production.severity(rule)} in "
-                                f"{production.name!r}: the production profile must be the strictest")
-        if p.waiver_horizon_days < production.waiver_horizon_days:
-            problems.append(f"profile {p.name!r} allows waivers {p.waiver_horizon_days} days ahead, production "
-                            f"{production.waiver_horizon_days}: the production profile must be the strictest")
+    for rule in catalogue.rules.values():
+        if STRICTNESS[p.severity(rule)] > STRICTNESS[production.severity(rule)]:
+            problems.append(f"{rule.id} is {p.severity(rule)} in profile {p.name!r} but {production.severity(rule)} in "
+                            f"{production.name!r}: the production profile must be the strictest")
+    if p.waiver_horizon_days < production.waiver_horizon_days:
+        problems.append(f"profile {p.name!r} allows waivers {p.waiver_horizon_days} days ahead, production "
+                        f"{production.waiver_horizon_days}: the production profile must be the strictest")
     return problems
 
 

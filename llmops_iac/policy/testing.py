@@ -20,8 +20,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from llmops_iac.policy.catalog import Catalogue
-from llmops_iac.policy.engine import EngineError
+from llmops_iac.policy.catalog import Catalogue, PolicyDirError
+from llmops_iac.policy.engine import EngineError, blame
 from llmops_iac.policy.reference import import_bindings
 
 OUTCOMES = ("pass", "fail", "error", "undefined")
@@ -55,7 +55,8 @@ def discover(catalogue: Catalogue) -> list[tuple[str, str, str, int]]:
     for path, text in sorted(catalogue.tests.items()):
         m = _PACKAGE.search(text)
         if not m:
-            raise EngineError(f"{path}: no package declaration; a _test.rego file needs one")
+            error = PolicyDirError if path in catalogue.user_modules else EngineError
+            raise error(f"{path}: no package declaration; a _test.rego file needs one")
         package = m.group(1)
         seen: set[str] = set()
         for head in _TEST_HEAD.finditer(text):
@@ -68,10 +69,14 @@ def discover(catalogue: Catalogue) -> list[tuple[str, str, str, int]]:
 
 
 def run_tests(catalogue: Catalogue) -> list[TestResult]:
-    """Evaluate every test rule; raise EngineError if OPA is missing or the modules do not compile."""
+    """Evaluate every test rule; raise EngineError if OPA is missing or the modules do not compile (PolicyDirError,
+    exit 2, when what does not compile is a --policy-dir's and the built-in modules and tests compile without it)."""
     bindings = import_bindings()
     tests = discover(catalogue)
-    engine = _load(bindings, catalogue)
+    try:
+        engine = _load(bindings, catalogue)
+    except EngineError as exc:
+        raise blame(catalogue, exc, lambda: _load(bindings, catalogue, builtin_only=True).close()) from None
     try:
         for package in dict.fromkeys(t[0] for t in tests):  # prepare each package's query once, untimed
             try:
@@ -90,10 +95,12 @@ def _query(package: str) -> str:
     return f"name := input.name; x := data.{package}[name] with input as {{}}"
 
 
-def _load(bindings: Any, catalogue: Catalogue) -> Any:
+def _load(bindings: Any, catalogue: Catalogue, builtin_only: bool = False) -> Any:
     engine = bindings.OpaEngine()
     try:
         for path, source in sorted({**catalogue.modules, **catalogue.tests}.items()):
+            if builtin_only and path in catalogue.user_modules:
+                continue
             try:
                 engine.add_policy(path, source)
             except bindings.OpaError as exc:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -23,6 +24,8 @@ from llmops_iac.pipeline import FileResult, RunResult
 
 TOOL_NAME = "llmops-iac"
 DEFAULT_INFORMATION_URI = "https://github.com/llmops-iac/llmops-iac"
+RULES_DOC = "blob/main/docs/rules.md"
+"""Where the rule reference (``llmops-iac policy docs``) lives in the repository at :func:`information_uri`."""
 SPEC_RULE_PREFIX = "spec/"
 SEVERITY_ORDER = ("error", "warning", "note")
 FRAMEWORK_LABELS = {"owasp": "OWASP", "nist": "NIST", "euAiAct": "EU AI Act", "awsGenAiLens": "AWS GenAI Lens"}
@@ -51,6 +54,12 @@ def information_uri() -> str:
     return home if home and home.startswith("https://") else DEFAULT_INFORMATION_URI
 
 
+def rule_doc_uri(rule_id: str) -> str:
+    """The rule's own section of the rule reference: docs/rules.md, whose ``### <ID>`` heading GitHub anchors as
+    ``#<id in lower case>`` (llmops_iac/policy/docs.py writes one per rule)."""
+    return f"{information_uri().rstrip('/')}/{RULES_DOC}#{rule_id.lower()}"
+
+
 # --------------------------------------------------------------------------- rules
 
 
@@ -68,16 +77,29 @@ class RuleInfo:
     frameworks: dict[str, list[str]] = field(default_factory=dict)
     related: tuple[str, ...] = ()
     kind: str = "policy"  # policy | spec
+    security: bool = False  # METADATA security: true (llmops_iac/policy/catalog.py Rule.security)
+    help_uri: str | None = None  # the rule's documentation: its section of docs/rules.md (built-in), else its first related link
 
     def references(self) -> list[str]:
         """Framework references as ``OWASP LLM01`` style strings."""
         return [f"{FRAMEWORK_LABELS.get(k, k)} {v}" for k, values in self.frameworks.items() for v in values]
 
 
-def _from_rule(rule: Any) -> RuleInfo:
+def _from_rule(rule: Any, builtin: Path | None) -> RuleInfo:
+    documented = builtin is not None and _inside(rule.file, builtin)
     return RuleInfo(id=rule.id, title=rule.title, description=rule.description, severity=rule.severity,
                     remediation=rule.remediation, area=rule.area, name=rule.name,
-                    frameworks={k: list(v) for k, v in rule.frameworks.items()}, related=tuple(rule.related))
+                    frameworks={k: list(v) for k, v in rule.frameworks.items()}, related=tuple(rule.related),
+                    security=bool(getattr(rule, "security", False)),
+                    help_uri=rule_doc_uri(rule.id) if documented else (rule.related[0] if rule.related else None))
+
+
+def _inside(file: str, directory: Path) -> bool:
+    try:
+        Path(file).resolve().relative_to(directory.resolve())
+    except (ValueError, OSError):
+        return False
+    return True
 
 
 def spec_rule_id(code: str) -> str:
@@ -116,7 +138,10 @@ def policy_rules(result: RunResult) -> dict[str, RuleInfo]:
             except Exception:  # noqa: BLE001 - metadata is a nicety; findings carry the essentials
                 catalogue = None
         if catalogue is not None:
-            rules = {rid: _from_rule(rule) for rid, rule in catalogue.rules.items()}
+            from llmops_iac.policy import catalog as _catalog
+
+            builtin = Path(catalogue.directories[0]) if getattr(catalogue, "directories", ()) else _catalog.builtin_dir()
+            rules = {rid: _from_rule(rule, builtin) for rid, rule in catalogue.rules.items()}
     for policy in judged:
         for finding in policy.findings:
             if finding.rule_id not in rules:
@@ -143,6 +168,11 @@ def diagnostic_rules(result: RunResult) -> dict[str, RuleInfo]:
             if rid not in out or d.severity == "error":
                 out[rid] = spec_rule(d.code, level(d.severity))
     return dict(sorted(out.items()))
+
+
+def at_or_above(severity: str, fail_level: str) -> bool:
+    """Whether a finding of ``severity`` fails a run at ``fail_level`` (error > warning > note)."""
+    return SEVERITY_ORDER.index(level(severity)) <= SEVERITY_ORDER.index(level(fail_level))
 
 
 def level(severity: str) -> str:
@@ -194,8 +224,41 @@ def fingerprint(*parts: Any) -> str:
 
 
 def finding_fingerprint(finding: Any, environment: str | None, root: Path | None = None) -> str:
+    """Rule, repository path, pointer, resource, environment and (when the rule gives one) subject: never the line,
+    so an edit above a finding keeps its alert. A finding without a subject hashes as it did before subjects."""
+    subject = getattr(finding, "subject", "")
     return fingerprint("finding", finding.rule_id, repo_path(finding.file, root), finding.pointer, finding.resource,
-                       environment or "")
+                       environment or "", *([subject] if subject else []))
+
+
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def finding_fingerprints(f: FileResult, root: Path | None = None) -> list[str]:
+    """The fingerprint of each finding of ``f`` (in ``f.policy.findings`` order), one per finding.
+
+    Code scanning merges results that share a fingerprint into one alert, so findings that :func:`finding_fingerprint`
+    cannot tell apart (a rule that finds two things at one pointer and resource and names no subject: a custom rule)
+    are told apart by their message with its numbers left out (so a changed count keeps the alert), and then by
+    their order (message, line).
+    """
+    items = findings(f)
+    env = environment(f)
+    prints = [finding_fingerprint(x, env, root) for x in items]
+    groups: dict[str, list[int]] = {}
+    for i, fp in enumerate(prints):
+        groups.setdefault(fp, []).append(i)
+    for fp, members in groups.items():
+        if len(members) < 2:
+            continue
+        by_text: dict[str, list[int]] = {}
+        for i in members:
+            by_text.setdefault(_DIGITS.sub("#", items[i].message), []).append(i)
+        for text, same in by_text.items():
+            same.sort(key=lambda i: (items[i].message, items[i].line, items[i].col))
+            for n, i in enumerate(same):
+                prints[i] = fingerprint(fp, text, *([n] if len(same) > 1 else []))
+    return prints
 
 
 def diagnostic_fingerprint(d: Diagnostic, environment: str | None, root: Path | None = None) -> str:

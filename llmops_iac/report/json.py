@@ -22,7 +22,6 @@ REPORT_VERSION = 1
 def _policy(f: FileResult, fail_at: str, root) -> dict[str, Any]:
     p = f.policy
     c = fx.file_counts(f, fail_at)
-    env = fx.environment(f)
     return {
         "engine": p.engine,
         "profile": p.profile,
@@ -31,7 +30,7 @@ def _policy(f: FileResult, fail_at: str, root) -> dict[str, Any]:
         "outcomes": dict(p.outcomes),
         "counts": {"active": c.active_total, "waived": c.waived, "bySeverity": dict(c.active),
                    "outcomes": dict(c.outcomes)},
-        "findings": [{**x.to_dict(), "fingerprint": fx.finding_fingerprint(x, env, root)} for x in p.findings],
+        "findings": [{**x.to_dict(), "fingerprint": fp} for x, fp in zip(p.findings, fx.finding_fingerprints(f, root))],
     }
 
 

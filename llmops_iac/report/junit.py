@@ -4,10 +4,15 @@ One ``<testsuite>`` per spec file (``name`` = ``file [environment]``); in it,
 one ``<testcase name="llmops-iac.validate">`` for the spec's input diagnostics
 (a failure when it has errors) and one ``<testcase>`` per policy rule
 (``classname`` = the rule's policy area, ``name`` = ``<ID> <title>``): a
-``<failure>`` holding every active finding of the rule, ``<skipped>`` for a
-rule that is not applicable or off, and waived findings as testcase
-properties and ``<system-out>``, never as failures. Each testcase has at most
-one failure or skipped child, and every count attribute equals its children.
+``<failure>`` holding every active finding of the rule when they are at or above
+``--fail-level``, so the report fails exactly when the run does (exit 1); active
+findings below it are a ``<skipped message="… below --fail-level …">`` holding
+every finding — GitLab and Jenkins show a skipped test's message and text, and
+GitLab shows nothing of a passing one's output — with the property
+``belowFailLevel``. ``<skipped>`` is also a rule that is not applicable or off;
+waived findings are testcase properties and ``<system-out>``, never failures.
+Each testcase has at most one failure or skipped child, and every count
+attribute equals its children.
 """
 
 from __future__ import annotations
@@ -119,13 +124,23 @@ def to_element(result: RunResult) -> ET.Element:
                 case = _case(suite, rule.area, f"{rid} {rule.title}", path, line)
                 n["tests"] += 1
                 case_props = [("severity", items[0].severity if items else rule.severity), ("outcome", outcome)]
+                if active and not any(fx.at_or_above(x.severity, fail_at) for x in active):
+                    case_props.append(("belowFailLevel", "true"))
                 case_props += [("waived", f"{fx.location(x.file, x.line, x.col)}: {fx.waiver_text(x)}") for x in waived]
                 _properties(case, case_props)
-                if active:
-                    worst = min(active, key=lambda x: fx.SEVERITY_ORDER.index(fx.level(x.severity)))
+                failing = [x for x in active if fx.at_or_above(x.severity, fail_at)]
+                if failing:
+                    worst = min(failing, key=lambda x: fx.SEVERITY_ORDER.index(fx.level(x.severity)))
                     failure = ET.SubElement(case, "failure", {"message": _summary_message(active), "type": worst.severity})
                     failure.text = "\n".join(_finding_text(x) for x in active)
                     n["failures"] += 1
+                elif active:  # below the fail level: shown, not failed (the run does not fail for them either)
+                    worst = min(active, key=lambda x: fx.SEVERITY_ORDER.index(fx.level(x.severity)))
+                    skipped = ET.SubElement(case, "skipped", {
+                        "message": f"{fx.plural(len(active), fx.level(worst.severity))} below --fail-level {fail_at}, "
+                                   f"not failing this run: {_summary_message(active)}"})
+                    skipped.text = "\n".join(_finding_text(x) for x in active)
+                    n["skipped"] += 1
                 elif outcome in ("not-applicable", "off"):
                     why = ("not applicable: nothing this rule applies to exists in the application" if outcome == "not-applicable"
                            else f"off in profile {f.policy.profile}")

@@ -5,8 +5,12 @@ pseudo-rule per spec diagnostic code that occurs. Every finding and diagnostic
 is a result at its spec line (URI relative to the repository root). Waived
 findings stay in the log with an accepted external suppression, so code
 scanning shows them as dismissed instead of forgetting them.
-``partialFingerprints`` hash rule, file, pointer and resource, never the line,
-so an edit above a finding does not open a new alert.
+``partialFingerprints`` hash rule, file, environment, pointer, resource and the
+rule's subject, never the line, so an edit above a finding does not open a new
+alert; every finding of a log has its own (report/findings.py). A result's region
+is the line of the field its rule is about. Security rules (METADATA
+``security: true``) carry the ``security`` tag and a ``security-severity``;
+``helpUri`` is a built-in rule's section of docs/rules.md.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ from llmops_iac.report import findings as fx
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 FINGERPRINT_KEY = "llmopsIac/v1"
 SECURITY_SEVERITY = {"error": "8.0", "warning": "5.0", "note": "2.0"}
-"""GitHub's ``security-severity`` (high / medium / low) for a rule's default level."""
+"""GitHub's ``security-severity`` (high / medium / low) for a security rule's default level (METADATA
+``security: true``); other rules get none and no ``security`` tag, so code scanning lists them as plain problems."""
 
 
 def _rule_descriptor(rule: fx.RuleInfo) -> dict[str, Any]:
@@ -37,7 +42,8 @@ def _rule_descriptor(rule: fx.RuleInfo) -> dict[str, Any]:
     if rule.related:
         text.append("See: " + " ".join(rule.related))
         md.append("**See:** " + " ".join(f"<{u}>" for u in rule.related))
-    tags = ["llmops-iac", rule.area] if rule.kind == "spec" else ["security", "llmops-iac", rule.area, *refs]
+    tags = ["llmops-iac", rule.area] if rule.kind == "spec" else [*(["security"] if rule.security else []), "llmops-iac",
+                                                                  rule.area, *refs]
     descriptor: dict[str, Any] = {
         "id": rule.id,
         "name": _pascal(rule.name or rule.id),
@@ -47,10 +53,11 @@ def _rule_descriptor(rule: fx.RuleInfo) -> dict[str, Any]:
         "defaultConfiguration": {"level": fx.level(rule.severity)},
         "properties": {"tags": list(dict.fromkeys(tags)), "kind": rule.kind},
     }
-    if rule.related:
-        descriptor["helpUri"] = rule.related[0]
+    if rule.help_uri:
+        descriptor["helpUri"] = rule.help_uri
     if rule.kind == "policy":
-        descriptor["properties"]["security-severity"] = SECURITY_SEVERITY[fx.level(rule.severity)]
+        if rule.security:  # code scanning shows it as a security alert; cost, maturity... stay plain problems
+            descriptor["properties"]["security-severity"] = SECURITY_SEVERITY[fx.level(rule.severity)]
         descriptor["properties"]["area"] = rule.area
         if rule.frameworks:
             descriptor["properties"]["frameworks"] = rule.frameworks
@@ -99,7 +106,7 @@ def to_data(result: RunResult) -> dict[str, Any]:
                 "partialFingerprints": {FINGERPRINT_KEY: fx.diagnostic_fingerprint(d, env, root)},
                 "properties": props,
             })
-        for x in fx.findings(f):
+        for x, print_ in zip(fx.findings(f), fx.finding_fingerprints(f, root)):
             props = {"kind": "finding", "severity": x.severity, "environment": env, "profile": f.policy.profile,
                      **({"resource": x.resource} if x.resource else {}), "pointer": x.pointer,
                      "remediation": x.remediation, "references": list(x.references), "waived": x.waived}
@@ -110,7 +117,7 @@ def to_data(result: RunResult) -> dict[str, Any]:
                 "level": fx.level(x.severity),
                 "message": {"text": x.message},
                 "locations": [_location(x.file, x.line, x.col, root, resource=x.resource)],
-                "partialFingerprints": {FINGERPRINT_KEY: fx.finding_fingerprint(x, env, root)},
+                "partialFingerprints": {FINGERPRINT_KEY: print_},
                 "properties": props,
             }
             if x.waived:

@@ -41,6 +41,11 @@ class SourceMap:
                 return (self.file, 1, 1)
             p = p.rsplit("/", 1)[0]
 
+    def locate_field(self, pointer: str) -> tuple[str, int, int]:
+        """Where the field ``pointer`` names is written: its key (a list item: its value); for a field the document
+        leaves out, the key of its nearest ancestor that is there (where it would be added)."""
+        return self.locate(pointer, key=True)
+
 
 
 class OverlaySourceMap(SourceMap):
@@ -72,3 +77,13 @@ class OverlaySourceMap(SourceMap):
         if p:
             return self.base.locate(self.origin + pointer[len(self.into):], key=key)
         return self.base.locate(pointer, key=key)
+
+    def locate_field(self, pointer: str) -> tuple[str, int, int]:
+        p = pointer
+        while p and p not in self.overridden:
+            if p in self.base.values or p in self.base.keys:
+                return self.base.locate(p, key=True)
+            p = p.rsplit("/", 1)[0]
+        if p:
+            return self.base.locate(self.origin + pointer[len(self.into):], key=True)
+        return self.base.locate(pointer, key=True)

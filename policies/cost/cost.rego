@@ -43,6 +43,7 @@ _environment_class := "other" if not lib.is_development
 # custom:
 #   id: LLM-CST-001
 #   severity: warning
+#   security: false
 #   remediation: Add budgets.notify.emails or budgets.notify.snsTopicArns.
 #   frameworks:
 #     owasp: [LLM10]
@@ -50,7 +51,7 @@ _environment_class := "other" if not lib.is_development
 #     euAiAct: [Article 17]
 #     awsGenAiLens: [GENCOST02-BP01]
 #   applies_to: [aws:budgets/budget:Budget]
-unheard_budget contains lib.result(b, msg) if {
+unheard_budget contains lib.field_result(b, concat("/", [b.source, "notify"]), msg) if {
 	some b in lib.resources("aws:budgets/budget:Budget")
 	count(_recipients(b)) == 0
 	msg := "budget alerts reach nobody: no e-mail subscriber and no SNS topic to notify"
@@ -86,6 +87,7 @@ _recipients(b) := {x |
 # custom:
 #   id: LLM-CST-002
 #   severity: warning
+#   security: false
 #   remediation: Set budgets.forecastAlerts to true.
 #   frameworks:
 #     owasp: [LLM10]
@@ -93,7 +95,7 @@ _recipients(b) := {x |
 #     euAiAct: [Article 17]
 #     awsGenAiLens: [GENCOST02-BP01]
 #   applies_to: [aws:budgets/budget:Budget]
-no_forecast_alert contains lib.result(b, "the budget has no alert on forecast spend") if {
+no_forecast_alert contains lib.field_result(b, concat("/", [b.source, "forecastAlerts"]), "the budget has no alert on forecast spend") if {
 	some b in lib.resources("aws:budgets/budget:Budget")
 	not _has_forecast(b)
 }
@@ -116,6 +118,7 @@ _has_forecast(b) if {
 # custom:
 #   id: LLM-CST-003
 #   severity: error
+#   security: false
 #   remediation: >-
 #     Choose an allowed instance type for the environment (override instanceType in
 #     spec.environments.<env>.models), or quantize the model to fit a smaller GPU.
@@ -124,9 +127,9 @@ _has_forecast(b) if {
 #     nist: [MANAGE 2.1]
 #     awsGenAiLens: [GENCOST02-BP02, GENCOST01-BP01]
 #   applies_to: [aws:sagemaker/endpointConfiguration:EndpointConfiguration]
-gpu_not_allowed contains lib.result(r, msg) if {
+gpu_not_allowed contains lib.field_result(r, _instance_type_field(r, i), msg) if {
 	some r in lib.resources("aws:sagemaker/endpointConfiguration:EndpointConfiguration")
-	some variant in r.inputs.productionVariants
+	some i, variant in r.inputs.productionVariants
 	_accelerated(variant.instanceType)
 	not variant.instanceType in _gpu_allowlist[_environment_class]
 	msg := sprintf(
@@ -136,6 +139,16 @@ gpu_not_allowed contains lib.result(r, msg) if {
 }
 
 _accelerated(instance_type) if regex.match(`^ml\.(g|p|inf|trn)[0-9]`, instance_type)
+
+# Where the instance type of an endpoint's i-th variant is written: the variant's own, else the model's.
+_instance_type_field(r, i) := pointer if {
+	pointer := sprintf("%s/variants/%d/instanceType", [r.source, i])
+	lib.spec_at(pointer) != null
+}
+
+_instance_type_field(r, i) := concat("/", [r.source, "instanceType"]) if {
+	lib.spec_at(sprintf("%s/variants/%d/instanceType", [r.source, i])) == null
+}
 
 # METADATA
 # title: No provisioned throughput outside production
@@ -148,6 +161,7 @@ _accelerated(instance_type) if regex.match(`^ml\.(g|p|inf|trn)[0-9]`, instance_t
 # custom:
 #   id: LLM-CST-004
 #   severity: warning
+#   security: false
 #   remediation: >-
 #     Set provisionedThroughput to 0 for this environment (spec.environments.<env>.models
 #     .<model>.provisionedThroughput: 0).
@@ -156,7 +170,7 @@ _accelerated(instance_type) if regex.match(`^ml\.(g|p|inf|trn)[0-9]`, instance_t
 #     nist: [MANAGE 2.1]
 #     awsGenAiLens: [GENCOST02-BP01]
 #   applies_to: [aws:bedrock/inferenceProfile:InferenceProfile]
-provisioned_outside_production contains lib.result(r, msg) if {
+provisioned_outside_production contains lib.field_result(r, concat("/", [r.source, "provisionedThroughput"]), msg) if {
 	not lib.is_production
 	some r in lib.resources("aws:bedrock/inferenceProfile:InferenceProfile")
 	units := object.get(r, ["meta", "provisionedThroughput"], 0)
@@ -178,6 +192,7 @@ provisioned_outside_production contains lib.result(r, msg) if {
 # custom:
 #   id: LLM-CST-005
 #   severity: warning
+#   security: false
 #   remediation: >-
 #     Run `llmops-iac cost <spec>` to see which resources drive the estimate; raise
 #     budgets.monthlyUsd, lower the expected traffic or choose cheaper models or instances.
@@ -205,6 +220,7 @@ estimate_over_budget contains lib.spec_result("/spec/budgets/monthlyUsd", msg) i
 # custom:
 #   id: LLM-CST-006
 #   severity: error
+#   security: false
 #   remediation: >-
 #     Choose one of the instance types the finding lists, quantize the weights (awq/gptq)
 #     or lower maxContextTokens / maxConcurrentRequests.
@@ -226,6 +242,7 @@ gpu_misfit contains lib.spec_result(g.source, g.message) if {
 # custom:
 #   id: LLM-CST-007
 #   severity: warning
+#   security: false
 #   remediation: Choose a smaller GPU instance type, or serve more concurrent requests per instance.
 #   frameworks:
 #     owasp: [LLM10]
@@ -251,6 +268,7 @@ gpu_underused contains lib.spec_result(g.source, g.message) if {
 # custom:
 #   id: LLM-CST-008
 #   severity: warning
+#   security: false
 #   remediation: >-
 #     Add an alert at or below 100 % to budgets.alertThresholdsPercent (the default is
 #     50, 80 and 100).
@@ -309,6 +327,7 @@ _max_budget_to_estimate := 10
 # custom:
 #   id: LLM-CST-009
 #   severity: warning
+#   security: false
 #   remediation: >-
 #     Lower budgets.monthlyUsd to what the application should cost (run `llmops-iac cost
 #     <spec>` for the estimate), or declare the traffic that justifies it in

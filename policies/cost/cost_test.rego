@@ -55,7 +55,7 @@ test_fail_budget_alerts_nobody if {
 	cost.unheard_budget == {{
 		"msg": "budget alerts reach nobody: no e-mail subscriber and no SNS topic to notify",
 		"resource": "budget",
-		"pointer": "/spec",
+		"pointer": "/spec/notify",
 	}} with input as _input("default", [_budget([_topic_ref], true)])
 }
 
@@ -74,7 +74,7 @@ test_fail_budget_without_forecast_alert if {
 	cost.no_forecast_alert == {{
 		"msg": "the budget has no alert on forecast spend",
 		"resource": "budget",
-		"pointer": "/spec",
+		"pointer": "/spec/forecastAlerts",
 	}} with input as _input("default", [_budget([_topic_ref], false)])
 }
 
@@ -88,8 +88,30 @@ test_fail_large_gpu_in_development if {
 	cost.gpu_not_allowed == {{
 		"msg": "endpoint-llama-config uses ml.g5.12xlarge, which is not allowed in environment dev (development GPU allow-list)",
 		"resource": "endpoint-llama-config",
-		"pointer": "/spec",
+		"pointer": "/spec/instanceType",
 	}} with input as _input("dev", [_config(["ml.g5.2xlarge", "ml.g5.12xlarge"])])
+}
+
+# A variant that sets its own instance type is where the finding points; one that inherits it, the model's.
+test_fail_large_gpu_of_a_variant_points_at_the_variant if {
+	config := object.union(_config(["ml.g5.2xlarge", "ml.g5.12xlarge"]), {"source": "/spec/models/llama"})
+	spec := {"spec": {"models": {"llama": {"instanceType": "ml.g5.2xlarge", "variants": [
+		{"name": "a"},
+		{"name": "b", "instanceType": "ml.g5.12xlarge"},
+	]}}}}
+	[r.pointer | some r in cost.gpu_not_allowed] == ["/spec/models/llama/variants/1/instanceType"] with input as object.union(
+		_input("dev", [config]),
+		{"spec": spec},
+	)
+}
+
+test_fail_large_gpu_inherited_by_a_variant_points_at_the_model if {
+	config := object.union(_config(["ml.g5.12xlarge"]), {"source": "/spec/models/llama"})
+	spec := {"spec": {"models": {"llama": {"instanceType": "ml.g5.12xlarge", "variants": [{"name": "a"}]}}}}
+	[r.pointer | some r in cost.gpu_not_allowed] == ["/spec/models/llama/instanceType"] with input as object.union(
+		_input("dev", [config]),
+		{"spec": spec},
+	)
 }
 
 test_fail_unknown_gpu_in_production if {
@@ -110,7 +132,7 @@ test_fail_provisioned_throughput_in_development if {
 	cost.provisioned_outside_production == {{
 		"msg": "model a buys 2 model units of provisioned throughput in environment dev",
 		"resource": "model-a-profile",
-		"pointer": "/spec",
+		"pointer": "/spec/provisionedThroughput",
 	}} with input as _input("dev", [_profile(2)])
 }
 

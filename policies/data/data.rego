@@ -22,6 +22,7 @@ _max_capture_percent_restricted := 10
 # custom:
 #   id: LLM-DAT-001
 #   severity: error
+#   security: true
 #   remediation: Lower dataCapture.samplingPercent to 10 or less, or turn data capture off.
 #   frameworks:
 #     owasp: [LLM02]
@@ -29,7 +30,7 @@ _max_capture_percent_restricted := 10
 #     euAiAct: [Article 10]
 #     awsGenAiLens: [GENSEC01-BP03]
 #   applies_to: [aws:sagemaker/endpointConfiguration:EndpointConfiguration]
-oversampled_capture contains lib.result(r, msg) if {
+oversampled_capture contains lib.field_result(r, concat("/", [r.source, "dataCapture/samplingPercent"]), msg) if {
 	lib.classification == "restricted"
 	some r in lib.resources("aws:sagemaker/endpointConfiguration:EndpointConfiguration")
 	capture := object.get(r.inputs, "dataCaptureConfig", {})
@@ -53,6 +54,7 @@ oversampled_capture contains lib.result(r, msg) if {
 # custom:
 #   id: LLM-DAT-002
 #   severity: error
+#   security: true
 #   remediation: >-
 #     Set the data source's dataDeletionPolicy to DELETE (llmops-iac does; look for a
 #     transformation or edit that changed it).
@@ -86,6 +88,7 @@ retained_vectors contains lib.result(r, msg) if {
 # custom:
 #   id: LLM-DAT-003
 #   severity: warning
+#   security: true
 #   remediation: >-
 #     Set dataSource.inclusionPrefixes to the folder that holds the documents to answer
 #     from, e.g. published/ (no leading "/", no wildcards).
@@ -95,7 +98,7 @@ retained_vectors contains lib.result(r, msg) if {
 #     euAiAct: [Article 10]
 #     awsGenAiLens: [GENSEC01-BP03]
 #   applies_to: [aws:bedrock/agentDataSource:AgentDataSource]
-whole_bucket_ingested contains lib.result(r, msg) if {
+whole_bucket_ingested contains lib.field_result(r, concat("/", [r.source, "inclusionPrefixes"]), msg) if {
 	some r in lib.resources("aws:bedrock/agentDataSource:AgentDataSource")
 	s3 := r.inputs.dataSourceConfiguration.s3Configuration
 	bucket := s3.bucketArn
@@ -104,7 +107,7 @@ whole_bucket_ingested contains lib.result(r, msg) if {
 	msg := sprintf("data source %s ingests every object of bucket %s", [r.name, _bucket_name(bucket)])
 }
 
-whole_bucket_ingested contains lib.result(r, msg) if {
+whole_bucket_ingested contains lib.field_result(r, concat("/", [r.source, "inclusionPrefixes"]), msg) if {
 	some r in lib.resources("aws:bedrock/agentDataSource:AgentDataSource")
 	s3 := r.inputs.dataSourceConfiguration.s3Configuration
 	bucket := s3.bucketArn
@@ -146,6 +149,7 @@ _credentials := ["PASSWORD", "AWS_ACCESS_KEY", "AWS_SECRET_KEY"]
 # custom:
 #   id: LLM-DAT-004
 #   severity: warning
+#   security: true
 #   remediation: Add PASSWORD, AWS_ACCESS_KEY and AWS_SECRET_KEY (action block) to the guardrail's pii list.
 #   frameworks:
 #     owasp: [LLM02]
@@ -153,7 +157,7 @@ _credentials := ["PASSWORD", "AWS_ACCESS_KEY", "AWS_SECRET_KEY"]
 #     euAiAct: [Article 15]
 #     awsGenAiLens: [GENSEC02-BP01]
 #   applies_to: [aws:bedrock/guardrail:Guardrail]
-credentials_unfiltered contains lib.result(g, msg) if {
+credentials_unfiltered contains lib.field_result(g, concat("/", [g.source, "pii"]), msg) if {
 	some g in lib.resources("aws:bedrock/guardrail:Guardrail")
 	handled := {e.type | some e in object.get(g.inputs, ["sensitiveInformationPolicyConfig", "piiEntitiesConfigs"], [])}
 	missing := [c | some c in _credentials; not c in handled]

@@ -32,7 +32,7 @@ test_fail_restricted_capture_over_ten_percent if {
 	data_protection.oversampled_capture == {{
 		"msg": "endpoint-llama-config captures 50 percent of the requests of a restricted application (at most 10)",
 		"resource": "endpoint-llama-config",
-		"pointer": "/spec",
+		"pointer": "/spec/dataCapture/samplingPercent",
 	}} with input as _input("restricted", [_config({"enableCapture": true, "initialSamplingPercentage": 50})])
 }
 
@@ -76,7 +76,7 @@ test_fail_shared_bucket_without_prefixes if {
 	data_protection.whole_bucket_ingested == {{
 		"msg": "data source kb-docs-source ingests every object of bucket acme-exports",
 		"resource": "kb-docs-source",
-		"pointer": "/spec",
+		"pointer": "/spec/inclusionPrefixes",
 	}} with input as _input("internal", [source])
 }
 
@@ -101,7 +101,7 @@ test_fail_prefix_that_names_no_folder if {
 	_prefixed(["*"]) == {{
 		"msg": "data source kb-docs-source limits bucket acme-exports to prefix *, which names no folder: it stands for every object of the bucket",
 		"resource": "kb-docs-source",
-		"pointer": "/spec",
+		"pointer": "/spec/inclusionPrefixes",
 	}}
 }
 
@@ -137,7 +137,7 @@ test_fail_guardrail_lets_credentials_through if {
 	data_protection.credentials_unfiltered == {{
 		"msg": "guardrail g lets AWS_ACCESS_KEY, AWS_SECRET_KEY through",
 		"resource": "guardrail-g",
-		"pointer": "/spec",
+		"pointer": "/spec/pii",
 	}} with input as _input("internal", [_guardrail(["EMAIL", "PASSWORD"])])
 }
 

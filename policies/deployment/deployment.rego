@@ -20,13 +20,14 @@ _model_type := "aws:sagemaker/model:Model"
 # custom:
 #   id: LLM-DEP-001
 #   severity: note
+#   security: false
 #   remediation: Set autoscaling.minCapacity to 2 or more (in spec.environments.prod for production only).
 #   frameworks:
 #     nist: [MANAGE 2.4, MEASURE 2.5]
 #     euAiAct: [Article 15]
 #     awsGenAiLens: [GENREL06-BP01]
 #   applies_to: [aws:sagemaker/endpoint:Endpoint]
-single_instance contains lib.result(r, msg) if {
+single_instance contains lib.field_result(r, concat("/", [r.source, "autoscaling/minCapacity"]), msg) if {
 	some r in lib.resources(_endpoint_type)
 	lib.is_model_resource(r)
 	minimum := object.get(r, ["meta", "minCapacity"], 1)
@@ -45,6 +46,7 @@ single_instance contains lib.result(r, msg) if {
 # custom:
 #   id: LLM-DEP-002
 #   severity: warning
+#   security: false
 #   remediation: >-
 #     Set deployment.strategy to canary or blue-green and keep at least one
 #     deployment.rollbackAlarms entry.
@@ -54,14 +56,14 @@ single_instance contains lib.result(r, msg) if {
 #     euAiAct: [Article 15]
 #     awsGenAiLens: [GENOPS04-BP02]
 #   applies_to: [aws:sagemaker/endpoint:Endpoint]
-unsafe_rollout contains lib.result(r, msg) if {
+unsafe_rollout contains lib.field_result(r, concat("/", [r.source, "deployment/strategy"]), msg) if {
 	some r in lib.resources(_endpoint_type)
 	lib.is_model_resource(r)
 	not object.get(r, ["meta", "strategy"], "all-at-once") in {"canary", "blue-green"}
 	msg := sprintf("endpoint %s deploys all at once, without a canary or blue/green shift", [lib.model_name(r)])
 }
 
-unsafe_rollout contains lib.result(r, msg) if {
+unsafe_rollout contains lib.field_result(r, concat("/", [r.source, "deployment/rollbackAlarms"]), msg) if {
 	some r in lib.resources(_endpoint_type)
 	lib.is_model_resource(r)
 	count(_rollback_alarms(r)) == 0
@@ -96,6 +98,7 @@ _rollback_alarms(endpoint) := [a |
 # custom:
 #   id: LLM-DEP-003
 #   severity: warning
+#   security: true
 #   remediation: >-
 #     Set revision to the full commit hash (40 lowercase hex characters) of the weights
 #     that were evaluated. For weights in S3, put that hash (or the weights' SHA-256
@@ -107,10 +110,18 @@ _rollback_alarms(endpoint) := [a |
 #     euAiAct: [Article 15]
 #     awsGenAiLens: [GENOPS04-BP02]
 #   applies_to: [aws:sagemaker/model:Model]
-unpinned_weights contains lib.result(m, msg) if {
+unpinned_weights contains lib.field_result(m, lib.model_field(m, field), msg) if {
 	some m in lib.resources(_model_type)
-	msg := sprintf("SageMaker model %s %s", [m.name, _weights_problem(m)])
+	problem := _weights_problem(m)
+	field := _weights_field(m)
+	msg := sprintf("SageMaker model %s %s", [m.name, problem])
 }
+
+# The spec field a weights problem is fixed in: the URL when its path does not name a good revision, else the revision.
+_weights_field(m) := "modelDataUrl" if {
+	_weights_url(m) != null
+	_content_name(_revision(m))
+} else := "revision"
 
 # The S3 location the container reads its weights from (live in the policy pack), or null for the Hub. Of several
 # s3DataSources, the first whose path does not name the revision is judged (else the first): every one must name it.
@@ -204,6 +215,7 @@ _weights_problem(m) := sprintf(
 # custom:
 #   id: LLM-DEP-004
 #   severity: error
+#   security: true
 #   remediation: >-
 #     Use an image with a version tag or digest; llmops-iac resolves one offline for
 #     container.framework and container.version.
@@ -213,7 +225,7 @@ _weights_problem(m) := sprintf(
 #     euAiAct: [Article 15]
 #     awsGenAiLens: [GENOPS04-BP01]
 #   applies_to: [aws:sagemaker/model:Model]
-unpinned_image contains lib.result(m, msg) if {
+unpinned_image contains lib.field_result(m, lib.model_field(m, "container/version"), msg) if {
 	some m in lib.resources(_model_type)
 	not _pinned_image(m)
 	msg := sprintf("SageMaker model %s runs a serving image that is not pinned to a version", [m.name])
@@ -242,6 +254,7 @@ _pinned_image(m) if {
 # custom:
 #   id: LLM-DEP-005
 #   severity: warning
+#   security: true
 #   remediation: Set container.version to the version the Plan records (meta.image.version), e.g. 2.4.0.
 #   frameworks:
 #     owasp: [LLM03]
@@ -254,7 +267,7 @@ default_container_version contains lib.spec_result(pointer, msg) if {
 	model := models[name]
 	model.provider == "sagemaker"
 	object.get(model, ["container", "version"], null) == null
-	pointer := sprintf("/spec/models/%s/container", [name])
+	pointer := sprintf("/spec/models/%s/container/version", [name])
 	msg := sprintf("model %s leaves container.version to llmops-iac's default", [name])
 }
 
@@ -268,13 +281,14 @@ default_container_version contains lib.spec_result(pointer, msg) if {
 # custom:
 #   id: LLM-DEP-006
 #   severity: note
+#   security: false
 #   remediation: Raise autoscaling.maxCapacity above minCapacity.
 #   frameworks:
 #     owasp: [LLM10]
 #     nist: [MEASURE 2.5]
 #     awsGenAiLens: [GENREL01-BP01, GENSUS01-BP01]
 #   applies_to: [aws:sagemaker/endpoint:Endpoint]
-no_scale_out contains lib.result(r, msg) if {
+no_scale_out contains lib.field_result(r, concat("/", [r.source, "autoscaling/maxCapacity"]), msg) if {
 	some r in lib.resources(_endpoint_type)
 	lib.is_model_resource(r)
 	r.meta.maxCapacity <= r.meta.minCapacity
@@ -296,6 +310,7 @@ no_scale_out contains lib.result(r, msg) if {
 # custom:
 #   id: LLM-DEP-007
 #   severity: warning
+#   security: false
 #   remediation: >-
 #     Raise deployment.bakeSeconds to at least the longest rollback alarm's time to
 #     alarm (180 seconds for the built-in latency alarm, 3 breaching minutes).
@@ -304,7 +319,7 @@ no_scale_out contains lib.result(r, msg) if {
 #     euAiAct: [Article 15]
 #     awsGenAiLens: [GENOPS04-BP02]
 #   applies_to: [aws:sagemaker/endpoint:Endpoint]
-short_bake contains lib.result(r, msg) if {
+short_bake contains lib.about(lib.field_result(r, concat("/", [r.source, "deployment/bakeSeconds"]), msg), alarm.name) if {
 	some r in lib.resources(_endpoint_type)
 	lib.is_model_resource(r)
 	bake := _bake_seconds(r)
@@ -358,6 +373,7 @@ _periods(alarm) := [q.metric.period | some q in alarm.inputs.metricQueries; q.me
 # custom:
 #   id: LLM-DEP-008
 #   severity: error
+#   security: true
 #   remediation: >-
 #     Deploy the Plan as compiled: remove the transformation or edit that changes the model
 #     container's environment; set the model, revision, weights and serving settings in the
@@ -368,7 +384,7 @@ _periods(alarm) := [q.metric.period | some q in alarm.inputs.metricQueries; q.me
 #     euAiAct: [Article 15]
 #     awsGenAiLens: [GENOPS04-BP01]
 #   applies_to: [aws:sagemaker/model:Model]
-tampered_environment contains lib.result(m, msg) if {
+tampered_environment contains lib.about(lib.field_result(m, lib.model_field(m, "container/environment"), msg), key) if {
 	some m in lib.resources(_model_type)
 	compiled := object.get(m, ["meta", "servingEnvironment"], {})
 	env := _container_environment(m)
@@ -382,7 +398,7 @@ tampered_environment contains lib.result(m, msg) if {
 	)
 }
 
-tampered_environment contains lib.result(m, msg) if {
+tampered_environment contains lib.about(lib.field_result(m, lib.model_field(m, "container/environment"), msg), key) if {
 	some m in lib.resources(_model_type)
 	compiled := object.get(m, ["meta", "servingEnvironment"], {})
 	env := _container_environment(m)
@@ -395,7 +411,7 @@ tampered_environment contains lib.result(m, msg) if {
 	)
 }
 
-tampered_environment contains lib.result(m, msg) if {
+tampered_environment contains lib.about(lib.field_result(m, lib.model_field(m, "container/environment"), msg), key) if {
 	some m in lib.resources(_model_type)
 	compiled := object.get(m, ["meta", "servingEnvironment"], {})
 	env := _container_environment(m)

@@ -63,7 +63,7 @@ test_fail_endpoint_with_one_instance if {
 	deployment.single_instance == {{
 		"msg": "endpoint llama can scale down to 1 instance",
 		"resource": "endpoint-llama",
-		"pointer": "/spec/models/llama",
+		"pointer": "/spec/models/llama/autoscaling/minCapacity",
 	}} with input as _input({}, [_endpoint({"minCapacity": 1}, _canary(600), 600, ["invocation-5xx"])])
 }
 
@@ -89,7 +89,7 @@ test_fail_all_at_once_deployment if {
 	deployment.unsafe_rollout == {{
 		"msg": "endpoint llama deploys all at once, without a canary or blue/green shift",
 		"resource": "endpoint-llama",
-		"pointer": "/spec/models/llama",
+		"pointer": "/spec/models/llama/deployment/strategy",
 	}} with input as _input({}, [endpoint])
 }
 
@@ -98,7 +98,7 @@ test_fail_deployment_without_rollback_alarms if {
 	deployment.unsafe_rollout == {{
 		"msg": "endpoint llama has no rollback alarm: a failing deployment is not rolled back",
 		"resource": "endpoint-llama",
-		"pointer": "/spec/models/llama",
+		"pointer": "/spec/models/llama/deployment/rollbackAlarms",
 	}} with input as _input({}, [endpoint])
 }
 
@@ -135,7 +135,7 @@ test_fail_unpinned_weights if {
 	deployment.unpinned_weights == {{
 		"msg": "SageMaker model endpoint-llama-model-primary serves meta-llama/Meta-Llama-3-8B-Instruct from the Hugging Face Hub at no pinned revision: an instance that starts later serves whatever the repository's main branch holds then",
 		"resource": "endpoint-llama-model-primary",
-		"pointer": "/spec/models/llama/instanceType",
+		"pointer": "/spec/models/llama/revision",
 	}} with input as _in_tier("production", [_hub(null)])
 }
 
@@ -261,7 +261,7 @@ test_fail_latest_image if {
 	deployment.unpinned_image == {{
 		"msg": "SageMaker model endpoint-llama-model-primary runs a serving image that is not pinned to a version",
 		"resource": "endpoint-llama-model-primary",
-		"pointer": "/spec/models/llama/instanceType",
+		"pointer": "/spec/models/llama/container/version",
 	}} with input as _input({}, [model])
 }
 
@@ -296,7 +296,7 @@ test_fail_container_version_left_to_default if {
 	deployment.default_container_version == {{
 		"msg": "model llama leaves container.version to llmops-iac's default",
 		"resource": null,
-		"pointer": "/spec/models/llama/container",
+		"pointer": "/spec/models/llama/container/version",
 	}} with input as _input(spec, [])
 }
 
@@ -317,7 +317,7 @@ test_fail_endpoint_cannot_scale_out if {
 	deployment.no_scale_out == {{
 		"msg": "endpoint llama cannot scale out (minCapacity = maxCapacity = 2)",
 		"resource": "endpoint-llama",
-		"pointer": "/spec/models/llama",
+		"pointer": "/spec/models/llama/autoscaling/maxCapacity",
 	}} with input as _input({}, [endpoint])
 }
 
@@ -337,7 +337,8 @@ test_fail_bake_shorter_than_the_alarm if {
 	deployment.short_bake == {{
 		"msg": "endpoint llama bakes 120 seconds, but its rollback alarm endpoint-llama-alarm-model-latency needs 180 seconds to go off",
 		"resource": "endpoint-llama",
-		"pointer": "/spec/models/llama",
+		"pointer": "/spec/models/llama/deployment/bakeSeconds",
+		"subject": "endpoint-llama-alarm-model-latency",
 	}} with input as _input({}, [endpoint, _alarm("model-latency", 3)])
 }
 
@@ -379,7 +380,8 @@ test_fail_container_serves_another_model if {
 	deployment.tampered_environment == {{
 		"msg": "SageMaker model endpoint-llama-model-primary runs HF_MODEL_ID with another value than the meta-llama/Meta-Llama-3-8B-Instruct compiled from the spec",
 		"resource": "endpoint-llama-model-primary",
-		"pointer": "/spec/models/llama/instanceType",
+		"pointer": "/spec/models/llama/container/environment",
+		"subject": "HF_MODEL_ID",
 	}} with input as _served(object.union(_compiled_env, {"HF_MODEL_ID": "evil-org/backdoored-llama"}), {})
 }
 

@@ -52,6 +52,7 @@ _covers(gate, _, model) if {
 # custom:
 #   id: LLM-EVL-001
 #   severity: warning
+#   security: false
 #   remediation: Add prod (the production environment's name) to evaluation.requiredFor.
 #   frameworks:
 #     owasp: [LLM09]
@@ -81,6 +82,7 @@ gates_not_required contains lib.spec_result("/spec/evaluation/requiredFor", msg)
 # custom:
 #   id: LLM-EVL-002
 #   severity: warning
+#   security: false
 #   remediation: >-
 #     Add an evaluation.gates entry whose target is the model or its system prompt
 #     (id@version).
@@ -115,6 +117,7 @@ _gated(name, model) if {
 # custom:
 #   id: LLM-EVL-003
 #   severity: warning
+#   security: false
 #   remediation: >-
 #     Add faithfulness and answer-relevance gates (min thresholds) targeting the model or
 #     its system prompt.
@@ -124,15 +127,15 @@ _gated(name, model) if {
 #     euAiAct: [Article 15]
 #     awsGenAiLens: [GENOPS01-BP01, GENPERF04-BP01]
 #   applies_to: [spec:knowledgeBases]
-missing_rag_gate contains lib.spec_result(pointer, msg) if {
+missing_rag_gate contains lib.about(lib.spec_result(pointer, msg), metric) if {
 	kbs := lib.spec_section("knowledgeBases")
 	models := lib.spec_section("models")
 	some kb
 	knowledge_base := kbs[kb]
-	some name in object.get(knowledge_base, "models", [])
+	some i, name in object.get(knowledge_base, "models", [])
 	some metric in ["faithfulness", "answer-relevance"]
 	not _gated_on(metric, name, object.get(models, name, {}))
-	pointer := sprintf("/spec/knowledgeBases/%s/models", [kb])
+	pointer := sprintf("/spec/knowledgeBases/%s/models/%d", [kb, i])
 	msg := sprintf("model %s answers from knowledge base %s without a %s gate", [name, kb, metric])
 }
 
@@ -153,6 +156,7 @@ _gated_on(metric, name, model) if {
 # custom:
 #   id: LLM-EVL-004
 #   severity: warning
+#   security: false
 #   remediation: Add a toxicity or pii-leakage gate (a max threshold) on a red-team or golden dataset.
 #   frameworks:
 #     owasp: [LLM02, LLM05]
@@ -181,6 +185,7 @@ no_safety_gate contains lib.spec_result("/spec/evaluation/gates", msg) if {
 # custom:
 #   id: LLM-EVL-005
 #   severity: error
+#   security: false
 #   remediation: >-
 #     Give the gate a min for higher-is-better metrics, a max for lower-is-better ones,
 #     inside the metric's range (scores and rates between 0 and 1).

@@ -91,7 +91,8 @@ test_fail_rag_model_without_faithfulness_gate if {
 	evaluation.missing_rag_gate == {{
 		"msg": "model assistant answers from knowledge base docs without a faithfulness gate",
 		"resource": null,
-		"pointer": "/spec/knowledgeBases/docs/models",
+		"pointer": "/spec/knowledgeBases/docs/models/0",
+		"subject": "faithfulness",
 	}} with input as _input("prod", "internal", spec)
 }
 

@@ -13,6 +13,7 @@ import data.llmops.lib
 # custom:
 #   id: LLM-GOV-001
 #   severity: error
+#   security: false
 #   remediation: Fix the finding the waiver covers, or renew the waiver with a new expiry date and reason.
 #   frameworks:
 #     nist: [GOVERN 1.5]
@@ -38,6 +39,7 @@ expired_waiver contains lib.spec_result(pointer, msg) if {
 # custom:
 #   id: LLM-GOV-002
 #   severity: warning
+#   security: false
 #   remediation: Set metadata.owner to the owning team's address or name.
 #   frameworks:
 #     nist: [GOVERN 2.1, GOVERN 1.6]
@@ -58,6 +60,7 @@ unowned contains lib.spec_result("/metadata/owner", "the application has no owne
 # custom:
 #   id: LLM-GOV-003
 #   severity: warning
+#   security: false
 #   remediation: Set metadata.costCenter to the cost center that pays for the application.
 #   frameworks:
 #     owasp: [LLM10]
@@ -81,6 +84,7 @@ unassigned_cost_center contains lib.spec_result("/metadata/costCenter", msg) if 
 # custom:
 #   id: LLM-GOV-004
 #   severity: note
+#   security: false
 #   remediation: Set spec.maturity.target to 2 or 3.
 #   frameworks:
 #     nist: [GOVERN 1.3, GOVERN 1.4]
@@ -106,6 +110,7 @@ low_maturity_target contains lib.spec_result("/spec/maturity/target", msg) if {
 # custom:
 #   id: LLM-GOV-005
 #   severity: error
+#   security: false
 #   remediation: Set the waiver's expires to at most the profile's horizon from today (90 days in production), and renew it with a fresh reason when it runs out.
 #   frameworks:
 #     nist: [GOVERN 1.5, MANAGE 1.3]
@@ -140,6 +145,7 @@ _horizon := object.get(input.context, "waiverExpiresBy", input.context.today)
 # custom:
 #   id: LLM-GOV-007
 #   severity: error
+#   security: false
 #   remediation: Correct the waiver's rule to the ID of the finding it accepts (see `llmops-iac policy docs` or docs/rules.md), or remove the waiver; waivers of LLM-GOV-001, LLM-GOV-005 and LLM-GOV-007 are never accepted.
 #   frameworks:
 #     nist: [GOVERN 1.5]
@@ -174,13 +180,14 @@ bad_waiver_rule contains lib.spec_result(pointer, msg) if {
 # custom:
 #   id: LLM-GOV-006
 #   severity: warning
+#   security: false
 #   remediation: Describe the application's purpose, users and data in metadata.description.
 #   frameworks:
 #     nist: [MAP 1.1]
 #     euAiAct: [Article 11, Article 13]
 #     awsGenAiLens: [GENOPS04-BP02]
 #   applies_to: [spec:models]
-undocumented_purpose contains lib.spec_result("/metadata", msg) if {
+undocumented_purpose contains lib.spec_result("/metadata/description", msg) if {
 	trim_space(lib.metadata_field("description", "")) == ""
 	msg := "the application has no description of its purpose (metadata.description)"
 }

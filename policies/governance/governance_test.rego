@@ -163,7 +163,7 @@ test_fail_no_description if {
 	governance.undocumented_purpose == {{
 		"msg": "the application has no description of its purpose (metadata.description)",
 		"resource": null,
-		"pointer": "/metadata",
+		"pointer": "/metadata/description",
 	}} with input as _input(object.remove(_owned, ["description"]), {})
 }
 

@@ -30,6 +30,7 @@ _kb_type := "aws:bedrock/agentKnowledgeBase:AgentKnowledgeBase"
 # custom:
 #   id: LLM-GRD-001
 #   severity: error
+#   security: true
 #   remediation: >-
 #     Add the model to a guardrail's appliesTo.models (or leave appliesTo out to guard
 #     every model); an IAM statement that invokes a guarded model must carry the
@@ -48,7 +49,7 @@ unguarded_model contains lib.result(r, sprintf("model %s can be invoked without 
 	count(object.get(r, ["meta", "guardrails"], [])) == 0
 }
 
-unguarded_model contains lib.result(kb, msg) if {
+unguarded_model contains lib.about(lib.field_result(kb, concat("/", [kb.source, "models"]), msg), model) if {
 	some kb in lib.resources(_kb_type)
 	some model in object.get(kb, ["meta", "models"], [])
 	not _guarded_model(model)
@@ -58,7 +59,7 @@ unguarded_model contains lib.result(kb, msg) if {
 	)
 }
 
-unguarded_model contains lib.result(policy, msg) if {
+unguarded_model contains lib.about(lib.result(policy, msg), model) if {
 	count(_guarded_models) > 0 # a shortcut: without a guarded model no statement needs reading
 	some policy in lib.resources_of(lib.identity_policy_types)
 	some statement in lib.statements(policy)
@@ -77,7 +78,7 @@ unguarded_model contains lib.result(policy, msg) if {
 # it: only the application can apply them (bedrock:ApplyGuardrail). Until the spec declares that it
 # does, the path is unguarded; once declared, LLM-GRD-007 names it in every report. The helpers
 # of both are in invocation_paths.rego.
-unguarded_model contains lib.result(r, msg) if {
+unguarded_model contains lib.field_result(r, concat("/", [r.source, "guardrailEnforcement"]), msg) if {
 	some r in _guarded_endpoints
 	not _application_enforced(r)
 	msg := sprintf(
@@ -87,7 +88,7 @@ unguarded_model contains lib.result(r, msg) if {
 }
 
 # The application can only apply a guardrail its role may call ApplyGuardrail on.
-unguarded_model contains lib.result(policy, msg) if {
+unguarded_model contains lib.about(lib.result(policy, msg), concat("/", [r.name, guardrail])) if {
 	count(_guarded_endpoints) > 0 # a shortcut: without a guarded endpoint no statement needs reading
 	some policy in lib.resources_of(lib.identity_policy_types)
 	some r in _guarded_endpoints
@@ -166,6 +167,7 @@ _names_guardrail(identifier, guards) if {
 # custom:
 #   id: LLM-GRD-007
 #   severity: note
+#   security: true
 #   remediation: >-
 #     Make sure the application calls bedrock:ApplyGuardrail with the guardrail's ID and
 #     version (stack outputs guardrail.NAME.id and guardrail.NAME.version) on each
@@ -177,7 +179,7 @@ _names_guardrail(identifier, guards) if {
 #     euAiAct: [Article 15]
 #     awsGenAiLens: [GENSEC02-BP01]
 #   applies_to: [aws:sagemaker/endpoint:Endpoint]
-application_guarded_endpoint contains lib.result(r, msg) if {
+application_guarded_endpoint contains lib.field_result(r, concat("/", [r.source, "guardrailEnforcement"]), msg) if {
 	some r in _guarded_endpoints
 	_application_enforced(r)
 	msg := sprintf(
@@ -197,6 +199,7 @@ application_guarded_endpoint contains lib.result(r, msg) if {
 # custom:
 #   id: LLM-GRD-002
 #   severity: error
+#   security: true
 #   remediation: Set contentFilters.promptAttack.input to HIGH on the guardrail.
 #   frameworks:
 #     owasp: [LLM01]
@@ -204,7 +207,7 @@ application_guarded_endpoint contains lib.result(r, msg) if {
 #     euAiAct: [Article 15]
 #     awsGenAiLens: [GENSEC02-BP01, GENSEC04-BP02]
 #   applies_to: [aws:bedrock/guardrail:Guardrail]
-weak_prompt_attack_filter contains lib.result(g, msg) if {
+weak_prompt_attack_filter contains lib.field_result(g, concat("/", [g.source, "contentFilters/promptAttack/input"]), msg) if {
 	some g in lib.resources(_guardrail_type)
 	_prompt_attack_strength(g) != "HIGH"
 	msg := sprintf(
@@ -238,6 +241,7 @@ _filters_of(g, type) := [f |
 # custom:
 #   id: LLM-GRD-003
 #   severity: error
+#   security: true
 #   remediation: >-
 #     List the PII entity types the application may see under the guardrail's pii
 #     (action block or anonymize), or add piiRegexes for your own identifiers.
@@ -247,7 +251,7 @@ _filters_of(g, type) := [f |
 #     euAiAct: [Article 10]
 #     awsGenAiLens: [GENSEC02-BP01]
 #   applies_to: [aws:bedrock/guardrail:Guardrail]
-missing_pii_filter contains lib.result(g, msg) if {
+missing_pii_filter contains lib.field_result(g, concat("/", [g.source, "pii"]), msg) if {
 	lib.is_sensitive
 	some g in lib.resources(_guardrail_type)
 	count(object.get(g.inputs, ["sensitiveInformationPolicyConfig", "piiEntitiesConfigs"], [])) == 0
@@ -270,6 +274,7 @@ missing_pii_filter contains lib.result(g, msg) if {
 # custom:
 #   id: LLM-GRD-004
 #   severity: warning
+#   security: true
 #   remediation: >-
 #     Add contextualGrounding (grounding and relevance thresholds, e.g. 0.75) to the
 #     guardrail.
@@ -279,7 +284,7 @@ missing_pii_filter contains lib.result(g, msg) if {
 #     euAiAct: [Article 15]
 #     awsGenAiLens: [GENSEC02-BP01]
 #   applies_to: [aws:bedrock/agentKnowledgeBase:AgentKnowledgeBase]
-missing_grounding_check contains lib.result(g, msg) if {
+missing_grounding_check contains lib.field_result(g, concat("/", [g.source, "contextualGrounding"]), msg) if {
 	some g in lib.resources(_guardrail_type)
 	count(_rag_scope(g)) > 0
 	not _grounded(g)
@@ -332,6 +337,7 @@ _grounding_kinds := {"GROUNDING": "grounding", "RELEVANCE": "relevance"}
 # custom:
 #   id: LLM-GRD-006
 #   severity: warning
+#   security: true
 #   remediation: >-
 #     Set contextualGrounding.grounding and contextualGrounding.relevance to 0.5 or more
 #     (the default is 0.75); tune them on the evaluation datasets rather than lowering them.
@@ -412,6 +418,7 @@ _category_names := {
 # custom:
 #   id: LLM-GRD-005
 #   severity: warning
+#   security: true
 #   remediation: Raise the category's input and output strength to MEDIUM or HIGH.
 #   frameworks:
 #     owasp: [LLM05]
@@ -419,7 +426,7 @@ _category_names := {
 #     euAiAct: [Article 15]
 #     awsGenAiLens: [GENSEC02-BP01]
 #   applies_to: [aws:bedrock/guardrail:Guardrail]
-weak_content_filter contains lib.result(g, msg) if {
+weak_content_filter contains lib.field_result(g, _filter_field(g, f.type, direction), msg) if {
 	some g in lib.resources(_guardrail_type)
 	some f in _content_filters(g)
 	category := _category_names[f.type]
@@ -433,7 +440,7 @@ weak_content_filter contains lib.result(g, msg) if {
 }
 
 # A category without a filter is filtered at NONE both ways.
-weak_content_filter contains lib.result(g, msg) if {
+weak_content_filter contains lib.field_result(g, _filter_field(g, type, direction), msg) if {
 	some g in lib.resources(_guardrail_type)
 	filters := _content_filters(g)
 	some type in object.keys(_category_names) - {t | t := filters[_].type}
@@ -446,3 +453,8 @@ weak_content_filter contains lib.result(g, msg) if {
 
 # A guardrail's content filters: read once per guardrail, not once per category.
 _content_filters(g) := object.get(g.inputs, ["contentPolicyConfig", "filtersConfigs"], [])
+
+# The spec field of a content filter's strength in one direction (contentFilters.<category>.<input|output>).
+_filter_field(g, type, direction) := concat("/", [g.source, "contentFilters", _filter_keys[type], direction])
+
+_filter_keys := {"HATE": "hate", "INSULTS": "insults", "SEXUAL": "sexual", "VIOLENCE": "violence", "MISCONDUCT": "misconduct"}

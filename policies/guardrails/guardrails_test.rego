@@ -100,7 +100,8 @@ test_fail_knowledge_base_answers_with_unguarded_model if {
 		{
 			"msg": "knowledge base docs answers with model b, which no guardrail guards",
 			"resource": "kb-docs",
-			"pointer": "/spec/knowledgeBases/docs",
+			"pointer": "/spec/knowledgeBases/docs/models",
+			"subject": "b",
 		},
 	} with input as _input([_profile("a", ["g"]), _profile("b", []), _kb("docs", ["a", "b"])])
 }
@@ -110,6 +111,7 @@ test_fail_role_invokes_guarded_model_without_its_guardrail if {
 		"msg": "app-invoke-role-policy allows bedrock:InvokeModel on model a without requiring its guardrail (g) through bedrock:GuardrailIdentifier",
 		"resource": "app-invoke-role-policy",
 		"pointer": "/spec/models",
+		"subject": "a",
 	}} with input as _input([_profile("a", ["g"]), _role_policy([_invoke([{"ref": "model-a-profile", "attr": "arn"}])])])
 }
 
@@ -148,7 +150,7 @@ test_fail_prompt_attack_filter_below_high if {
 	guardrails.weak_prompt_attack_filter == {{
 		"msg": "guardrail g filters prompt attacks at MEDIUM on input, not HIGH",
 		"resource": "guardrail-g",
-		"pointer": "/spec/guardrails/g",
+		"pointer": "/spec/guardrails/g/contentFilters/promptAttack/input",
 	}} with input as _input([_guardrail("g", _filters("MEDIUM", "HIGH"), {})])
 }
 
@@ -156,7 +158,7 @@ test_fail_prompt_attack_filter_missing if {
 	guardrails.weak_prompt_attack_filter == {{
 		"msg": "guardrail g filters prompt attacks at NONE on input, not HIGH",
 		"resource": "guardrail-g",
-		"pointer": "/spec/guardrails/g",
+		"pointer": "/spec/guardrails/g/contentFilters/promptAttack/input",
 	}} with input as _input([_guardrail("g", {}, {})])
 }
 
@@ -175,7 +177,7 @@ test_fail_confidential_guardrail_without_pii if {
 	guardrails.missing_pii_filter == {{
 		"msg": "guardrail g of a confidential application filters no PII",
 		"resource": "guardrail-g",
-		"pointer": "/spec/guardrails/g",
+		"pointer": "/spec/guardrails/g/pii",
 	}} with input as _classified("confidential", [_guardrail("g", {}, {})])
 }
 
@@ -203,7 +205,7 @@ test_fail_knowledge_base_guardrail_without_grounding if {
 	guardrails.missing_grounding_check == {{
 		"msg": "guardrail g guards retrieval-augmented answers (knowledge base docs, model a) without a contextual grounding check",
 		"resource": "guardrail-g",
-		"pointer": "/spec/guardrails/g",
+		"pointer": "/spec/guardrails/g/contextualGrounding",
 	}} with input as _input([_guardrail("g", {}, {"models": ["a"], "knowledgeBases": ["docs"]}), _kb("docs", ["a"])])
 }
 
@@ -211,7 +213,7 @@ test_fail_answering_model_guardrail_without_grounding if {
 	guardrails.missing_grounding_check == {{
 		"msg": "guardrail g guards retrieval-augmented answers (model a) without a contextual grounding check",
 		"resource": "guardrail-g",
-		"pointer": "/spec/guardrails/g",
+		"pointer": "/spec/guardrails/g/contextualGrounding",
 	}} with input as _input([_guardrail("g", {}, {"models": ["a"], "knowledgeBases": []}), _kb("docs", ["a"])])
 }
 
@@ -314,8 +316,8 @@ test_fail_odd_thresholds_without_error if {
 
 test_fail_content_filter_low if {
 	guardrails.weak_content_filter == {
-		{"msg": "guardrail g filters violence at LOW on input", "resource": "guardrail-g", "pointer": "/spec/guardrails/g"},
-		{"msg": "guardrail g filters violence at LOW on output", "resource": "guardrail-g", "pointer": "/spec/guardrails/g"},
+		{"msg": "guardrail g filters violence at LOW on input", "resource": "guardrail-g", "pointer": "/spec/guardrails/g/contentFilters/violence/input"},
+		{"msg": "guardrail g filters violence at LOW on output", "resource": "guardrail-g", "pointer": "/spec/guardrails/g/contentFilters/violence/output"},
 	} with input as _input([_guardrail("g", _filters("HIGH", "LOW"), {})])
 }
 

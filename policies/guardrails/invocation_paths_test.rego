@@ -66,7 +66,7 @@ test_fail_sagemaker_guardrail_is_not_applied_by_the_platform if {
 	guardrails.unguarded_model == {{
 		"msg": concat("", [_path, "; once it does, declare guardrailEnforcement: application on the model"]),
 		"resource": "endpoint-llama",
-		"pointer": "/spec/models/llama",
+		"pointer": "/spec/models/llama/guardrailEnforcement",
 	}} with input as _app(_undeclared, [_invoke_endpoint, _apply(["helpdesk-guard"])])
 	guardrails.application_guarded_endpoint == set() with input as _app(_undeclared, [_invoke_endpoint, _apply(["helpdesk-guard"])])
 }
@@ -86,6 +86,7 @@ test_fail_role_may_invoke_but_not_apply_the_guardrail if {
 		"msg": "role helpdesk-prod-invoke may invoke endpoint helpdesk-prod-llama with sagemaker:InvokeEndpoint but may not call bedrock:ApplyGuardrail on guardrail helpdesk-guard, so the application cannot apply it",
 		"resource": "app-invoke-role-policy",
 		"pointer": "/spec/models",
+		"subject": "endpoint-llama/helpdesk-guard",
 	}} with input as _app(_declared, [_invoke_endpoint])
 }
 
@@ -176,7 +177,7 @@ test_fail_declared_path_is_a_note_naming_the_path if {
 	guardrails.application_guarded_endpoint == {{
 		"msg": concat("", [_path, "; the spec declares that it does (guardrailEnforcement: application), which llmops-iac cannot verify"]),
 		"resource": "endpoint-llama",
-		"pointer": "/spec/models/llama",
+		"pointer": "/spec/models/llama/guardrailEnforcement",
 	}} with input as _app(_declared, [_invoke_endpoint, _apply(["helpdesk-guard"])])
 }
 

@@ -32,6 +32,48 @@ result(resource, msg) := {"msg": msg, "resource": resource.name, "pointer": reso
 # The result of a rule failing on a spec value (JSON pointer into the spec).
 spec_result(pointer, msg) := {"msg": msg, "resource": null, "pointer": pointer}
 
+# The result of a rule failing on a Plan resource because of one field of the spec it came
+# from: the finding points at that field (a JSON pointer into the spec; a field the spec
+# leaves out is shown where it would be written), so a reviewer sees the line to change.
+field_result(resource, pointer, msg) := {"msg": msg, "resource": resource.name, "pointer": pointer}
+
+# A result that names what it is about, for a rule that can find several things at one
+# pointer and resource (a maturity dimension, a model of a knowledge base): the subject
+# tells their fingerprints apart, so code scanning keeps one alert per finding, and stays
+# the same while the message's numbers change.
+about(result, subject) := object.union(result, {"subject": subject})
+
+# The spec pointer of the field `name` of the model a SageMaker model resource serves: the
+# variant's own field when the resource serves a variant that sets it, else the model's.
+# (A SageMaker model's source is its model's instanceType, or one of its variants.)
+model_field(r, name) := concat("/", [r.source, name]) if _variant_sets(r, name)
+
+model_field(r, name) := concat("/", [_model_pointer(r), name]) if {
+	not _variant_sets(r, name)
+}
+
+_variant_sets(r, name) if {
+	contains(r.source, "/variants/")
+	spec_at(concat("/", [r.source, name])) != null
+}
+
+_model_pointer(r) := trim_suffix(r.source, "/instanceType") if endswith(r.source, "/instanceType")
+
+_model_pointer(r) := split(r.source, "/variants/")[0] if contains(r.source, "/variants/")
+
+_model_pointer(r) := r.source if {
+	not endswith(r.source, "/instanceType")
+	not contains(r.source, "/variants/")
+}
+
+# The value at a JSON pointer of the spec being judged (environment overrides applied), or
+# null. Spec names never need escaping (the schema allows only a-z, 0-9, -).
+spec_at(pointer) := object.get(input.spec, [_segment(s) | some s in split(trim_prefix(pointer, "/"), "/")], null)
+
+_segment(s) := to_number(s) if regex.match(`^[0-9]+$`, s)
+
+_segment(s) := s if not regex.match(`^[0-9]+$`, s)
+
 # Positions of the Plan's resources by Pulumi type token. Rules look resources up
 # through it instead of scanning input.plan.resources: regopy takes about 10 ms per
 # scan of a Plan, and this index is built once per evaluation.

@@ -22,6 +22,7 @@ import data.llmops.lib
 # custom:
 #   id: LLM-MAT-001
 #   severity: error
+#   security: false
 #   remediation: >-
 #     Run `llmops-iac maturity <spec> --repo .` and work through its roadmap for the
 #     dimensions below level 2, or waive LLM-MAT-001 with a reason, an owner and an expiry.
@@ -30,7 +31,7 @@ import data.llmops.lib
 #     euAiAct: [Article 17]
 #     awsGenAiLens: [GENOPS04-BP02]
 #   applies_to: [maturity:assessment]
-production_below_operational contains lib.spec_result("/spec/maturity/target", msg) if {
+production_below_operational contains lib.about(lib.spec_result("/spec/maturity/target", msg), object.get(d, "id", d.name)) if {
 	lib.is_production
 	some d in input.maturity.dimensions
 	d.achieved < 2
@@ -46,6 +47,7 @@ production_below_operational contains lib.spec_result("/spec/maturity/target", m
 # custom:
 #   id: LLM-MAT-002
 #   severity: warning
+#   security: false
 #   remediation: >-
 #     Work through the roadmap of `llmops-iac maturity`, lower spec.maturity.target to
 #     what the application really is, or waive LLM-MAT-002 until a date.
@@ -54,7 +56,7 @@ production_below_operational contains lib.spec_result("/spec/maturity/target", m
 #     euAiAct: [Article 17]
 #     awsGenAiLens: [GENOPS04-BP02]
 #   applies_to: [maturity:assessment]
-target_not_met contains lib.spec_result("/spec/maturity/target", msg) if {
+target_not_met contains lib.about(lib.spec_result("/spec/maturity/target", msg), object.get(d, "id", d.name)) if {
 	some d in input.maturity.dimensions
 	d.achieved < d.target
 	msg := sprintf("%s is at maturity level %d, below the declared target %d (next: %s)", [d.name, d.achieved, d.target, d.next])

@@ -29,6 +29,7 @@ test_fail_production_below_operational if {
 		"msg": "CI/CD is at maturity level 1 in production, below the operational level 2 (next: MAT-X-201)",
 		"resource": null,
 		"pointer": "/spec/maturity/target",
+		"subject": "X",
 	}} with input as _input("prod", [_dim("CI/CD", 1, 2), _dim("Cost", 2, 2)])
 }
 
@@ -47,6 +48,7 @@ test_fail_target_not_met if {
 		"msg": "Cost is at maturity level 1, below the declared target 3 (next: MAT-X-201)",
 		"resource": null,
 		"pointer": "/spec/maturity/target",
+		"subject": "X",
 	}} with input as _input("dev", [_dim("Cost", 1, 3), _dim("Governance", 3, 3)])
 }
 

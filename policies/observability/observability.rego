@@ -21,6 +21,7 @@ _logging_type := "aws:bedrockmodel/invocationLoggingConfiguration:InvocationLogg
 # custom:
 #   id: LLM-OBS-001
 #   severity: error
+#   security: true
 #   remediation: Set monitoring.invocationLogging.enabled to true.
 #   frameworks:
 #     owasp: [LLM01, LLM10]
@@ -28,7 +29,7 @@ _logging_type := "aws:bedrockmodel/invocationLoggingConfiguration:InvocationLogg
 #     euAiAct: [Article 12, Article 19]
 #     awsGenAiLens: [GENSEC01-BP04, GENOPS02-BP02]
 #   applies_to: [aws:bedrock/inferenceProfile:InferenceProfile]
-invocations_not_logged contains lib.spec_result("/spec/monitoring/invocationLogging", msg) if {
+invocations_not_logged contains lib.spec_result("/spec/monitoring/invocationLogging/enabled", msg) if {
 	models := sort([lib.model_name(r) | some r in lib.resources("aws:bedrock/inferenceProfile:InferenceProfile")])
 	count(models) > 0
 	not lib.has_resource_type(_logging_type)
@@ -47,6 +48,7 @@ invocations_not_logged contains lib.spec_result("/spec/monitoring/invocationLogg
 # custom:
 #   id: LLM-OBS-002
 #   severity: error
+#   security: true
 #   remediation: >-
 #     Set monitoring.invocationLogging.includeContent to false (metadata only), or record
 #     a waiver with the reason, owner and expiry.
@@ -56,7 +58,7 @@ invocations_not_logged contains lib.spec_result("/spec/monitoring/invocationLogg
 #     euAiAct: [Article 10]
 #     awsGenAiLens: [GENSEC01-BP04]
 #   applies_to: [aws:bedrockmodel/invocationLoggingConfiguration:InvocationLoggingConfiguration]
-content_logged contains lib.result(r, msg) if {
+content_logged contains lib.field_result(r, "/spec/monitoring/invocationLogging/includeContent", msg) if {
 	_content_sensitive
 	some r in lib.resources(_logging_type)
 	_logs_content(r)
@@ -88,13 +90,14 @@ _logs_content(r) if object.get(r.inputs, ["loggingConfig", "textDataDeliveryEnab
 # custom:
 #   id: LLM-OBS-003
 #   severity: error
+#   security: false
 #   remediation: Set monitoring.logRetentionDays to 30 or more.
 #   frameworks:
 #     nist: [MEASURE 2.4, MANAGE 4.1]
 #     euAiAct: [Article 12]
 #     awsGenAiLens: [GENOPS02-BP01]
 #   applies_to: [aws:cloudwatch/logGroup:LogGroup]
-short_retention contains lib.result(r, sprintf("log group %s keeps logs %d days (at least 30)", [r.name, days])) if {
+short_retention contains lib.field_result(r, _retention_field, sprintf("log group %s keeps logs %d days (at least 30)", [r.name, days])) if {
 	some r in lib.resources("aws:cloudwatch/logGroup:LogGroup")
 	days := _retention(r)
 	days < 30
@@ -112,18 +115,22 @@ short_retention contains lib.result(r, sprintf("log group %s keeps logs %d days 
 # custom:
 #   id: LLM-OBS-004
 #   severity: note
+#   security: false
 #   remediation: Set monitoring.logRetentionDays to 180 or more (in spec.environments.prod for production only).
 #   frameworks:
 #     nist: [MANAGE 4.1]
 #     euAiAct: [Article 19, Article 26]
 #     awsGenAiLens: [GENOPS02-BP01]
 #   applies_to: [aws:cloudwatch/logGroup:LogGroup]
-short_production_retention contains lib.result(r, msg) if {
+short_production_retention contains lib.field_result(r, _retention_field, msg) if {
 	some r in lib.resources("aws:cloudwatch/logGroup:LogGroup")
 	days := _retention(r)
 	days < 180
 	msg := sprintf("log group %s keeps logs %d days (at least 180 for production)", [r.name, days])
 }
+
+# Every log group keeps its logs monitoring.logRetentionDays.
+_retention_field := "/spec/monitoring/logRetentionDays"
 
 # Retention in days; a log group without retention keeps logs forever.
 _retention(r) := r.inputs.retentionInDays if r.inputs.retentionInDays > 0
@@ -138,6 +145,7 @@ _retention(r) := r.inputs.retentionInDays if r.inputs.retentionInDays > 0
 # custom:
 #   id: LLM-OBS-005
 #   severity: warning
+#   security: false
 #   remediation: Add monitoring.notify.emails or monitoring.notify.snsTopicArns.
 #   frameworks:
 #     owasp: [LLM10]
@@ -145,7 +153,7 @@ _retention(r) := r.inputs.retentionInDays if r.inputs.retentionInDays > 0
 #     euAiAct: [Article 72]
 #     awsGenAiLens: [GENOPS02-BP01]
 #   applies_to: [aws:cloudwatch/metricAlarm:MetricAlarm]
-silent_alarm contains lib.result(r, sprintf("alarm %s notifies nobody", [r.name])) if {
+silent_alarm contains lib.field_result(r, "/spec/monitoring/notify", sprintf("alarm %s notifies nobody", [r.name])) if {
 	some r in lib.resources(_alarm_type)
 	count(object.get(r.inputs, "alarmActions", [])) == 0
 }
@@ -160,6 +168,7 @@ silent_alarm contains lib.result(r, sprintf("alarm %s notifies nobody", [r.name]
 # custom:
 #   id: LLM-OBS-006
 #   severity: warning
+#   security: false
 #   remediation: Add runbookUrl to the alarm.
 #   frameworks:
 #     nist: [MANAGE 4.3, MANAGE 2.3]
@@ -169,7 +178,7 @@ silent_alarm contains lib.result(r, sprintf("alarm %s notifies nobody", [r.name]
 missing_runbook contains lib.spec_result(pointer, msg) if {
 	some i, alarm in object.get(lib.spec_section("monitoring"), "alarms", [])
 	object.get(alarm, "runbookUrl", "") == ""
-	pointer := sprintf("/spec/monitoring/alarms/%d", [i])
+	pointer := sprintf("/spec/monitoring/alarms/%d/runbookUrl", [i])
 	msg := sprintf("alarm %s has no runbook URL", [alarm.name])
 }
 
@@ -183,6 +192,7 @@ missing_runbook contains lib.spec_result(pointer, msg) if {
 # custom:
 #   id: LLM-OBS-007
 #   severity: warning
+#   security: false
 #   remediation: Set monitoring.dashboard to true.
 #   frameworks:
 #     nist: [MEASURE 2.4]
@@ -204,6 +214,7 @@ no_dashboard contains lib.spec_result("/spec/monitoring/dashboard", "the applica
 # custom:
 #   id: LLM-OBS-008
 #   severity: warning
+#   security: false
 #   remediation: >-
 #     Add a monitoring.alarms entry with metric invocation-errors (or invocation-5xx)
 #     targeting the model.
@@ -212,7 +223,7 @@ no_dashboard contains lib.spec_result("/spec/monitoring/dashboard", "the applica
 #     euAiAct: [Article 72]
 #     awsGenAiLens: [GENOPS02-BP02]
 #   applies_to: [aws:bedrock/inferenceProfile:InferenceProfile, aws:sagemaker/endpoint:Endpoint]
-no_error_alarm contains lib.result(r, sprintf("model %s has no alarm on invocation errors", [lib.model_name(r)])) if {
+no_error_alarm contains lib.field_result(r, "/spec/monitoring/alarms", sprintf("model %s has no alarm on invocation errors", [lib.model_name(r)])) if {
 	some r in lib.resources_of(lib.model_types)
 	lib.is_model_resource(r)
 	not _error_alarm(lib.model_name(r))
@@ -273,6 +284,7 @@ _peak_to_average := object.get(lib.spec_section("budgets"), ["expectedTraffic", 
 # custom:
 #   id: LLM-OBS-009
 #   severity: warning
+#   security: false
 #   remediation: >-
 #     Lower the alarm's threshold below what its metric can reach (latency under the
 #     service's timeout; counts under the requests of one period at the declared peak),

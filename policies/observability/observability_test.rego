@@ -67,7 +67,7 @@ test_fail_bedrock_models_without_invocation_logging if {
 	observability.invocations_not_logged == {{
 		"msg": "Bedrock models (a, b) are invoked without model invocation logging",
 		"resource": null,
-		"pointer": "/spec/monitoring/invocationLogging",
+		"pointer": "/spec/monitoring/invocationLogging/enabled",
 	}} with input as _input("default", "internal", {}, [_profile("b"), _profile("a")])
 }
 
@@ -86,7 +86,7 @@ test_fail_restricted_content_logged if {
 	observability.content_logged == {{
 		"msg": "invocation logs hold prompt and response text of a restricted application",
 		"resource": "invocation-logging",
-		"pointer": "/spec/monitoring/invocationLogging",
+		"pointer": "/spec/monitoring/invocationLogging/includeContent",
 	}} with input as _input("dev", "restricted", {}, [_logging(true)])
 }
 
@@ -94,7 +94,7 @@ test_fail_confidential_content_logged_in_production if {
 	observability.content_logged == {{
 		"msg": "invocation logs hold prompt and response text of a confidential application in prod",
 		"resource": "invocation-logging",
-		"pointer": "/spec/monitoring/invocationLogging",
+		"pointer": "/spec/monitoring/invocationLogging/includeContent",
 	}} with input as _input("prod", "confidential", {}, [_logging(true)])
 }
 
@@ -112,7 +112,7 @@ test_fail_retention_under_30_days if {
 	observability.short_retention == {{
 		"msg": "log group invocation-logs keeps logs 14 days (at least 30)",
 		"resource": "invocation-logs",
-		"pointer": "/spec/monitoring/invocationLogging",
+		"pointer": "/spec/monitoring/logRetentionDays",
 	}} with input as _input("default", "internal", {}, [_log_group(14)])
 }
 
@@ -131,7 +131,7 @@ test_fail_retention_under_180_days if {
 	observability.short_production_retention == {{
 		"msg": "log group invocation-logs keeps logs 90 days (at least 180 for production)",
 		"resource": "invocation-logs",
-		"pointer": "/spec/monitoring/invocationLogging",
+		"pointer": "/spec/monitoring/logRetentionDays",
 	}} with input as _input("prod", "internal", {}, [_log_group(90)])
 }
 
@@ -145,7 +145,7 @@ test_fail_alarm_without_actions if {
 	observability.silent_alarm == {{
 		"msg": "alarm alarm-errors-a notifies nobody",
 		"resource": "alarm-errors-a",
-		"pointer": "/spec/monitoring/alarms/0",
+		"pointer": "/spec/monitoring/notify",
 	}} with input as _input("default", "internal", {}, [_alarm("alarm-errors-a", [], {})])
 }
 
@@ -167,7 +167,7 @@ test_fail_alarm_without_runbook if {
 	observability.missing_runbook == {{
 		"msg": "alarm latency has no runbook URL",
 		"resource": null,
-		"pointer": "/spec/monitoring/alarms/1",
+		"pointer": "/spec/monitoring/alarms/1/runbookUrl",
 	}} with input as _input("default", "internal", spec, [])
 }
 
@@ -209,7 +209,7 @@ test_fail_model_without_error_alarm if {
 	observability.no_error_alarm == {{
 		"msg": "model a has no alarm on invocation errors",
 		"resource": "model-a-profile",
-		"pointer": "/spec/models/a",
+		"pointer": "/spec/monitoring/alarms",
 	}} with input as _input("default", "internal", {}, [_profile("a"), latency])
 }
 

@@ -17,6 +17,7 @@ import data.llmops.lib
 # custom:
 #   id: LLM-PRM-001
 #   severity: warning
+#   security: false
 #   remediation: >-
 #     Put the system prompt in a file, declare it under spec.prompts with a version, and
 #     set the model's systemPrompt to id@version.
@@ -31,7 +32,7 @@ no_system_prompt contains lib.spec_result(pointer, msg) if {
 	some name
 	model := models[name]
 	object.get(model, "systemPrompt", "") == ""
-	pointer := sprintf("/spec/models/%s", [name])
+	pointer := sprintf("/spec/models/%s/systemPrompt", [name])
 	msg := sprintf("model %s has no versioned system prompt (systemPrompt id@version)", [name])
 }
 
@@ -46,6 +47,7 @@ no_system_prompt contains lib.spec_result(pointer, msg) if {
 # custom:
 #   id: LLM-PRM-002
 #   severity: error
+#   security: false
 #   remediation: >-
 #     Declare the prompt under spec.prompts at that version; llmops-iac publishes a
 #     prompt version per spec version (look for a transformation that removed it).
@@ -88,6 +90,7 @@ _published(id, version) if {
 # custom:
 #   id: LLM-PRM-003
 #   severity: warning
+#   security: false
 #   remediation: Set the prompt's model to the model it is written and evaluated for.
 #   frameworks:
 #     nist: [MEASURE 2.3]
@@ -99,7 +102,7 @@ prompt_without_model contains lib.spec_result(pointer, msg) if {
 	some id
 	prompt := prompts[id]
 	object.get(prompt, "model", "") == ""
-	pointer := sprintf("/spec/prompts/%s", [id])
+	pointer := sprintf("/spec/prompts/%s/model", [id])
 	msg := sprintf("prompt %s does not name the model it is written for", [id])
 }
 
@@ -113,6 +116,7 @@ prompt_without_model contains lib.spec_result(pointer, msg) if {
 # custom:
 #   id: LLM-PRM-004
 #   severity: warning
+#   security: false
 #   remediation: >-
 #     Give the model its own prompt (a new spec.prompts entry for this model), or point the
 #     prompt's model at the model that uses it.

@@ -38,7 +38,7 @@ test_fail_model_without_system_prompt if {
 	prompts.no_system_prompt == {{
 		"msg": "model assistant has no versioned system prompt (systemPrompt id@version)",
 		"resource": null,
-		"pointer": "/spec/models/assistant",
+		"pointer": "/spec/models/assistant/systemPrompt",
 	}} with input as _input(spec, [])
 }
 
@@ -67,7 +67,7 @@ test_fail_prompt_without_model if {
 	prompts.prompt_without_model == {{
 		"msg": "prompt system does not name the model it is written for",
 		"resource": null,
-		"pointer": "/spec/prompts/system",
+		"pointer": "/spec/prompts/system/model",
 	}} with input as _input(spec, [])
 }
 

@@ -27,6 +27,7 @@ _index_types := {"aws:s3/vectorsIndex:VectorsIndex", "aws-native:opensearchserve
 # custom:
 #   id: LLM-RET-001
 #   severity: error
+#   security: false
 #   remediation: >-
 #     Remove the vector store's dimensions (it is taken from the embedding model) or set
 #     it to the embedding's dimensions.
@@ -36,7 +37,7 @@ _index_types := {"aws:s3/vectorsIndex:VectorsIndex", "aws-native:opensearchserve
 #     euAiAct: [Article 15]
 #     awsGenAiLens: [GENPERF04-BP02]
 #   applies_to: [aws:s3/vectorsIndex:VectorsIndex, aws-native:opensearchserverless:Index]
-dimension_mismatch contains lib.result(r, msg) if {
+dimension_mismatch contains lib.field_result(r, concat("/", [r.source, "dimensions"]), msg) if {
 	some r in lib.resources_of(_index_types)
 	embedding := r.meta.embedding
 	index_dims := r.meta.dimensions
@@ -58,6 +59,7 @@ dimension_mismatch contains lib.result(r, msg) if {
 # custom:
 #   id: LLM-RET-002
 #   severity: note
+#   security: false
 #   remediation: Set dataSource.refreshSchedule to a rate or cron expression, e.g. rate(1 day).
 #   frameworks:
 #     owasp: [LLM09]
@@ -65,7 +67,7 @@ dimension_mismatch contains lib.result(r, msg) if {
 #     euAiAct: [Article 10]
 #     awsGenAiLens: [GENOPS04-BP02]
 #   applies_to: [aws:bedrock/agentKnowledgeBase:AgentKnowledgeBase]
-manual_refresh contains lib.result(kb, msg) if {
+manual_refresh contains lib.field_result(kb, concat("/", [kb.source, "dataSource/refreshSchedule"]), msg) if {
 	some kb in lib.resources("aws:bedrock/agentKnowledgeBase:AgentKnowledgeBase")
 	not _scheduled(kb)
 	msg := sprintf("knowledge base %s is only re-ingested by hand", [trim_prefix(kb.name, "kb-")])
@@ -87,6 +89,7 @@ _scheduled(kb) if {
 # custom:
 #   id: LLM-RET-003
 #   severity: error
+#   security: false
 #   remediation: >-
 #     Lower chunking.maxTokens (the child size for hierarchical chunking) to the embedding
 #     model's limit, or use an embedding model with a longer input.
@@ -95,19 +98,28 @@ _scheduled(kb) if {
 #     nist: [MEASURE 2.5]
 #     awsGenAiLens: [GENPERF04-BP01]
 #   applies_to: [aws:bedrock/agentDataSource:AgentDataSource]
-chunk_too_long contains lib.result(source, msg) if {
+chunk_too_long contains lib.field_result(source, concat("/", [kb.source, _chunk_size_field[strategy]]), msg) if {
 	some source in lib.resources("aws:bedrock/agentDataSource:AgentDataSource")
 	some kb in lib.resources("aws:bedrock/agentKnowledgeBase:AgentKnowledgeBase")
 	lib.is_ref_to(source.inputs.knowledgeBaseId, kb.name)
 	arn := kb.inputs.knowledgeBaseConfiguration.vectorKnowledgeBaseConfiguration.embeddingModelArn
 	model_id := _model_id(arn)
 	limit := _embedding_max_tokens[model_id]
-	tokens := _embedded_chunk_tokens(source.inputs.vectorIngestionConfiguration.chunkingConfiguration)
+	chunking := source.inputs.vectorIngestionConfiguration.chunkingConfiguration
+	strategy := chunking.chunkingStrategy
+	tokens := _embedded_chunk_tokens(chunking)
 	tokens > limit
 	msg := sprintf(
 		"data source %s makes chunks of up to %d tokens; %s embeds at most %d",
 		[source.name, tokens, model_id, limit],
 	)
+}
+
+# Where the spec sets the size of the chunks that are embedded, by chunking strategy.
+_chunk_size_field := {
+	"FIXED_SIZE": "chunking/maxTokens",
+	"SEMANTIC": "chunking/maxTokens",
+	"HIERARCHICAL": "chunking/hierarchical/childMaxTokens",
 }
 
 _model_id(arn) := parts[count(parts) - 1] if {
@@ -137,13 +149,14 @@ _embedded_chunk_tokens(c) := levels[count(levels) - 1].maxTokens if {
 # custom:
 #   id: LLM-RET-004
 #   severity: note
+#   security: false
 #   remediation: Set standbyReplicas to true (override it to false for development only).
 #   frameworks:
 #     nist: [MANAGE 2.4]
 #     euAiAct: [Article 15]
 #     awsGenAiLens: [GENREL05-BP02, GENREL06-BP01]
 #   applies_to: [aws:opensearch/serverlessCollection:ServerlessCollection]
-no_standby_replicas contains lib.result(r, sprintf("collection %s has no standby replicas", [r.name])) if {
+no_standby_replicas contains lib.field_result(r, concat("/", [r.source, "standbyReplicas"]), sprintf("collection %s has no standby replicas", [r.name])) if {
 	some r in lib.resources("aws:opensearch/serverlessCollection:ServerlessCollection")
 	object.get(r.inputs, "standbyReplicas", "ENABLED") != "ENABLED"
 }

@@ -50,7 +50,7 @@ test_fail_index_dimensions_differ if {
 	retrieval.dimension_mismatch == {{
 		"msg": "vector index vs-docs-index has 512 dimensions, embedding titan produces 1024",
 		"resource": "vs-docs-index",
-		"pointer": "/spec/x",
+		"pointer": "/spec/x/dimensions",
 	}} with input as _input({"embeddings": _embeddings}, [_index(512)])
 }
 
@@ -64,7 +64,7 @@ test_fail_knowledge_base_refreshed_by_hand if {
 	retrieval.manual_refresh == {{
 		"msg": "knowledge base docs is only re-ingested by hand",
 		"resource": "kb-docs",
-		"pointer": "/spec/x",
+		"pointer": "/spec/x/dataSource/refreshSchedule",
 	}} with input as _input({}, [_kb("amazon.titan-embed-text-v2:0")])
 }
 
@@ -84,7 +84,7 @@ test_fail_chunks_longer_than_the_embedding_input if {
 	retrieval.chunk_too_long == {{
 		"msg": "data source kb-docs-source makes chunks of up to 1000 tokens; cohere.embed-english-v3 embeds at most 512",
 		"resource": "kb-docs-source",
-		"pointer": "/spec/x",
+		"pointer": "/spec/x/chunking/maxTokens",
 	}} with input as _input({}, [_kb("cohere.embed-english-v3"), _source(_fixed(1000))])
 }
 
@@ -127,7 +127,7 @@ test_fail_collection_without_standby_replicas if {
 	retrieval.no_standby_replicas == {{
 		"msg": "collection vs-docs-collection has no standby replicas",
 		"resource": "vs-docs-collection",
-		"pointer": "/spec/x",
+		"pointer": "/spec/x/standbyReplicas",
 	}} with input as _input({}, [collection])
 }
 

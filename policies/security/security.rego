@@ -18,6 +18,7 @@ _bucket_type := "aws:s3/bucket:Bucket"
 # custom:
 #   id: LLM-SEC-001
 #   severity: error
+#   security: true
 #   remediation: >-
 #     Enable automatic key rotation (enableKeyRotation true, rotationPeriodInDays at
 #     most 365). llmops-iac's key rotates yearly: look for a transformation or edit that
@@ -54,6 +55,7 @@ key_rotation_disabled contains lib.result(k, msg) if {
 # custom:
 #   id: LLM-SEC-002
 #   severity: error
+#   security: true
 #   remediation: >-
 #     Leave encryption at customer-managed (vector stores) so the resource uses the
 #     application's KMS key.
@@ -80,13 +82,13 @@ not_encrypted_with_app_key contains lib.result(r, msg) if {
 	msg := sprintf("%s %s is not encrypted with the application's KMS key", [what, r.name])
 }
 
-not_encrypted_with_app_key contains lib.result(r, msg) if {
+not_encrypted_with_app_key contains lib.field_result(r, concat("/", [r.source, "encryption"]), msg) if {
 	some r in lib.resources("aws:s3/vectorsVectorBucket:VectorsVectorBucket")
 	not _vector_bucket_encrypted(r)
 	msg := sprintf("vector bucket %s is not encrypted with the application's KMS key", [r.name])
 }
 
-not_encrypted_with_app_key contains lib.result(r, msg) if {
+not_encrypted_with_app_key contains lib.field_result(r, concat("/", [r.source, "encryption"]), msg) if {
 	some r in lib.resources("aws:opensearch/serverlessSecurityPolicy:ServerlessSecurityPolicy")
 	r.inputs.type == "encryption"
 	not _aoss_encrypted(r)
@@ -156,6 +158,7 @@ _bucket_encrypted(b) if {
 # custom:
 #   id: LLM-SEC-003
 #   severity: error
+#   security: true
 #   remediation: >-
 #     Name the resources (ARNs) the statement needs; llmops-iac's roles only ever use
 #     "*" for ecr:GetAuthorizationToken.
@@ -165,7 +168,7 @@ _bucket_encrypted(b) if {
 #     euAiAct: [Article 15]
 #     awsGenAiLens: [GENSEC01-BP01, GENSEC01-BP03]
 #   applies_to: [aws:iam/rolePolicy:RolePolicy, aws:iam/policy:Policy]
-wildcard_resource contains lib.result(p, msg) if {
+wildcard_resource contains lib.about(lib.result(p, msg), _statement_subject(i, statement)) if {
 	some p in lib.resources_of(lib.identity_policy_types)
 	some i, statement in lib.statements(p)
 	statement.Effect == "Allow"
@@ -192,6 +195,7 @@ _star_only_actions := {"ecr:GetAuthorizationToken"}
 # custom:
 #   id: LLM-SEC-004
 #   severity: error
+#   security: true
 #   remediation: List the actions the statement needs instead of a service wildcard.
 #   frameworks:
 #     owasp: [LLM06]
@@ -199,7 +203,7 @@ _star_only_actions := {"ecr:GetAuthorizationToken"}
 #     euAiAct: [Article 15]
 #     awsGenAiLens: [GENSEC01-BP01]
 #   applies_to: [aws:iam/rolePolicy:RolePolicy, aws:iam/policy:Policy]
-wildcard_action contains lib.result(p, msg) if {
+wildcard_action contains lib.about(lib.result(p, msg), concat(" ", [_statement_subject(i, statement), action])) if {
 	some p in lib.resources_of(lib.identity_policy_types)
 	some i, statement in lib.statements(p)
 	statement.Effect == "Allow"
@@ -208,7 +212,7 @@ wildcard_action contains lib.result(p, msg) if {
 	msg := sprintf("%s allows the wildcard action %s", [_statement_label(p, i, statement), action])
 }
 
-wildcard_action contains lib.result(p, msg) if {
+wildcard_action contains lib.about(lib.result(p, msg), concat(" ", [_statement_subject(i, statement), "NotAction"])) if {
 	some p in lib.resources_of(lib.identity_policy_types)
 	some i, statement in lib.statements(p)
 	statement.Effect == "Allow"
@@ -222,6 +226,16 @@ _service_wildcard(action) if {
 	parts := split(action, ":")
 	count(parts) == 2
 	parts[1] == "*"
+}
+
+# What a finding on a policy statement is about: its Sid (stable while statements are added), else its position.
+_statement_subject(_, statement) := statement.Sid if {
+	is_string(statement.Sid)
+	regex.match(`^[A-Za-z0-9]+$`, statement.Sid)
+}
+
+_statement_subject(i, statement) := sprintf("%d", [i]) if {
+	not regex.match(`^[A-Za-z0-9]+$`, object.get(statement, "Sid", ""))
 }
 
 _statement_label(p, _, statement) := sprintf("statement %s of %s", [statement.Sid, p.name]) if {
@@ -244,6 +258,7 @@ _statement_label(p, i, statement) := sprintf("statement %d of %s", [i, p.name]) 
 # custom:
 #   id: LLM-SEC-005
 #   severity: error
+#   security: true
 #   remediation: >-
 #     Give the bucket a BucketPublicAccessBlock with blockPublicAcls, blockPublicPolicy,
 #     ignorePublicAcls and restrictPublicBuckets all true.
@@ -258,7 +273,7 @@ public_bucket contains lib.result(b, sprintf("S3 bucket %s has no public access 
 	count(_access_blocks(b)) == 0
 }
 
-public_bucket contains lib.result(b, msg) if {
+public_bucket contains lib.about(lib.result(b, msg), setting) if {
 	some b in lib.resources(_bucket_type)
 	some block in _access_blocks(b)
 	some setting in ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"]
@@ -281,6 +296,7 @@ _access_blocks(b) := [r |
 # custom:
 #   id: LLM-SEC-006
 #   severity: error
+#   security: true
 #   remediation: >-
 #     Add a bucket policy statement that denies s3:* to Principal "*" on the bucket and
 #     its objects when aws:SecureTransport is false.
@@ -318,6 +334,7 @@ _tls_only(b) if {
 # custom:
 #   id: LLM-SEC-007
 #   severity: error
+#   security: true
 #   remediation: Set publicAccess false on the vector store (and list vpcEndpoints if code in a VPC needs it).
 #   frameworks:
 #     owasp: [LLM08, LLM02]
@@ -325,7 +342,7 @@ _tls_only(b) if {
 #     euAiAct: [Article 15]
 #     awsGenAiLens: [GENSEC01-BP02]
 #   applies_to: [aws:opensearch/serverlessSecurityPolicy:ServerlessSecurityPolicy]
-public_collection contains lib.result(r, msg) if {
+public_collection contains lib.field_result(r, concat("/", [r.source, "publicAccess"]), msg) if {
 	some r in lib.resources("aws:opensearch/serverlessSecurityPolicy:ServerlessSecurityPolicy")
 	r.inputs.type == "network"
 	some rule in lib.as_list(r.inputs.policy["fn::toJSON"])
@@ -346,6 +363,7 @@ public_collection contains lib.result(r, msg) if {
 # custom:
 #   id: LLM-SEC-008
 #   severity: warning
+#   security: true
 #   remediation: >-
 #     Set vpc (subnetIds, securityGroupIds) on the model, or networkIsolation true with
 #     modelDataUrl.
@@ -355,7 +373,7 @@ public_collection contains lib.result(r, msg) if {
 #     euAiAct: [Article 15]
 #     awsGenAiLens: [GENSEC01-BP02]
 #   applies_to: [aws:sagemaker/model:Model]
-open_model_network contains lib.result(m, msg) if {
+open_model_network contains lib.field_result(m, lib.model_field(m, "vpc"), msg) if {
 	some m in lib.resources("aws:sagemaker/model:Model")
 	not object.get(m.inputs, "enableNetworkIsolation", false) == true
 	object.get(m.inputs, "vpcConfig", null) == null
@@ -374,6 +392,7 @@ open_model_network contains lib.result(m, msg) if {
 # custom:
 #   id: LLM-SEC-009
 #   severity: error
+#   security: true
 #   remediation: >-
 #     Add a Condition with aws:SourceAccount (the account ID) or aws:SourceArn to the
 #     trust policy statement of the service principal.

@@ -121,7 +121,7 @@ test_fail_vector_bucket_with_aws_owned_key if {
 	security.not_encrypted_with_app_key == {{
 		"msg": "vector bucket vs-docs-bucket is not encrypted with the application's KMS key",
 		"resource": "vs-docs-bucket",
-		"pointer": "/spec",
+		"pointer": "/spec/encryption",
 	}} with input as _input([_key, vectors])
 }
 
@@ -192,6 +192,7 @@ test_fail_allow_on_every_resource if {
 		"msg": "statement ReadEverything of app-invoke-role-policy allows s3:GetObject on every resource (*)",
 		"resource": "app-invoke-role-policy",
 		"pointer": "/spec",
+		"subject": "ReadEverything",
 	}} with input as _input([_role_policy([statement])])
 }
 
@@ -213,6 +214,7 @@ test_fail_service_wildcard_action if {
 		"msg": "statement UseAppKey of app-invoke-role-policy allows the wildcard action kms:*",
 		"resource": "app-invoke-role-policy",
 		"pointer": "/spec",
+		"subject": "UseAppKey kms:*",
 	}} with input as _input([_role_policy([statement])])
 }
 
@@ -222,6 +224,7 @@ test_fail_not_action if {
 		"msg": "statement 0 of app-invoke-role-policy allows everything except its NotAction list",
 		"resource": "app-invoke-role-policy",
 		"pointer": "/spec",
+		"subject": "0 NotAction",
 	}} with input as _input([_role_policy([statement])])
 }
 
@@ -250,6 +253,7 @@ test_fail_bucket_with_one_setting_off if {
 		"msg": "S3 bucket logs-bucket does not set restrictPublicBuckets in its public access block",
 		"resource": "logs-bucket",
 		"pointer": "/spec",
+		"subject": "restrictPublicBuckets",
 	}} with input as _input([_bucket, _block(false)])
 }
 
@@ -282,7 +286,7 @@ test_fail_public_collection if {
 	security.public_collection == {{
 		"msg": "OpenSearch Serverless network policy vs-docs-network-policy allows access from the public internet",
 		"resource": "vs-docs-network-policy",
-		"pointer": "/spec",
+		"pointer": "/spec/publicAccess",
 	}} with input as _input([_network_policy(true)])
 }
 
@@ -297,7 +301,7 @@ test_fail_model_with_internet_access if {
 	security.open_model_network == {{
 		"msg": "SageMaker model endpoint-llama-model-primary runs with internet access: no VPC and no network isolation",
 		"resource": "endpoint-llama-model-primary",
-		"pointer": "/spec",
+		"pointer": "/spec/vpc",
 	}} with input as _input([model])
 }
 

@@ -291,11 +291,26 @@ def test_a_rule_in_a_nested_package_is_judged(opa_server, invoke, tmp_path, engi
     assert "LLM-CUS-950" in {f["ruleId"] for file in report["files"] for f in file["policy"]["findings"]}
 
 
-def test_a_rule_outside_data_llmops_is_an_engine_error(invoke, tmp_path):
-    """A --policy-dir rule whose package is not under llmops is never evaluated: that is no pass."""
+def test_a_rule_outside_data_llmops_is_refused(invoke, tmp_path):
+    """A --policy-dir rule whose package is not under llmops would never be evaluated: that is no pass. The catalogue
+    refuses it before any engine runs, as the user's input (exit 2, naming file and line)."""
     d = tmp_path / "acme"
     d.mkdir()
     (d / "rules.rego").write_text("package acme.rules\nimport rego.v1\nimport data.llmops.lib\n\n" + ALWAYS)
     result = invoke("check", SPEC, "--policy-dir", str(d))
-    assert result.exit_code == EXIT_INTERNAL, result.output
-    assert "acme.rules.always (LLM-CUS-950): missing: its package is not under data.llmops" in result.stderr
+    assert result.exit_code == EXIT_INPUT, result.output
+    assert "rules.rego:" in result.stderr and "(LLM-CUS-950) is in package acme.rules, outside llmops" in result.stderr
+
+
+def test_an_answer_without_a_rule_outside_data_llmops_is_an_engine_error(cat):
+    """Should one reach the engine anyway (a catalogue built by other code), the answer check still refuses it."""
+    import dataclasses
+
+    from llmops_iac.policy import answer
+    from llmops_iac.policy.engine import EngineError
+
+    rule = _some_rule(cat)
+    outside = dataclasses.replace(rule, id="LLM-CUS-950", package="acme.rules")
+    odd = catalog.Catalogue(rules={rule.id: rule, outside.id: outside})
+    with pytest.raises(EngineError, match=r"acme\.rules\.\w+ \(LLM-CUS-950\): missing: its package is not under data\.llmops"):
+        answer.check(odd, {"guardrails": {rule.name: []}}, "opa")

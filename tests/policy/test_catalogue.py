@@ -35,7 +35,6 @@ import pytest
 import yaml
 
 from llmops_iac.compile import compile_spec
-from llmops_iac.errors import InternalError
 from llmops_iac.pipeline import PolicyOptions, stage_inputs
 from llmops_iac.policy import catalog, engine, evaluate, profiles
 from llmops_iac.policy.catalog import SEVERITIES
@@ -110,7 +109,7 @@ def test_metadata_of_extra_directories_is_always_checked(tmp_path):
     (tmp_path / "acme" / "acme.rego").write_text(
         "package acme\n\nimport rego.v1\n\n# METADATA\n# title: T\n# custom:\n#   id: ACME-001\n"
         "#   severity: fatal\n\nbad contains 1 if false\n")
-    with pytest.raises(InternalError, match=r"acme\.rego:5: METADATA of bad"):
+    with pytest.raises(catalog.PolicyDirError, match=r"acme\.rego:7: METADATA of bad"):  # the user's input: exit 2
         catalog.load([str(tmp_path)])
 
 

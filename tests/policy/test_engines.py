@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from llmops_iac.errors import EXIT_INTERNAL
+from llmops_iac.errors import EXIT_INPUT, EXIT_INTERNAL
 from llmops_iac.policy import catalog
 from llmops_iac.policy import engine as engine_module
 from llmops_iac.policy.engine import EngineError, create
@@ -120,12 +120,33 @@ def test_a_module_that_does_not_compile_is_an_engine_error(opa_server, cat, engi
 
 
 @pytest.mark.parametrize("engine_args", [[], ["--engine", "opa"], ["--opa-url"]])
-def test_cli_exits_3_on_a_policy_that_does_not_compile(opa_server, tmp_path, invoke, engine_args):
+def test_cli_exits_2_on_a_policy_dir_module_that_does_not_compile(opa_server, tmp_path, invoke, engine_args):
+    """The user's Rego (a --policy-dir) is input: exit 2 naming the file, since the built-ins compile without it."""
     (tmp_path / "bad.rego").write_text(BROKEN["parse"][1])
     args = engine_args + ([opa_server.url] if engine_args == ["--opa-url"] else [])
     result = invoke("check", "examples", "--policy-dir", str(tmp_path), *args)
-    assert result.exit_code == EXIT_INTERNAL, result.output
+    assert result.exit_code == EXIT_INPUT, result.output
     assert "do not compile" in result.stderr and "bad.rego" in result.stderr
+
+
+@pytest.mark.parametrize("engine_args", [[], ["--opa-url"]])
+def test_cli_exits_3_on_a_built_in_policy_that_does_not_compile(opa_server, tmp_path, invoke, monkeypatch, engine_args):
+    """The tool's own policies not compiling is an engine failure, with or without a --policy-dir."""
+    import shutil
+
+    from llmops_iac.policy import catalog
+
+    builtin = tmp_path / "policies"
+    shutil.copytree(catalog.builtin_dir(), builtin)
+    (builtin / "lib" / "bad.rego").write_text(BROKEN["parse"][1])
+    monkeypatch.setattr(catalog, "builtin_dir", lambda: builtin)
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "ok.rego").write_text("package llmops.mine\nimport rego.v1\n\nx := 1\n")
+    args = engine_args + ([opa_server.url] if engine_args == ["--opa-url"] else [])
+    for extra in ([], ["--policy-dir", str(tmp_path / "mine")]):
+        result = invoke("check", "examples/minimal.yaml", *extra, *args)
+        assert result.exit_code == EXIT_INTERNAL, result.output
+        assert "do not compile" in result.stderr and "bad.rego" in result.stderr
 
 
 # -- faults: every one is an EngineError -------------------------------------------------------------------

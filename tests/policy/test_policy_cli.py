@@ -8,7 +8,7 @@ import json
 import pytest
 
 from llmops_iac.compile import compile_spec
-from llmops_iac.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK
+from llmops_iac.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK
 from llmops_iac.policy import catalog, engine, evaluate
 from llmops_iac.policy.docs import render as render_docs
 from llmops_iac.spec.validate import load_spec
@@ -122,17 +122,18 @@ def test_waiver_scoped_to_other_resources_does_not_apply(invoke, spec):
 
 
 def test_policy_that_does_not_compile_fails_closed(invoke, spec, tmp_path):
+    """A --policy-dir module that does not compile: the user's input (exit 2, tests/policy/test_custom_rules.py)."""
     (tmp_path / "broken").mkdir()
     (tmp_path / "broken" / "broken.rego").write_text("package llmops.broken\n\nbad contains x if {\n")
     result = invoke("policy", "check", spec(), "--policy-dir", str(tmp_path / "broken"))
-    assert result.exit_code == EXIT_INTERNAL and "do not compile" in result.output
+    assert result.exit_code == EXIT_INPUT and "do not compile" in result.output
 
 
 def test_bad_metadata_fails_closed(invoke, spec, tmp_path):
     (tmp_path / "bad").mkdir()
     (tmp_path / "bad" / "bad.rego").write_text(CUSTOM_RULE.replace("id: LLM-CUS-001", "id: CUSTOM-1"))
     result = invoke("policy", "check", spec(), "--policy-dir", str(tmp_path / "bad"))
-    assert result.exit_code == EXIT_INTERNAL and "CUSTOM-1" in result.output
+    assert result.exit_code == EXIT_INPUT and "CUSTOM-1" in result.output and "bad.rego:9:" in result.output
 
 
 def test_duplicate_rule_id_in_a_policy_dir_is_refused(tmp_path):

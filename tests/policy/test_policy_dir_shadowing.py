@@ -4,8 +4,9 @@ Rego merges every module of a package: a --policy-dir module that declares a bui
 (``package llmops.retrieval``, or ``llmops.lib``) adds bodies to the built-in rules' helpers. One
 line, ``_scheduled(_) if true``, makes every knowledge base "scheduled", and LLM-RET-002 — an error
 of the production profile — passes. A --policy-dir is an option, and an option can only make a
-verdict stricter: such a module is refused (exit 3, naming the file and the package) before any spec
-is judged. The package is read from the module's first statement, as OPA reads it: a bracketed
+verdict stricter: such a module is refused before any spec is judged — exit 2, naming the file and the
+package: a --policy-dir is the user's input, so what is wrong in it is an input error, not an internal
+failure (exit 3 is kept for the tool's own policies and the engine). The package is read from the module's first statement, as OPA reads it: a bracketed
 package (``package llmops["retrieval"]``) with ``package llmops.acme`` on a line of a raw string
 further down is refused too, not taken for a package of its own.
 """
@@ -16,7 +17,7 @@ import json
 
 import pytest
 
-from llmops_iac.errors import EXIT_FINDINGS, EXIT_INTERNAL
+from llmops_iac.errors import EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL
 from llmops_iac.policy import catalog
 
 SPEC = "tests/fixtures/rules/LLM-RET-002/fail.yaml"
@@ -54,7 +55,8 @@ def test_the_spec_fails_the_rule_without_a_policy_dir(invoke):
 def test_a_policy_dir_module_in_a_built_in_package_is_refused(invoke, tmp_path, source):
     d = _policy_dir(tmp_path, source)
     result = invoke("check", SPEC, "--format", "json", "--policy-dir", str(d))
-    assert result.exit_code == EXIT_INTERNAL, result.output
+    assert result.exit_code == EXIT_INPUT, result.output
+    assert result.exit_code != EXIT_INTERNAL and "internal" not in result.stderr
     assert "shadow.rego" in result.stderr
     assert ("is a built-in package" in result.stderr) != ("the first statement must be `package a.b.c`" in result.stderr)
 
@@ -62,9 +64,9 @@ def test_a_policy_dir_module_in_a_built_in_package_is_refused(invoke, tmp_path, 
 def test_the_package_is_the_first_statement(tmp_path):
     """A file whose first statement is not ``package a.b.c`` is refused, whatever a later line says."""
     d = _policy_dir(tmp_path, 'package llmops["acme"]\n\nimport rego.v1\n\n_x := `\npackage llmops.acme\n`\n')
-    with pytest.raises(Exception) as exc:
+    with pytest.raises(catalog.PolicyDirError) as exc:
         catalog.load([str(d)])
-    assert "shadow.rego" in str(exc.value) and "package" in str(exc.value)
+    assert "shadow.rego" in str(exc.value) and "package" in str(exc.value) and exc.value.exit_code == EXIT_INPUT
 
 
 def test_a_policy_dir_module_in_its_own_package_still_loads(tmp_path):

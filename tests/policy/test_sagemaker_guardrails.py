@@ -78,8 +78,9 @@ def test_declaring_application_enforcement_turns_the_error_into_a_note_that_name
     assert note["severity"] == "note" and note["resource"] == "endpoint-llama"
     assert "endpoint helpdesk-prod-llama" in note["message"] and "sagemaker:InvokeEndpoint" in note["message"]
     assert "bedrock:ApplyGuardrail" in note["message"] and "role helpdesk-prod-invoke" in note["message"]
-    llama = next(i for i, row in enumerate(open(path, encoding="utf-8"), 1) if row.strip() == "llama:")
-    assert note["line"] in (llama, llama + 1)  # the model's key or its mapping's first line
+    declared = next(i for i, row in enumerate(open(path, encoding="utf-8"), 1)
+                    if row.strip() == "guardrailEnforcement: application")
+    assert note["line"] == declared  # the field the note is about
 
 
 def test_the_declaration_does_not_guard_a_model_no_guardrail_applies_to(invoke, tmp_path):

@@ -80,10 +80,25 @@ def test_outcomes(sample_catalogue):
     assert r.file.endswith("sample_test.rego") and r.line == 7 and r.message == "" and r.duration >= 0
 
 
-def test_a_test_file_that_does_not_compile_is_an_engine_error(tmp_path):
+def test_a_test_file_of_a_policy_dir_that_does_not_compile_is_an_input_error(tmp_path):
+    """The user's file (exit 2), not an engine failure: the built-in modules and tests compile without it."""
     (tmp_path / "x_test.rego").write_text("package llmops.x_test\nimport rego.v1\n\ntest_a if {\n\t1 ==\n}\n")
-    with pytest.raises(EngineError, match=r"x_test\.rego:\d+.*rego_parse_error"):
+    with pytest.raises(catalog.PolicyDirError, match=r"x_test\.rego:\d+.*rego_parse_error"):
         run_tests(catalog.load([str(tmp_path)]))
+
+
+def test_a_built_in_test_file_that_does_not_compile_is_an_engine_error(tmp_path, monkeypatch):
+    import shutil
+
+    builtin = tmp_path / "policies"
+    shutil.copytree(catalog.builtin_dir(), builtin)
+    (builtin / "lib" / "x_test.rego").write_text("package llmops.x_test\nimport rego.v1\n\ntest_a if {\n\t1 ==\n}\n")
+    monkeypatch.setattr(catalog, "builtin_dir", lambda: builtin)
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "ok.rego").write_text(POLICY)
+    with pytest.raises(EngineError, match=r"x_test\.rego:\d+.*rego_parse_error") as exc:
+        run_tests(catalog.load([str(tmp_path / "mine")]))
+    assert not isinstance(exc.value, catalog.PolicyDirError)
 
 
 def test_missing_opa_bindings_names_the_install_command(sample_catalogue, monkeypatch):

@@ -62,18 +62,19 @@ def test_finding_annotation(scenario):
     for line in lines[:-1]:
         kind, props, message = parse(line)
         by_title.setdefault(props["title"], []).append((kind, props, message))
-    [(kind, props, message)] = [c for c in by_title["LLM-GRD-001 Every model is guarded on every invocation path"]]
+    [(kind, props, message)] = [c for c in by_title["LLM-GRD-001 [staging] Every model is guarded on every invocation path"]]
     assert kind == "error"
-    assert props == {"file": "tests/report/specs/guarded.yaml", "line": "18", "col": "7",
-                     "title": "LLM-GRD-001 Every model is guarded on every invocation path"}
+    assert props == {"file": "tests/report/specs/guarded.yaml", "line": "17", "col": "5",
+                     "title": "LLM-GRD-001 [staging] Every model is guarded on every invocation path"}
     assert message.startswith("model classify can be invoked without a guardrail\nFix: Add the model")
-    [(kind, props, message)] = by_title["LLM-RPT-001 Models say what they are for"]
+    assert message.endswith("\nEnvironment: staging (tier staging, profile default)")
+    [(kind, props, message)] = by_title["LLM-RPT-001 [staging] Models say what they are for"]
     assert kind == "warning" and "(100% of models need one) | <required>" in message
-    [(kind, _, message)] = by_title["LLM-RPT-002 Applications describe themselves"]
+    [(kind, _, message)] = by_title["LLM-RPT-002 [staging] Applications describe themselves"]
     assert kind == "notice" and message.startswith("metadata.description is missing,\nso 0% of the inventory")
-    [(kind, props, message)] = by_title["llmops-iac spec/unknown-key"]
+    [(kind, props, message)] = by_title["llmops-iac spec/unknown-key [default]"]
     assert kind == "error" and props["file"] == "tests/report/specs/broken.yaml" and props["line"] == "8"
-    assert message == "spec.modles: unknown key 'modles'\nFix: did you mean 'models'?"
+    assert message == "spec.modles: unknown key 'modles'\nFix: did you mean 'models'?\nEnvironment: default"
 
 
 def test_waived_findings_are_notices_saying_until_when(scenario):
@@ -81,8 +82,8 @@ def test_waived_findings_are_notices_saying_until_when(scenario):
     waived = [parse(line) for line in lines[:-1] if "(waived)" in line]
     assert len(waived) == 1
     kind, props, message = waived[0]
-    assert kind == "notice" and props["title"] == "LLM-GRD-001 Every model is guarded on every invocation path (waived)"
-    assert props["line"] == "14"
+    assert kind == "notice" and props["title"] == "LLM-GRD-001 [staging] Every model is guarded on every invocation path (waived)"
+    assert props["line"] == "13"
     assert "error waived until 2099-12-31 by platform@example.com: Batch summarization" in message
 
 
@@ -95,10 +96,59 @@ def test_properties_with_colons_and_commas_are_escaped(frozen):
 
     f.policy.findings[0] = dataclasses.replace(x, file="specs/a,b:c.yaml", title="Title: with, punctuation")
     line = github.render(result).splitlines()[0]
-    assert "file=specs/a%2Cb%3Ac.yaml," in line and "title=LLM-GRD-001 Title%3A with%2C punctuation::" in line
+    assert "file=specs/a%2Cb%3Ac.yaml," in line and "title=LLM-GRD-001 [default] Title%3A with%2C punctuation::" in line
     _, props, _ = parse(line)
     assert props["file"] == "specs/a,b:c.yaml"
 
 
 def test_clean_run_is_only_the_summary(frozen):
     assert github.render(synthetic(0)) == "llmops-iac check passed: 1 spec, 0 input errors, 0 active finding(s) (no findings), 0 waived\n"
+
+
+# -- which environment ---------------------------------------------------------------------------------------------
+
+TWO_ENVIRONMENTS = """\
+apiVersion: llmops-iac/v1
+kind: LLMApplication
+metadata:
+  name: two-envs
+  owner: team@example.com
+  costCenter: cc-1
+spec:
+  environments:
+    dev: {tier: development}
+    prod: {tier: production}
+  models:
+    chat:
+      provider: bedrock
+      modelId: anthropic.claude-3-haiku-20240307-v1:0
+  guardrails:
+    g:
+      appliesTo: {models: []}
+"""
+
+
+def test_each_annotation_names_its_environment(tmp_path, monkeypatch):
+    """On main the same finding in dev and prod made two annotations that differed only in severity."""
+    from llmops_iac import pipeline
+
+    spec = tmp_path / "app.yaml"
+    spec.write_text(TWO_ENVIRONMENTS, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = pipeline.run("check", ["app.yaml"], policy=pipeline.PolicyOptions())
+    commands = [parse(line) for line in github.render(result).splitlines()[:-1]]
+    grd = [(props["title"], message) for _, props, message in commands if props["title"].startswith("LLM-GRD-001")]
+    assert sorted(t for t, _ in grd) == ["LLM-GRD-001 [dev] Every model is guarded on every invocation path",
+                                         "LLM-GRD-001 [prod] Every model is guarded on every invocation path"]
+    for title, message in grd:
+        env = title.split("[", 1)[1].split("]", 1)[0]
+        assert f"Environment: {env} (tier {'development' if env == 'dev' else 'production'}" in message
+    for _, props, _ in commands:  # every annotation, diagnostics too, says where it was judged
+        assert "[dev" in props["title"] or "[prod" in props["title"], props["title"]
+
+
+def test_a_stack_other_than_its_environment_is_named_too(frozen):
+    result = synthetic(1)
+    result.files[0].environment, result.files[0].stack = "prod", "prod-eu"
+    _, props, message = parse(github.render(result).splitlines()[0])
+    assert props["title"].startswith("LLM-GRD-001 [prod, stack prod-eu] ")

@@ -169,7 +169,7 @@ def test_action_check_step_writes_reports_and_keeps_the_exit_code(tmp_path, shim
     assert "tests/report/specs/broken.yaml" in uris and "tests/report/specs/guarded.yaml" in uris
     assert Path(out["markdown-file"]).read_text().startswith("<!-- llmops-iac-report -->")
     assert summary.read_text() == Path(out["markdown-file"]).read_text()
-    assert "::error file=tests/report/specs/broken.yaml,line=8,col=3,title=llmops-iac spec/unknown-key::" in result.stdout
+    assert "::error file=tests/report/specs/broken.yaml,line=8,col=3,title=llmops-iac spec/unknown-key [default]::" in result.stdout
 
 
 def test_action_check_step_passes_options(tmp_path, shim):

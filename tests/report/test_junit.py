@@ -6,7 +6,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from llmops_iac.report import findings as fx
 from llmops_iac.report import junit
+from tests.conftest import ROOT
 from tests.report.conftest import check, synthetic, with_warning
 
 COUNTED = {"failures": "failure", "errors": "error", "skipped": "skipped"}
@@ -62,22 +64,27 @@ def test_a_suite_per_spec_a_case_per_rule(scenario):
         ("LLM-RPT-003", "Vector stores use customer-managed keys"), ("LLM-RPT-004", "Every model is reviewed weekly"),
         ("LLM-RPT-005", "Applications name an owner")])}
     grd = cases["LLM-GRD-001 Every model is guarded on every invocation path"]
-    assert grd.get("classname") == "guardrails" and grd.get("line") == "18"
+    assert grd.get("classname") == "guardrails" and grd.get("line") == "17"
     failure = grd.find("failure")
     assert failure.get("type") == "error" and failure.get("message") == "model classify can be invoked without a guardrail"
-    assert "tests/report/specs/guarded.yaml:18:7" in failure.text and "fix: Add the model" in failure.text
+    assert "tests/report/specs/guarded.yaml:17:5" in failure.text and "fix: Add the model" in failure.text
     # the waived finding of the same rule: a property and system-out, not a second failure
     props = {p.get("name"): p.get("value") for p in grd.find("properties")}
-    assert props["waived"].startswith("tests/report/specs/guarded.yaml:14:7: waived until 2099-12-31 by platform@example.com")
+    assert props["waived"].startswith("tests/report/specs/guarded.yaml:13:5: waived until 2099-12-31 by platform@example.com")
     assert "model summarize" in grd.find("system-out").text and "model summarize" not in failure.text
-    assert cases["LLM-RPT-001 Models say what they are for"].find("failure").get("type") == "warning"
-    assert cases["LLM-RPT-002 Applications describe themselves"].find("failure").get("type") == "note"
+    # below the default fail level (error): shown as skipped with every finding, not failed
+    warning = cases["LLM-RPT-001 Models say what they are for"]
+    note = cases["LLM-RPT-002 Applications describe themselves"]
+    assert warning.find("failure") is None and note.find("failure") is None
+    assert warning.find("skipped").get("message").startswith("1 warning below --fail-level error, not failing this run")
+    assert note.find("skipped").get("message").startswith("1 note below --fail-level error")
+    assert "warning[LLM-RPT-001]" in warning.find("skipped").text
     assert cases["LLM-RPT-005 Applications name an owner"].find("*") is not None  # properties only: a pass
     assert cases["LLM-RPT-005 Applications name an owner"].find("failure") is None
     na = cases["LLM-RPT-003 Vector stores use customer-managed keys"].find("skipped")
     off = cases["LLM-RPT-004 Every model is reviewed weekly"].find("skipped")
     assert "not applicable" in na.get("message") and "off in profile default" in off.get("message")
-    assert guarded.get("failures") == "5" and guarded.get("skipped") == "2" and guarded.get("tests") == "9"
+    assert guarded.get("failures") == "2" and guarded.get("skipped") == "5" and guarded.get("tests") == "9"
     suite_props = {p.get("name"): p.get("value") for p in guarded.find("properties")}
     assert suite_props["findings.active"] == "5" and suite_props["findings.waived"] == "1"
 
@@ -125,3 +132,57 @@ def test_characters_xml_cannot_carry_are_replaced(frozen):
 def test_validate_run_has_only_validate_cases(frozen):
     root = assert_junit_shape(junit.render(check("tests/report/specs/guarded.yaml", command="validate")))
     assert [c.get("name") for c in root.iter("testcase")] == ["llmops-iac.validate"]
+
+
+# -- failures at the fail level, not below it ------------------------------------------------------------------------
+
+def _cases(root: ET.Element) -> list[ET.Element]:
+    return [c for c in root.iter("testcase") if c.get("name") != junit.VALIDATE_CASE]
+
+
+@pytest.mark.parametrize("fail_level, failing", [
+    ("error", {"LLM-GOV-001", "LLM-GRD-001"}),
+    ("warning", {"LLM-GOV-001", "LLM-GRD-001", "LLM-OBS-002", "LLM-RPT-001"}),
+    ("note", {"LLM-GOV-001", "LLM-GRD-001", "LLM-OBS-002", "LLM-RPT-001", "LLM-RPT-002"}),
+])
+def test_a_failure_is_a_finding_at_or_above_the_fail_level(frozen, fail_level, failing):
+    """On main every rule with an active finding was a <failure>, warnings and notes too ("16 failures", exit 0)."""
+    root = assert_junit_shape(junit.render(check("tests/report/specs/guarded.yaml", fail_level=fail_level)))
+    failed = {c.get("name").split()[0] for c in _cases(root) if c.find("failure") is not None}
+    assert failed == failing
+    assert int(root.get("failures")) == len(failing)
+    below = {c.get("name").split()[0]: c for c in _cases(root)
+             if c.find("skipped") is not None and "below --fail-level" in c.find("skipped").get("message")}
+    assert set(below) == {"LLM-OBS-002", "LLM-RPT-001", "LLM-RPT-002"} - failing
+    for rid, case in below.items():
+        skipped = case.find("skipped")
+        assert f"below --fail-level {fail_level}" in skipped.get("message")
+        assert f"[{rid}]" in skipped.text  # every finding, at file:line, where GitLab and Jenkins show it
+        props = {p.get("name"): p.get("value") for p in case.find("properties")}
+        assert props["belowFailLevel"] == "true"
+
+
+@pytest.mark.parametrize("fail_level", ["error", "warning", "note"])
+def test_failures_agree_with_the_exit_code(invoke, fail_level, tmp_path, monkeypatch):
+    """Through the CLI, on the examples: failures > 0 exactly when the run exits 1."""
+    monkeypatch.chdir(ROOT)
+    out = tmp_path / "report.xml"
+    result = invoke("check", "examples/support-assistant.yaml", "examples/minimal.yaml", "--fail-level", fail_level,
+                    "--output", f"junit={out}")
+    root = assert_junit_shape(out.read_text(encoding="utf-8"))
+    assert result.exit_code in (0, 1), result.output
+    assert (int(root.get("failures")) > 0) == (result.exit_code == 1), (fail_level, root.get("failures"), result.exit_code)
+    for case in root.iter("testcase"):
+        failure = case.find("failure")
+        if failure is not None and case.get("name") != junit.VALIDATE_CASE:
+            assert fx.SEVERITY_ORDER.index(failure.get("type")) <= fx.SEVERITY_ORDER.index(fail_level)
+
+
+def test_the_default_fail_level_on_the_examples_has_no_failures_and_exits_0(invoke, tmp_path, monkeypatch):
+    """The issue's case: on main this run wrote "16 failures" and exited 0."""
+    monkeypatch.chdir(ROOT)
+    out = tmp_path / "report.xml"
+    result = invoke("check", "examples", "--output", f"junit={out}")
+    root = assert_junit_shape(out.read_text(encoding="utf-8"))
+    assert result.exit_code == 0 and root.get("failures") == "0", result.output
+    assert int(root.get("skipped")) > 0

@@ -18,7 +18,7 @@ def test_headline_table_and_details(scenario):
     assert "| `tests/report/specs/guarded.yaml` | staging | ❌ failing | 0 | 2 | 2 | 1 | 1 | 1 |" in lines
     assert text.count("<details open>") == 2 and text.count("</details>") == 2
     assert ("- 🔴 **error** · **LLM-GRD-001** Every model is guarded on every invocation path · "
-            "`tests/report/specs/guarded.yaml:18`") in lines
+            "`tests/report/specs/guarded.yaml:17`") in lines
     assert "  - **Fix:** Add the model to a guardrail's appliesTo.models (or leave appliesTo out to guard every model)." in lines
     assert any(line.startswith("  - **References:** OWASP LLM01") for line in lines)
     assert "1 not applicable (LLM-RPT-003)" in text and "1 off in profile default (LLM-RPT-004)" in text
@@ -28,7 +28,7 @@ def test_waived_findings_have_their_own_section(scenario):
     text = markdown.render(scenario("report-demo"))
     section = text.split("#### Waived (1)")[1].split("</details>")[0]
     assert "| rule | location | owner | expires | reason |" in section
-    assert ("| **LLM-GRD-001** Every model is guarded on every invocation path | `tests/report/specs/guarded.yaml:14` | "
+    assert ("| **LLM-GRD-001** Every model is guarded on every invocation path | `tests/report/specs/guarded.yaml:13` | "
             "platform@example.com | 2099-12-31 | Batch summarization") in section
     assert "reviewed \\| before publishing" in section  # a pipe in the reason does not break the table
     findings = text.split("#### Findings (5)")[1].split("#### Waived")[0]

@@ -70,10 +70,12 @@ def test_one_run_with_the_tool_and_the_catalogue_as_rules(scenario):
     assert grd["fullDescription"]["text"].startswith("A model that a role")
     assert "Remediation: Add the model" in grd["help"]["text"] and "**Remediation:**" in grd["help"]["markdown"]
     assert "OWASP: LLM01, LLM02, LLM05" in grd["help"]["markdown"]
-    assert grd["helpUri"] == "https://docs.aws.amazon.com/bedrock/latest/userguide/guardrails.html"
+    assert grd["helpUri"] == f"{INFO_URI}/blob/main/docs/rules.md#llm-grd-001"  # its section of the rule reference
     assert {"security", "guardrails", "OWASP LLM01", "EU AI Act Article 15"} <= set(grd["properties"]["tags"])
     assert grd["defaultConfiguration"]["level"] == "error" and grd["properties"]["security-severity"] == "8.0"
-    assert "helpUri" not in next(r for r in driver["rules"] if r["id"] == "LLM-GOV-001")  # no related resource
+    gov = next(r for r in driver["rules"] if r["id"] == "LLM-GOV-001")  # not a security rule (no security: true)
+    assert gov["helpUri"] == f"{INFO_URI}/blob/main/docs/rules.md#llm-gov-001"
+    assert "security-severity" not in gov["properties"] and "security" not in gov["properties"]["tags"]
     assert next(r for r in driver["rules"] if r["id"] == "LLM-RPT-002")["defaultConfiguration"]["level"] == "note"
 
 
@@ -90,13 +92,13 @@ def test_results_point_at_spec_lines_with_levels_and_rule_indexes(scenario):
         assert loc["artifactLocation"]["uri"].startswith("tests/report/specs/") and "\\" not in loc["artifactLocation"]["uri"]
         assert loc["region"]["startLine"] >= 1 and loc["region"]["startColumn"] >= 1
     by_rule = {(r["ruleId"], r["locations"][0]["physicalLocation"]["region"]["startLine"]): r for r in results}
-    classify = by_rule[("LLM-GRD-001", 18)]
+    classify = by_rule[("LLM-GRD-001", 17)]
     assert classify["level"] == "error" and classify["message"]["text"] == "model classify can be invoked without a guardrail"
     assert classify["properties"]["resource"] == "model-classify-profile"
     assert classify["properties"]["pointer"] == "/spec/models/classify"
     assert classify["locations"][0]["logicalLocations"] == [{"name": "model-classify-profile", "kind": "resource"}]
     assert "suppressions" not in classify
-    assert by_rule[("LLM-RPT-001", 18)]["level"] == "warning" and by_rule[("LLM-RPT-002", 5)]["level"] == "note"
+    assert by_rule[("LLM-RPT-001", 17)]["level"] == "warning" and by_rule[("LLM-RPT-002", 4)]["level"] == "note"
     unknown = by_rule[("spec/unknown-key", 8)]
     assert unknown["level"] == "error" and "did you mean 'models'?" in unknown["message"]["text"]
 
@@ -135,7 +137,7 @@ def test_fingerprints_survive_moved_lines_but_not_moved_findings(frozen, tmp_pat
     monkeypatch.chdir(tmp_path)
     after_result = check("tests/report/specs/guarded.yaml")
     lines = {x.rule_id + x.pointer: x.line for x in after_result.files[0].policy.findings}
-    assert lines["LLM-GRD-001/spec/models/classify"] == 21  # moved by three lines
+    assert lines["LLM-GRD-001/spec/models/classify"] == 20  # moved by three lines
     assert _fingerprints(after_result) == before
     # a finding on another model is another alert
     renamed = tmp_path / "tests" / "report" / "specs" / "guarded.yaml"

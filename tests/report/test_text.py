@@ -19,10 +19,10 @@ def test_findings_table(scenario):
     assert header.split() == ["SEVERITY", "RULE", "LOCATION", "MESSAGE"]
     rows = [line for line in out[start + 2:] if line.startswith("  ") and not line.startswith("   ")]
     first = rows[0]
-    assert first.split()[:3] == ["error", "LLM-GRD-001", "tests/report/specs/guarded.yaml:18:7"]
+    assert first.split()[:3] == ["error", "LLM-GRD-001", "tests/report/specs/guarded.yaml:17:5"]
     assert first.index("model classify") == header.index("MESSAGE")  # aligned
     waived = next(r for r in rows if r.split()[0] == "waived")
-    assert waived.split()[1:3] == ["LLM-GRD-001", "tests/report/specs/guarded.yaml:14:7"]
+    assert waived.split()[1:3] == ["LLM-GRD-001", "tests/report/specs/guarded.yaml:13:5"]
     after = out[out.index(waived) + 1]
     assert after.strip().startswith("error waived until 2099-12-31 by platform@example.com: Batch summarization")
     # A message's line break is shown escaped, on its row: a value it quotes can't start a report line (issue 12)

@@ -19,6 +19,7 @@ _endpoint_type := "aws:sagemaker/endpoint:Endpoint"
 # custom:
 #   id: LLM-GRD-001
 #   severity: error
+#   security: true
 #   remediation: >-
 #     Add the model to a guardrail's appliesTo.models (or leave appliesTo out to guard
 #     every model).
