@@ -2,17 +2,37 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from typing import Any
 
 from llmops_iac.compile import tokens as T
 from llmops_iac.maturity.checks.registry import FAIL, Result, _na, _verdict, check
 from llmops_iac.maturity.checks.shared import (
-    _alarms, _gate_text, _gates, _models_by_provider, _names, _notify, _plural, _production_label, gate_covers_model,
+    _alarms,
+    _gate_text,
+    _gates,
+    _models_by_provider,
+    _names,
+    _notify,
+    _plural,
+    _production_label,
+    gate_covers_model,
 )
 from llmops_iac.maturity.evidence import PRODUCTION, Evidence, declared_tier, pointer
 
 RETRIEVAL_METRICS = ("context-precision", "context-recall")
+COMMIT = re.compile(r"^[0-9a-f]{40}$")
+"""A Hub commit as the Hub names it, the only revision that pins weights: the same test as LLM-DEP-003's
+``_commit_hash`` (policies/deployment/deployment.rego; tests/maturity/test_pinning.py holds the two equal).
+A branch (``main``), a tag or a short hash moves, so it pins nothing."""
+
+
+def _pinned_by(model: dict[str, Any]) -> str | None:
+    """What pins a self-hosted model's weights: a commit ``revision`` or a ``modelDataUrl``; None when nothing does."""
+    if isinstance(model.get("revision"), str) and COMMIT.match(model["revision"]):
+        return "revision"
+    return "modelDataUrl" if model.get("modelDataUrl") else None
 
 
 @check("MAT-INF-101")
@@ -39,15 +59,18 @@ def versions_pinned(ev: Evidence) -> Result:
         if model.get("provider") == "bedrock":
             items.append(ev.at(f"{base}/modelId", f"{name}: {model['modelId']} (version in the ID)"))
             continue
-        pin = "revision" if model.get("revision") else "modelDataUrl" if model.get("modelDataUrl") else None
-        if pin is None:
+        pin = _pinned_by(model)
+        if pin is None and model.get("revision"):
+            problems.append(f"SageMaker model {name} names revision {model['revision']!r}, a branch, tag or short hash "
+                            "that moves: only a 40-character commit hash (or modelDataUrl) pins the weights")
+            items.append(ev.at(f"{base}/revision", f"{name}: {model['modelId']} at moving revision {model['revision']}"))
+        elif pin is None:
             problems.append(f"SageMaker model {name} pins no weights (revision or modelDataUrl)")
             items.append(ev.at(f"{base}/modelId", f"{name}: {model['modelId']} at no pinned revision"))
         else:
             items.append(ev.at(f"{base}/{pin}", f"{name}: weights pinned by {pin} {model[pin]}"))
         for i, variant in enumerate(model.get("variants") or []):
-            if variant.get("modelId") and variant["modelId"] != model["modelId"] and not (
-                    variant.get("revision") or variant.get("modelDataUrl")):
+            if variant.get("modelId") and variant["modelId"] != model["modelId"] and _pinned_by(variant) is None:
                 problems.append(f"variant {variant['name']} of {name} serves {variant['modelId']} at no pinned revision")
                 items.append(ev.at(f"{base}/variants/{i}/modelId", f"{name}/{variant['name']}: unpinned {variant['modelId']}"))
         for res in ev.resources(T.SM_MODEL):
@@ -59,8 +82,8 @@ def versions_pinned(ev: Evidence) -> Result:
                 else:
                     problems.append(f"model {res.name} has no pinned container version")
     for name, emb in sorted((ev.spec.get("embeddings") or {}).items()):
-        if emb.get("provider") == "sagemaker" and not emb.get("revision"):
-            problems.append(f"SageMaker embedding model {name} pins no revision")
+        if emb.get("provider") == "sagemaker" and _pinned_by({"revision": emb.get("revision")}) is None:
+            problems.append(f"SageMaker embedding model {name} pins no revision (a 40-character commit hash)")
             items.append(ev.at(pointer("spec", "embeddings", name, "modelId"), f"embedding {name}: unpinned {emb['modelId']}"))
     return _verdict(problems, items, f"every model's version is pinned ({_names(sorted(ev.models()))})")
 
