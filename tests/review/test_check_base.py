@@ -122,6 +122,15 @@ def test_base_without_a_markdown_report_is_a_usage_error(repo):
     assert check(repo, ".", "--base", "main", "--output", f"markdown={repo.parent / 'c.md'}").returncode == 0
 
 
+def test_base_with_a_spec_from_standard_input_is_a_usage_error(repo):
+    """A spec read from standard input has no path in the repository to look up at REV: nothing to compare it with."""
+    result = subprocess.run([str(console_script()), "check", "-", "--base", "main", "--format", "markdown"], cwd=repo,
+                            input=(repo / "llmapp.yaml").read_text(), capture_output=True, text=True, timeout=180,
+                            env={**os.environ, **GIT_ENV})
+    assert result.returncode == 2 and result.stdout == ""
+    assert "a spec from standard input has none" in result.stderr and "Traceback" not in result.stderr
+
+
 # ------------------------------------------------------------------------------------------------ what changed
 
 def test_a_fix_and_a_new_finding_of_the_same_rule_are_one_resolved_and_one_new(repo):
