@@ -44,6 +44,9 @@ FRAMEWORKS = {
 }
 
 _TEXT = {"type": "string", "required": True, "empty": False}
+_SEED_ID = {"type": "string", "required": True, "regex": r"^[0-9]{3}$"}
+_SEED_QUOTE = {"type": "dict", "schema": {"seed": _SEED_ID, "section": _TEXT, "text": _TEXT}}
+"""A verbatim quote from a seed paper (shared/seeds/<seed>_*.txt) and the section it is in."""
 _CRITERION = {
     "id": {"type": "string", "required": True, "regex": CRITERION_ID.pattern},
     "level": {"type": "integer", "required": True, "allowed": [1, 2, 3]},
@@ -70,6 +73,7 @@ SCHEMA = {
         "name": _TEXT,
         "description": _TEXT,
         "msLlmops": {"type": "integer", "required": True, "allowed": sorted(MS_LLMOPS)},
+        "seeds": {"type": "list", "schema": _SEED_QUOTE},
     }}},
     "scoring": {"type": "dict", "required": True, "schema": {
         "description": _TEXT,
@@ -84,6 +88,8 @@ SCHEMA = {
         "description": _TEXT,
         "levels": {"type": "dict", "required": True, "keysrules": {"type": "integer", "allowed": [1, 2, 3]},
                    "valuesrules": {"type": "string", "empty": False}},
+        "seeds": {"type": "dict", "keysrules": {"type": "integer", "allowed": list(LEVELS)},
+                  "valuesrules": {"type": "list", "schema": _SEED_QUOTE}},
         "criteria": {"type": "list", "required": True, "schema": {"type": "dict", "schema": _CRITERION}},
     }}},
     "subDimensions": {"type": "list", "required": True, "minlength": 1, "schema": {"type": "dict", "schema": {
@@ -91,6 +97,12 @@ SCHEMA = {
         "name": _TEXT,
         "dimension": {"type": "string", "required": True, "regex": _DIMENSION_ID},
         "applicableWhen": {"type": "string", "regex": _SPEC_PATH},
+        "seed": {"type": "dict", "schema": {
+            "seed": _SEED_ID, "section": _TEXT,
+            "cells": {"type": "list", "required": True, "minlength": 1, "schema": {"type": "dict", "schema": {
+                "seedLevel": {"type": "integer", "required": True, "min": 0, "max": 3},
+                "text": _TEXT,
+                "state": {"type": "integer", "required": True, "allowed": list(LEVELS)}}}}}},
         "states": {"type": "list", "required": True, "minlength": 4, "maxlength": 4, "schema": {"type": "dict", "schema": {
             "level": {"type": "integer", "required": True, "allowed": list(LEVELS)},
             "name": _TEXT,
@@ -98,6 +110,48 @@ SCHEMA = {
         }}},
     }}},
 }
+
+
+@dataclass(frozen=True)
+class SeedQuote:
+    """A seed paper's own words: the paper (``000``.. as in shared/seeds/), the section and the verbatim text."""
+
+    seed: str
+    section: str
+    text: str
+
+    @property
+    def cite(self) -> str:
+        return f"seed {self.seed}, {self.section}"
+
+    def to_dict(self) -> dict[str, str]:
+        return {"seed": self.seed, "section": self.section, "text": self.text}
+
+
+@dataclass(frozen=True)
+class SeedCell:
+    """One cell of a seed's practice row: the seed's level, its words, and the catalogue state that matches."""
+
+    seed_level: int
+    text: str
+    state: int
+
+
+@dataclass(frozen=True)
+class SeedRow:
+    """A practice as a seed rates it (seed 003 section 4.4.2): one cell per seed level."""
+
+    seed: str
+    section: str
+    cells: tuple[SeedCell, ...]
+
+    @property
+    def cite(self) -> str:
+        return f"seed {self.seed}, {self.section}"
+
+    def cell_for(self, state: int) -> SeedCell | None:
+        """The seed's cell matching catalogue state ``state``, or None when the seed names no such state."""
+        return next((c for c in self.cells if c.state == state), None)
 
 
 @dataclass(frozen=True)
@@ -152,6 +206,8 @@ class Dimension:
     description: str
     levels: dict[int, str]
     criteria: tuple[Criterion, ...]
+    seeds: dict[int, tuple[SeedQuote, ...]] = field(default_factory=dict)
+    """Per level (0-3), the seed papers' words for this dimension at that level."""
 
 
 @dataclass(frozen=True)
@@ -172,6 +228,7 @@ class SubDimension:
     dimension: str
     states: tuple[State, ...]
     applicable_when: str | None = None
+    seed: SeedRow | None = None
 
 
 @dataclass(frozen=True)
@@ -182,6 +239,7 @@ class Level:
     name: str
     description: str
     ms_llmops: int
+    seeds: tuple[SeedQuote, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -283,6 +341,11 @@ def validate(data: Any) -> list[str]:
             for cid in state["criteria"]:
                 if cid not in seen:
                     problems.append(f"sub-dimension {sub['id']}: state {state['name']!r} names unknown criterion {cid}")
+        cells = (sub.get("seed") or {}).get("cells") or []
+        for key in ("seedLevel", "state"):
+            values = [c[key] for c in cells]
+            if len(set(values)) != len(values) or values != sorted(values):
+                problems.append(f"sub-dimension {sub['id']}: seed cells must have increasing, distinct {key}s")
     return problems
 
 
@@ -321,11 +384,25 @@ def build(data: dict[str, Any]) -> Catalogue:
             criteria[crit.id] = crit
         dimensions.append(Dimension(id=dim["id"], name=dim["name"], short=dim["short"], weight=float(dim["weight"]),
                                     description=dim["description"], levels={int(k): v for k, v in dim["levels"].items()},
-                                    criteria=tuple(sorted(crits, key=lambda c: (c.level, c.id)))))
+                                    criteria=tuple(sorted(crits, key=lambda c: (c.level, c.id))),
+                                    seeds={int(k): _quotes(v) for k, v in (dim.get("seeds") or {}).items()}))
     subs = tuple(SubDimension(id=s["id"], name=s["name"], dimension=s["dimension"], applicable_when=s.get("applicableWhen"),
-                              states=tuple(State(st["level"], st["name"], tuple(st["criteria"])) for st in s["states"]))
+                              states=tuple(State(st["level"], st["name"], tuple(st["criteria"])) for st in s["states"]),
+                              seed=_row(s.get("seed")))
                  for s in data["subDimensions"])
-    levels = tuple(Level(lv["level"], lv["name"], lv["description"], lv["msLlmops"]) for lv in data["levels"])
+    levels = tuple(Level(lv["level"], lv["name"], lv["description"], lv["msLlmops"], _quotes(lv.get("seeds")))
+                   for lv in data["levels"])
     return Catalogue(version=data["version"], levels=levels, level_weights=weights,
                      scoring=" ".join(data["scoring"]["description"].split()), dimensions=tuple(dimensions),
                      sub_dimensions=subs, criteria=criteria)
+
+
+def _quotes(items: list[dict[str, Any]] | None) -> tuple[SeedQuote, ...]:
+    return tuple(SeedQuote(str(q["seed"]), q["section"], " ".join(q["text"].split())) for q in items or ())
+
+
+def _row(row: dict[str, Any] | None) -> SeedRow | None:
+    if not row:
+        return None
+    return SeedRow(str(row["seed"]), row["section"],
+                   tuple(SeedCell(c["seedLevel"], c["text"], c["state"]) for c in row["cells"]))

@@ -15,6 +15,7 @@ import math
 import re
 from html import escape
 
+from llmops_iac.maturity import explain
 from llmops_iac.maturity.assess import Assessment, CriterionResult, DimensionResult, SubDimensionResult
 from llmops_iac.maturity.checks import FAIL, MANUAL, NOT_APPLICABLE, PASS
 
@@ -85,6 +86,7 @@ details p{margin:4px 0}
 body[data-show=fail] tr.crit:not(.o-fail),body[data-show=pass] tr.crit:not(.o-pass),
 body[data-show=manual] tr.crit:not(.o-manual){display:none}
 footer{color:var(--muted);font-size:12px;padding:24px}
+.story{margin:8px 0}.story ul{margin:4px 0;padding-left:20px}.story p{margin:4px 0}
 a{color:var(--achieved)}
 """
 
@@ -160,6 +162,7 @@ def render(a: Assessment) -> str:
         f'<b>{a.target} · {"met" if a.meets_target else "not met"}</b></div>',
         f'<div class="pill"><span>Microsoft LLMOps model</span><b>{_e(_ms(a.catalogue, a.level))}</b></div>',
         "</div>",
+        *_overall_story(a),
         "</header>",
         "<main>",
         '<h2 id="dimensions">Dimensions</h2>',
@@ -266,9 +269,11 @@ def _dimension_table(a: Assessment) -> str:
     for d in a.dimensions:
         status = '<span class="st-ok">meets target</span>' if d.meets_target else '<span class="st-bad">below target</span>'
         blocked = ", ".join(f'<a href="#{_e(r.id)}">{_e(r.id)}</a>' for r in d.blocked_by)
+        mark = explain.dimension(a, d).score_mark
+        note = f'<br><span class="why">{_e(mark)}</span>' if mark else ""
         rows.append(f'<tr><td><a href="#dim-{_e(d.id)}">{_e(d.dimension.name)}</a></td>'
                     f"<td>{d.achieved} · {_e(a.level_name(d.achieved))}</td><td>{d.target}</td>"
-                    f'<td class="num">{_bar(d.score)}</td><td>{status}</td><td>{blocked or "—"}</td></tr>')
+                    f'<td class="num">{_bar(d.score)}{note}</td><td>{status}</td><td>{blocked or "—"}</td></tr>')
     rows.append(f"<tr><td><b>Overall</b> (minimum, weighted mean)</td><td><b>{a.level} · {_e(a.level_name(a.level))}</b></td>"
                 f'<td><b>{a.target}</b></td><td class="num">{_bar(a.score)}</td>'
                 f'<td>{"<span class=st-ok>meets target</span>" if a.meets_target else "<span class=st-bad>below target</span>"}'
@@ -291,8 +296,10 @@ def _practice(a: Assessment, s: SubDimensionResult) -> str:
     held = ""
     if s.blocked_by:
         held = ('<p class="held">Held back by ' + ", ".join(f'<a href="#{_e(c)}">{_e(c)}</a>' for c in s.blocked_by) + "</p>")
+    st = explain.practice(s)
+    seed = f'<p class="held">{_e(st.line)}</p>' if st else ""
     return (f'<div class="card"><h4>{_e(s.sub.name)}: {_e(s.state)}</h4><p class="dim">{_e(dim)}</p>'
-            f"<ol>{''.join(steps)}</ol>{held}</div>")
+            f"<ol>{''.join(steps)}</ol>{held}{seed}</div>")
 
 
 def _roadmap(a: Assessment) -> list[str]:
@@ -327,6 +334,7 @@ def _dimension_section(a: Assessment, d: DimensionResult) -> str:
     return (f'<section id="dim-{_e(d.id)}"><h3>{_e(d.dimension.name)}: level {d.achieved} · {_e(a.level_name(d.achieved))} '
             f"(target {d.target}) · score {score}</h3>"
             f'<p class="gates">{_e(d.dimension.description)} {_e(_gates_line(d))}</p>'
+            + _story(a, d) +
             '<table class="crit-table"><thead><tr><th>Result</th><th>Criterion</th><th>Level</th><th>Finding and evidence</th></tr></thead>'
             f"<tbody>{rows}</tbody></table></section>")
 
@@ -343,3 +351,33 @@ def _criterion_row(r: CriterionResult) -> str:
             + (f"<ul>{evidence}</ul>" if evidence else "")
             + f"<p><b>Checks:</b> {_t(c.checks)}</p><p><b>Sources:</b> {sources}</p>"
             f"<p><b>Fix:</b> {_t(c.remediation)}</p><p><b>References:</b> {refs}</p></details></td></tr>")
+
+
+def _overall_story(a: Assessment) -> list[str]:
+    st = explain.overall(a)
+    out = [f'<p class="story">Level {a.level} means: {_e(st.meaning)}'
+           + (f" In the seeds' words: {_e(explain.quotes(st.seeds))}." if st.seeds else "") + "</p>"]
+    if st.score_note:
+        out.append(f'<p class="story why">Why level and score differ: {_e(st.score_note)}.</p>')
+    return out
+
+
+def _story(a: Assessment, d: DimensionResult) -> str:
+    """The dimension's level in the seeds' words, the practices present (with evidence) and missing for the next."""
+    st = explain.dimension(a, d)
+    out = [f'<div class="story"><p><b>{_e(st.gate)}.</b> Level {d.achieved} means: {_e(st.meaning)}'
+           + (f" Seeds: {_e(explain.quotes(st.seeds))}" if st.seeds else "") + "</p>"]
+    if st.score_note:
+        out.append(f'<p class="why">Why level and score differ: {_e(st.score_note)}.</p>')
+    if st.present:
+        out.append("<p>Present:</p><ul>" + "".join(
+            f'<li><a href="#{_e(r.id)}">{_e(r.id)}</a> {_t(r.criterion.title)} (level {r.criterion.level}): '
+            f"{_e(explain.evidence_line(r))}</li>" for r in st.present) + "</ul>")
+    if st.next_level is not None:
+        out.append(f"<p>Missing for level {st.next_level} ({_e(st.next_meaning)})"
+                   + (f" Seeds: {_e(explain.quotes(st.next_seeds))}" if st.next_seeds else "") + ":</p>")
+        out.append("<ul>" + "".join(
+            f'<li><a href="#{_e(r.id)}">{_e(r.id)}</a> {_t(r.criterion.title)}: '
+            f"{_t('confirm by hand' if r.outcome == MANUAL else r.reason)}</li>" for r in st.missing) + "</ul>")
+    out.append("</div>")
+    return "".join(out)

@@ -9,6 +9,7 @@ evidence column is cut to a few items per criterion.
 
 from __future__ import annotations
 
+from llmops_iac.maturity import explain
 from llmops_iac.maturity.assess import Assessment, CriterionResult, DimensionResult
 from llmops_iac.maturity.checks import FAIL, MANUAL, NOT_APPLICABLE, PASS
 
@@ -38,23 +39,40 @@ def render(a: Assessment) -> str:
         verdict = f"target **{a.target}** ❌ not met ({behind} below target)"
     out.append(f"**Level {a.level} · {lv.name}** · score **{score}** · {verdict}")
     out.append("")
+    story = explain.overall(a)
+    out.append(f"Level {a.level} means: {_cell(lv.description)}" + (f" In the seeds' words: {_cell(explain.quotes(story.seeds))}."
+                                                                      if story.seeds else ""))
+    if story.score_note:
+        out.append(f"<br>Why level and score differ: {_cell(story.score_note)}.")
+    out.append("")
     out.append("| Dimension | Achieved | Target | Score | |")
     out.append("|:--|:--|:-:|--:|:-:|")
     for d in a.dimensions:
         s = f"{d.score:.1f}" if d.score is not None else "n/a"
-        out.append(f"| {_cell(d.dimension.name)} | {d.achieved} {_cell(a.level_name(d.achieved))} | {d.target} | {s} | {_status(d)} |")
+        st = explain.dimension(a, d)
+        gate = st.gate.split(": ", 1)[1]
+        mark = f" {st.score_mark}" if st.score_mark else ""
+        out.append(f"| {_cell(d.dimension.name)} | {d.achieved} {_cell(a.level_name(d.achieved))} ({_cell(gate)}) | {d.target} "
+                   f"| {s}{mark} | {_status(d)} |")
     out.append(f"| **Overall** (minimum level, weighted mean score) | **{a.level} {_cell(lv.name)}** | **{a.target}** | "
                f"**{score.split('/')[0]}** | {'✅' if a.meets_target else '❌'} |")
     out.append("")
-    out.append("| Practice | State | Held back by |")
-    out.append("|:--|:--|:--|")
+    out.append("| Practice | State | Seed 003 §4.4.2 | Held back by |")
+    out.append("|:--|:--|:--|:--|")
     for s in a.sub_dimensions:
         if not s.applicable:
-            out.append(f"| {_cell(s.sub.name)} | not applicable | |")
+            out.append(f"| {_cell(s.sub.name)} | not applicable | | |")
             continue
         nxt = ", ".join(s.blocked_by) if s.blocked_by else ("—" if s.level == 3 else "")
-        out.append(f"| {_cell(s.sub.name)} | {_cell(s.state)} ({s.level}/3) | {nxt} |")
+        st = explain.practice(s)
+        seed = ""
+        if st is not None:
+            seed = f"level {st.here.seed_level} “{_cell(st.here.text)}”" if st.here else "(between the seed's levels)"
+            if st.ahead:
+                seed += f"; next: level {st.ahead.seed_level} “{_cell(st.ahead.text)}”"
+        out.append(f"| {_cell(s.sub.name)} | {_cell(s.state)} ({s.level}/3) | {seed} | {nxt} |")
     out.append("")
+    out += _stories(a)
     out += _roadmap(a)
     counts = a.counts()
     out.append("")
@@ -106,3 +124,30 @@ def _criterion_row(r: CriterionResult) -> str:
         ev.append(f"(+{len(r.evidence) - MAX_EVIDENCE} more)")
     return (f"| {ICON[r.outcome]} | **{r.id}** {_cell(r.criterion.title)} | {r.criterion.level} | {_cell(r.reason)} | "
             f"{'<br>'.join(ev)} |")
+
+
+def _stories(a: Assessment) -> list[str]:
+    """Each dimension's level in the seeds' words: what it means, what is present, what is missing for the next."""
+    out = ["<details><summary>What each level means, what is present and what is missing</summary>", ""]
+    for d in a.dimensions:
+        st = explain.dimension(a, d)
+        score = f"{d.score:.1f}" if d.score is not None else "n/a"
+        out.append(f"**{_cell(d.dimension.name)}**: {_cell(st.gate)}; score {score}")
+        out.append("")
+        seeds = f" Seeds: {_cell(explain.quotes(st.seeds))}" if st.seeds else ""
+        out.append(f"- Level {d.achieved} means: {_cell(st.meaning)}{seeds}")
+        if st.score_note:
+            out.append(f"- Why level and score differ: {_cell(st.score_note)}")
+        for r in st.present:
+            out.append(f"- ✅ present: **{r.id}** {_cell(r.criterion.title)} (level {r.criterion.level}): "
+                       f"{_cell(explain.evidence_line(r))}")
+        if st.next_level is not None:
+            seeds = f" Seeds: {_cell(explain.quotes(st.next_seeds))}" if st.next_seeds else ""
+            out.append(f"- Missing for level {st.next_level} ({_cell(st.next_meaning)}){seeds}")
+            for r in st.missing:
+                how = "confirm by hand" if r.outcome == MANUAL else r.reason
+                out.append(f"  - {ICON[r.outcome]} **{r.id}** {_cell(r.criterion.title)}: {_cell(how)}")
+        out.append("")
+    out.append("</details>")
+    out.append("")
+    return out
