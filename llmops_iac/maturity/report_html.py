@@ -37,13 +37,16 @@ h3{font-size:16px;margin:24px 0 8px}
 .pill b{display:block;font-size:20px}
 .pill.ok b{color:var(--pass)}.pill.bad b{color:var(--fail)}
 .summary{display:grid;grid-template-columns:minmax(320px,460px) 1fr;gap:24px;align-items:start}
-@media (max-width:900px){.summary{grid-template-columns:1fr}}
+@media (max-width:900px){.summary{grid-template-columns:minmax(0,1fr)}}
+.summary>*{min-width:0}
+.scroll{overflow-x:auto}
 figure{margin:0}
 figcaption{color:var(--muted);font-size:12px;text-align:center}
 .radar .ring{fill:none;stroke:var(--line)}
 .radar .axis{stroke:var(--line)}
-.radar .tick{fill:var(--muted);font-size:10px}
-.radar .label{fill:var(--fg);font-size:12px;font-weight:600}
+.radar{display:block;max-width:460px;margin:0 auto}
+.radar .tick{fill:var(--muted);font-size:11.5px;font-weight:400}
+.radar .label{fill:var(--fg);font-size:13px;font-weight:600}
 .radar .target{fill:none;stroke:var(--target);stroke-width:2;stroke-dasharray:6 4}
 .radar .achieved{fill:var(--achieved);fill-opacity:.25;stroke:var(--achieved);stroke-width:2}
 .radar .dot{fill:var(--achieved)}
@@ -208,9 +211,49 @@ def _ms(cat: object, level: int) -> str:
     return MS_LLMOPS[cat.level(level).ms_llmops]  # type: ignore[attr-defined]
 
 
+RADAR = {"width": 420.0, "height": 340.0, "cx": 210.0, "cy": 172.0, "radius": 88.0, "label_at": 3.4,
+         "label_size": 13.0, "tick_size": 11.5, "line": 14.0, "wrap": 14}
+"""Radar geometry in SVG user units. The SVG scales to its box; at a 420 px page (372 px box) one unit is
+0.886 px, so labels render at 11.5 px and every label fits the viewBox (tests/maturity/test_radar.py)."""
+
+
+def wrap_label(text: str, width: int) -> list[str]:
+    """Split ``text`` at spaces into lines of at most ``width`` characters (a longer word stays whole)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [text]
+
+
+def radar_labels(dims: list[tuple[str, str]]) -> list[dict[str, object]]:
+    """Where each dimension's label goes: anchor point, text-anchor and lines (name lines, then the level line)."""
+    g = RADAR
+    n = len(dims)
+    out = []
+    for i, (name, level_line) in enumerate(dims):
+        angle = -math.pi / 2 + 2 * math.pi * i / n
+        r = g["radius"] * g["label_at"] / 3
+        lx, ly = g["cx"] + r * math.cos(angle), g["cy"] + r * math.sin(angle)
+        anchor = "middle" if abs(lx - g["cx"]) < 5 else ("start" if lx > g["cx"] else "end")
+        lines = wrap_label(name, int(g["wrap"])) + [level_line]
+        height = g["line"] * len(lines)
+        if ly < g["cy"] - 5:  # above the centre: the block ends just above the point
+            top = ly - height + g["line"] * 0.75 - 4
+        elif ly > g["cy"] + 5:  # below: the block starts just under the point
+            top = ly + g["line"] * 0.75 + 2
+        else:
+            top = ly - height / 2 + g["line"] * 0.75
+        out.append({"x": lx, "y": top, "anchor": anchor, "lines": lines})
+    return out
+
+
 def _radar(a: Assessment) -> str:
     """An SVG radar of the dimensions: rings at levels 1-3, achieved (filled) and target (dashed) polygons."""
-    cx, cy, radius = 250.0, 180.0, 118.0
+    g = RADAR
+    cx, cy, radius = g["cx"], g["cy"], g["radius"]
     dims = a.dimensions
     n = len(dims)
 
@@ -223,8 +266,8 @@ def _radar(a: Assessment) -> str:
         return " ".join(f"{x:.1f},{y:.1f}" for x, y in (point(i, lv) for i, lv in enumerate(levels)))
 
     out = ['<figure>',
-           '<svg class="radar" viewBox="0 0 500 360" width="100%" role="img" aria-labelledby="radar-title radar-desc" '
-           'xmlns="http://www.w3.org/2000/svg">',
+           f'<svg class="radar" viewBox="0 0 {g["width"]:g} {g["height"]:g}" width="100%" role="img" '
+           'aria-labelledby="radar-title radar-desc" xmlns="http://www.w3.org/2000/svg">',
            '<title id="radar-title">Maturity by dimension: achieved against target</title>',
            '<desc id="radar-desc">' + _e("; ".join(f"{d.dimension.name}: level {d.achieved} of target {d.target}"
                                                for d in dims)) + "</desc>"]
@@ -242,11 +285,15 @@ def _radar(a: Assessment) -> str:
         x, y = point(i, d.achieved)
         out.append(f'<circle class="dot" cx="{x:.1f}" cy="{y:.1f}" r="4"><title>'
                    f'{_e(d.dimension.name)}: level {d.achieved} of target {d.target}</title></circle>')
-        lx, ly = point(i, 3.45)
-        anchor = "middle" if abs(lx - cx) < 5 else ("start" if lx > cx else "end")
-        top = ly - 16 if ly < cy - 5 else (ly + 2 if ly > cy + 5 else ly - 6)
-        out.append(f'<text class="label" x="{lx:.1f}" y="{top:.1f}" text-anchor="{anchor}">{_e(d.dimension.short)}'
-                   f'<tspan class="tick" x="{lx:.1f}" dy="14">level {d.achieved} of {d.target}</tspan></text>')
+    labels = radar_labels([(d.dimension.short, f"level {d.achieved} of {d.target}") for d in dims])
+    for lab in labels:
+        lines = lab["lines"]
+        assert isinstance(lines, list)
+        x = f'{lab["x"]:.1f}'
+        spans = "".join(f'<tspan x="{x}" dy="{0 if k == 0 else g["line"]:g}">{_e(t)}</tspan>'
+                        for k, t in enumerate(lines[:-1]))
+        spans += f'<tspan class="tick" x="{x}" dy="{g["line"]:g}">{_e(lines[-1])}</tspan>'
+        out.append(f'<text class="label" x="{x}" y="{lab["y"]:.1f}" text-anchor="{lab["anchor"]}">{spans}</text>')
     out.append("</svg>")
     out.append('<figcaption><div class="legend"><span><span class="sw"></span>achieved</span>'
                '<span><span class="sw t"></span>target</span></div>Rings are levels 1, 2 and 3; the centre is level 0.'
@@ -278,8 +325,8 @@ def _dimension_table(a: Assessment) -> str:
                 f'<td><b>{a.target}</b></td><td class="num">{_bar(a.score)}</td>'
                 f'<td>{"<span class=st-ok>meets target</span>" if a.meets_target else "<span class=st-bad>below target</span>"}'
                 "</td><td></td></tr>")
-    return ("<table><thead><tr><th>Dimension</th><th>Achieved</th><th>Target</th><th>Score</th><th>Status</th>"
-            "<th>Next level blocked by</th></tr></thead><tbody>" + "\n".join(rows) + "</tbody></table>")
+    return ('<div class="scroll"><table><thead><tr><th>Dimension</th><th>Achieved</th><th>Target</th><th>Score</th><th>Status</th>'
+            "<th>Next level blocked by</th></tr></thead><tbody>" + "\n".join(rows) + "</tbody></table></div>")
 
 
 def _practice(a: Assessment, s: SubDimensionResult) -> str:
