@@ -78,8 +78,9 @@ ol.roadmap li{margin:0 0 12px}
 .b-pass{background:var(--pass)}.b-fail{background:var(--fail)}.b-not-applicable{background:var(--na)}.b-manual{background:var(--manual)}
 .gates{color:var(--muted);font-size:12px;margin:0 0 8px}
 .crit-table{table-layout:fixed}
+.crit-table td{overflow-wrap:anywhere}
 .crit-table th:nth-child(1){width:84px}.crit-table th:nth-child(2){width:30%}.crit-table th:nth-child(3){width:56px}
-code{font:12px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:var(--soft);padding:1px 4px;border-radius:4px}
+code{font:12px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:var(--soft);padding:1px 4px;border-radius:4px;overflow-wrap:anywhere}
 details summary{cursor:pointer;color:var(--achieved)}
 details ul{margin:6px 0;padding-left:18px}
 details p{margin:4px 0}
