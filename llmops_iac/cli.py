@@ -294,6 +294,7 @@ def maturity(file: str, repo: str | None, no_repo: bool, stack: str | None, stac
     from llmops_iac.output_paths import run_reads
     from llmops_iac.pipeline import PolicyOptions, run
     from llmops_iac.report import write_atomic
+    from llmops_iac.shown_paths import relative_to
 
     targets = []
     for spec in outputs:
@@ -310,7 +311,8 @@ def maturity(file: str, repo: str | None, no_repo: bool, stack: str | None, stac
     guard = _prepare(targets, specs=[file], stacks_dir=stacks_dir)
     (file,) = stdin_specs([file], "maturity", guard)
     options = PolicyOptions(repo="" if no_repo else repo)
-    result = run("maturity", (file,), stack=stack, stacks_dir=stacks_dir, policy=options)
+    with relative_to(options.repo):  # paths inside --repo are shown relative to it (llmops_iac.shown_paths)
+        result = run("maturity", (file,), stack=stack, stacks_dir=stacks_dir, policy=options)
     f = result.files[0]
     if not f.ok or f.maturity is None:
         _failed(result, quiet, err=True)

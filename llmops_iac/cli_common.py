@@ -328,7 +328,6 @@ def spec_of_stack(file: str | None, stack: str | None, stacks_dir: str | None) -
         raise UsageError("name a spec FILE, or a --stack whose stack file names one in llmops-iac:spec")
     from llmops_iac.spec.stacks import PROJECT, find_project_dir, load_stack
     from llmops_iac.spec.stacks import stacks_dir as find_stacks_dir
-    from llmops_iac.spec.validate import display_path
 
     directory = find_stacks_dir(None, stacks_dir)
     st = load_stack(stack, directory)
@@ -340,4 +339,5 @@ def spec_of_stack(file: str | None, stack: str | None, stacks_dir: str | None) -
     if not path.is_file():
         raise UsageError(f"stack {stack!r} ({st.file}) names {st.spec!r} in {PROJECT}:spec, which is not a file "
                          f"(looked for {path})")
-    return display_path(str(path))
+    rel = os.path.relpath(path)  # a path to open (load_spec shows it in reports by llmops_iac.shown_paths)
+    return str(path) if rel.startswith("..") else rel

@@ -454,16 +454,17 @@ def _repository(root: Path, loaded: "LoadedSpec", spec_file: Path) -> RepoFacts:
 
 
 def _display_root(root: str) -> str:
-    """The repository root as reports show it (relative to the current directory), once per snapshot."""
-    from llmops_iac.spec.validate import display_path
+    """The repository root as reports show it (llmops_iac.shown_paths: '.', relative to the current directory or its
+    name, never absolute), once per snapshot."""
+    from llmops_iac.shown_paths import shown_root
 
     cache = memo()
     if cache is None:
-        return display_path(root)
+        return shown_root(root)
     key = ("display", root, os.getcwd())
     found = cache.get(key)
     if found is None:
-        found = cache[key] = display_path(root)
+        found = cache[key] = shown_root(root)
     return found
 
 

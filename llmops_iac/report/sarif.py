@@ -23,6 +23,8 @@ from llmops_iac.report import findings as fx
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 FINGERPRINT_KEY = "llmopsIac/v1"
+SRCROOT = "%SRCROOT%"
+"""The uriBaseId of every artifact location: the repository root (uri is relative to it, never absolute)."""
 SECURITY_SEVERITY = {"error": "8.0", "warning": "5.0", "note": "2.0"}
 """GitHub's ``security-severity`` (high / medium / low) for a security rule's default level (METADATA
 ``security: true``); other rules get none and no ``security`` tag, so code scanning lists them as plain problems."""
@@ -70,7 +72,9 @@ def _pascal(name: str) -> str:
 
 
 def _location(path: str, line: int, col: int, root, *, resource: str | None = None) -> dict[str, Any]:
-    physical: dict[str, Any] = {"artifactLocation": {"uri": fx.uri(path, root)}}
+    # relative to the checkout (GitHub code scanning resolves %SRCROOT% to the repository root); the root's local
+    # absolute path is deliberately not written in run.originalUriBaseIds
+    physical: dict[str, Any] = {"artifactLocation": {"uri": fx.uri(path, root), "uriBaseId": SRCROOT}}
     if line > 0:
         region: dict[str, Any] = {"startLine": line}
         if col > 0:

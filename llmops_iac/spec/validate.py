@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from llmops_iac.errors import Diagnostic, SpecError
 from llmops_iac.resources import load_json
+from llmops_iac.shown_paths import shown_path
 from llmops_iac.spec import references, secrets
 from llmops_iac.spec.defaults import apply_defaults
 from llmops_iac.spec.files import SpecFiles
@@ -354,12 +355,6 @@ def _select_environment(doc: Document, env: str | None) -> tuple[dict[str, Any],
 
 
 def display_path(path: str) -> str:
-    """Return ``path`` as shown in messages: relative to the current directory when inside it; ``<stdin>`` for the
-    copy of a spec read from standard input (llmops_iac.spec.stdin)."""
-    if is_stdin(path):
-        return STDIN_DISPLAY
-    try:
-        rel = os.path.relpath(path)
-    except ValueError:
-        return path
-    return path if rel.startswith("..") else rel
+    """Return ``path`` as shown in messages and reports (llmops_iac.shown_paths: relative to the current directory
+    when inside it, never a local absolute path); ``<stdin>`` for the copy of a spec read from standard input."""
+    return shown_path(path)
