@@ -65,6 +65,12 @@ OVER_BUDGET = HEADER.format(name="tight-budget") + """spec:
 BROKEN = HEADER.format(name="Bad_Name") + "  owner: on\n"
 
 
+def shown(path) -> str:
+    """How reports show a file of a temporary directory (outside the current directory and any git repository):
+    its directory's name and its name, never the absolute path (llmops_iac/shown_paths.py)."""
+    return f"{path.parent.name}/{path.name}"
+
+
 @pytest.fixture
 def run():
     """run(*args) -> click Result, the CLI in-process (stderr is part of result.output, stdout alone in result.stdout)."""
@@ -138,7 +144,7 @@ def test_a_gpu_misfit_is_an_error_at_the_spec_line_with_alternatives(run, write)
     result = run("cost", str(spec))
     assert result.exit_code == EXIT_FINDINGS
     line = next(x for x in result.stdout.splitlines() if "error[gpu-misfit]" in x)
-    assert line.startswith(f"{spec}:11:21: error[gpu-misfit]: Llama-3-70B in fp16 needs ~")
+    assert line.startswith(f"{shown(spec)}:11:21: error[gpu-misfit]: Llama-3-70B in fp16 needs ~")
     assert "ml.g5.2xlarge has 24 GB. Fits: " in line
     assert "    fix: needs 141 GB weights + " in result.stdout
     assert "1 at or above --fail-level error" in result.stdout
@@ -155,7 +161,7 @@ def test_an_underused_gpu_is_a_warning(run, write):
     spec = write("app.yaml", UNDERUSED)
     result = run("cost", str(spec))
     assert result.exit_code == EXIT_OK
-    assert f"{spec}:11:21: warning[gpu-underused]:" in result.stdout and "Cheaper fits: " in result.stdout
+    assert f"{shown(spec)}:11:21: warning[gpu-underused]:" in result.stdout and "Cheaper fits: " in result.stdout
     assert run("cost", str(spec), "--fail-level", "warning").exit_code == EXIT_FINDINGS
 
 
@@ -164,7 +170,7 @@ def test_over_budget_at_expected_traffic_is_a_warning(run, write):
     default = run("cost", str(spec))
     assert default.exit_code == EXIT_OK, default.output
     assert "OVER BUDGET" in default.stdout
-    assert f"{spec}:7:17: warning[over-budget]: expected monthly cost $" in default.stdout
+    assert f"{shown(spec)}:7:17: warning[over-budget]: expected monthly cost $" in default.stdout
     assert "of the budget $10.00" in default.stdout and "findings: 1 warning" in default.stdout
     assert run("cost", str(spec), "--fail-level", "warning").exit_code == EXIT_FINDINGS
     assert run("cost", str(spec), "--fail-level", "note").exit_code == EXIT_FINDINGS
@@ -190,7 +196,7 @@ def test_markdown_and_outputs_are_written_atomically(run, write, tmp_path):
     assert out_md.read_text() == result.stdout
     findings = result.stdout.index("#### Findings")
     assert findings < result.stdout.index("<details>")
-    assert f"- **error** `gpu-misfit` at `{spec}:11`: Llama-3-70B in fp16 needs" in result.stdout
+    assert f"- **error** `gpu-misfit` at `{shown(spec)}:11`: Llama-3-70B in fp16 needs" in result.stdout
     assert json.loads(out_json.read_text())["app"] == "big-llama"
     assert out_txt.read_text() == result.stdout  # a PATH without FORMAT= gets --format's format
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".llmops-iac-")]
@@ -213,7 +219,7 @@ def test_a_bad_spec_shows_every_diagnostic_and_exits_2(run, write):
     bad = write("bad.yaml", BROKEN)
     result = run("cost", str(bad))
     assert result.exit_code == EXIT_INPUT
-    assert f"{bad}:4:9: error[pattern]" in result.output and f"{bad}:5:10: error[yaml11-trap]" in result.output
+    assert f"{shown(bad)}:4:9: error[pattern]" in result.output and f"{shown(bad)}:5:10: error[yaml11-trap]" in result.output
     assert "fix: quote it" in result.output and "2 input problems" in result.output
     assert result.stdout == ""  # diagnostics go to standard error; nothing half-estimated on stdout
     missing = run("cost", str(bad.parent / "nope.yaml"))
@@ -556,7 +562,7 @@ def test_console_script_cost_diff_and_preflight(installed, tmp_path):
     spec.write_text(MISFIT)
     misfit = script("cost", str(spec))
     assert misfit.returncode == EXIT_FINDINGS and "Traceback" not in misfit.stderr
-    assert f"{spec}:11:21: error[gpu-misfit]" in misfit.stdout
+    assert f"{shown(spec)}:11:21: error[gpu-misfit]" in misfit.stdout
     ok = script("cost", "examples/minimal.yaml", "--format", "json")
     assert ok.returncode == EXIT_OK and json.loads(ok.stdout)["app"] == "hello-llm"
     diff = script("diff", "examples/minimal.yaml", "examples/minimal.yaml")
