@@ -89,8 +89,10 @@ def _diagnostics(stdout: str) -> list[dict]:
 
 
 def _names(file_field: str, path: Path) -> bool:
-    """Whether a diagnostic's ``file`` names ``path`` (it is shown relative to the current directory)."""
-    return Path(file_field).resolve() == path.resolve()
+    """Whether a diagnostic's ``file`` names ``path``: relative to the current directory, or (a temporary file,
+    outside it and any repository) as its directory and name; never absolute (llmops_iac/shown_paths.py)."""
+    return not os.path.isabs(file_field) and (Path(file_field).resolve() == path.resolve()
+                                              or file_field == f"{path.parent.name}/{path.name}")
 
 
 def _no_crash(result) -> None:

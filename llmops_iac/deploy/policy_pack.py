@@ -139,10 +139,12 @@ def _plain(value: Any) -> Any:
 def _validator(levels: set[str]) -> Callable[[StackValidationArgs, Callable[..., None]], None]:
     def validate(args: StackValidationArgs, report_violation: Callable[..., None]) -> None:
         from llmops_iac.deploy.pack_settings import PackConfigError, read_settings
+        from llmops_iac.shown_paths import relative_to
 
         try:
             settings = read_settings(args.get_config())
-            result, urns, _ = judge_resources(args.resources, settings.spec, settings.environment, settings.region)
+            with relative_to(settings.project_dir):  # violations name the spec from the project (settings.show)
+                result, urns, _ = judge_resources(args.resources, settings.spec, settings.environment, settings.region)
         except PackConfigError as exc:
             report_violation(f"llmops-iac could not judge the stack: {exc}", None)
             return
