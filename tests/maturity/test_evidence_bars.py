@@ -144,6 +144,14 @@ def test_a_cost_gate_of_100_dollars_a_request_caps_nothing(tmp_path):
     assert "anthropic.claude-3-5-sonnet-20241022-v2:0" in reason
 
 
+@pytest.mark.parametrize("value, expected", [(0.06825, "pass"), (0.068251, "fail"), (0.01, "pass")])
+def test_a_cost_gate_exactly_at_the_ceiling_counts_and_a_millionth_above_does_not(tmp_path, value, expected):
+    # Claude 3.5 Sonnet v2 at 2,800 input and 350 output tokens: $0.01365 a request, ceiling 5 x that
+    outcome, reason = _assess(tmp_path, _gate(COST, COST.replace("0.025", str(value))),
+                              {"evaluation/support-golden.jsonl": _lines(_golden(30))})["MAT-COST-301"]
+    assert outcome == expected, reason
+
+
 def test_the_cost_ceiling_is_five_requests_at_list_price(tmp_path):
     from llmops_iac.maturity.checks.gate_bars import cost_ceiling
     from llmops_iac.compile import compile_spec
@@ -153,7 +161,7 @@ def test_the_cost_ceiling_is_five_requests_at_list_price(tmp_path):
     ev = evidence.collect(loaded, compile_spec(loaded), today=TODAY)
     ceiling, basis = cost_ceiling(ev, {"metric": "cost-per-request-usd", "target": "assistant", "max": 1})
     # Claude 3.5 Sonnet v2: $0.003 / 1K input, $0.015 / 1K output; 2,800 in + 350 out a request
-    assert ceiling == pytest.approx(5 * (2.8 * 0.003 + 0.35 * 0.015))
+    assert ceiling == 0.06825 == round(5 * (2.8 * 0.003 + 0.35 * 0.015), 6)
     assert "2800 input and 350 output tokens" in basis
 
 
@@ -267,22 +275,32 @@ def test_attack_labels_name_categories_by_id_alias_or_prefix():
     assert b.category_of("piiish") is None and b.category_of("") is None and b.category_of("vibes") is None
 
 
-def test_a_dataset_that_links_out_of_the_repository_gets_no_credit(tmp_path):
+def test_a_dataset_that_links_out_of_the_repository_is_an_input_error(tmp_path):
+    from llmops_iac.errors import SpecError
+
     outside = tmp_path / "outside.jsonl"
     outside.write_text(_lines(_golden(20)), encoding="utf-8")
     root = tmp_path / "repo"
     (root / ".git").mkdir(parents=True)
-    reason = None
     for sub in ("prompts", "evaluation"):
         shutil.copytree(EXAMPLES / sub, root / "examples" / sub)
     (root / "examples" / "evaluation" / "support-golden.jsonl").unlink()
     (root / "examples" / "evaluation" / "support-golden.jsonl").symlink_to(outside)
     (root / "examples" / "app.yaml").write_text(SUPPORT, encoding="utf-8")
-    try:
-        criteria = {r.id: r for r in assess(load_spec(str(root / "examples" / "app.yaml")), today=TODAY).criteria}
-        reason = criteria["MAT-CICD-101"].reason
-        assert criteria["MAT-CICD-101"].outcome == "fail"
-    except Exception as exc:  # the loader may refuse the spec outright: an input error, never a pass
-        assert "support-golden" in str(exc)
-        return
-    assert "support-golden" in reason and "cannot be read" in reason, reason
+    with pytest.raises(SpecError, match=r"app.yaml:\d+:\d+: dataset file 'evaluation/support-golden.jsonl' is a symbolic "
+                                        r"link to .*outside the repository"):
+        assess(load_spec(str(root / "examples" / "app.yaml")), today=TODAY)
+
+
+def test_a_dataset_over_the_size_cap_gets_no_credit(tmp_path, monkeypatch):
+    from llmops_iac.maturity import datasets
+
+    monkeypatch.setattr(datasets, "MAX_FILE_BYTES", 1024)
+    outcome, reason = _assess(tmp_path, SUPPORT, {"evaluation/support-golden.jsonl": _lines(_golden(30))})["MAT-CICD-101"]
+    assert outcome == "fail" and "support-golden.jsonl) is over 0 MiB; not read" in reason, reason
+
+
+def test_a_csv_file_is_not_json_lines(tmp_path):
+    csv = "question,expected_answer\n" + "".join(f"q{i},a{i}\n" for i in range(20))
+    outcome, reason = _assess(tmp_path, SUPPORT, {"evaluation/support-golden.jsonl": csv})["MAT-CICD-101"]
+    assert outcome == "fail" and "support-golden.jsonl:1: not a JSON object" in reason and "0 well-formed cases" in reason

@@ -46,6 +46,7 @@ def cost_ceiling(ev: Evidence, gate: dict[str, Any], bars_: Bars | None = None) 
     ``perRequestMultiple`` times the list price of one request (the declared traffic's input and
     output tokens) of the gated Bedrock model; a gate on several models takes the cheapest
     (strictest) one; a model the price table does not price is held to the documented ``max``.
+    The ceiling is rounded to a millionth of a dollar, so a gate written at the ceiling counts.
     """
     from llmops_iac.cost.prices import load_prices
 
@@ -67,7 +68,7 @@ def cost_ceiling(ev: Evidence, gate: dict[str, Any], bars_: Bars | None = None) 
             found.append((bar.limit, f"{model.get('modelId')} is not in the price table; the documented ceiling"))
             continue
         request = tin / 1000 * pin.usd + tout / 1000 * pout.usd
-        found.append((multiple * request, f"{multiple:g} x {model.get('modelId')} at {tin:g} input and {tout:g} output "
+        found.append((round(multiple * request, 6), f"{multiple:g} x {model.get('modelId')} at {tin:g} input and {tout:g} output "
                                           f"tokens a request (${request:.4f})"))
     if not found:
         return bar.limit, "no model is gated; the documented ceiling"
