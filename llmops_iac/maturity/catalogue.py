@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from llmops_iac.errors import InternalError
+from llmops_iac.maturity import evidence_bars
 from llmops_iac.resources import safe_load_yaml
 
 CATALOGUE_FILE = Path(__file__).with_name("catalogue.yaml")
@@ -92,6 +93,7 @@ SCHEMA = {
                   "valuesrules": {"type": "list", "schema": _SEED_QUOTE}},
         "criteria": {"type": "list", "required": True, "schema": {"type": "dict", "schema": _CRITERION}},
     }}},
+    "evidenceBars": evidence_bars.SCHEMA,
     "subDimensions": {"type": "list", "required": True, "minlength": 1, "schema": {"type": "dict", "schema": {
         "id": {"type": "string", "required": True, "regex": r"^[a-z][a-z-]*$"},
         "name": _TEXT,
@@ -253,6 +255,7 @@ class Catalogue:
     dimensions: tuple[Dimension, ...]
     sub_dimensions: tuple[SubDimension, ...]
     criteria: dict[str, Criterion] = field(default_factory=dict)
+    evidence_bars: evidence_bars.Bars | None = None
 
     def level(self, n: int) -> Level:
         return self.levels[n]
@@ -292,7 +295,7 @@ def validate(data: Any) -> list[str]:
     validator = Validator(SCHEMA)
     if not validator.validate(data):
         return _flatten(validator.errors, data)
-    problems: list[str] = []
+    problems: list[str] = evidence_bars.check_block(data["evidenceBars"])
     if [lv["level"] for lv in data["levels"]] != list(LEVELS):
         problems.append("levels must be 0, 1, 2, 3 in order")
     if sorted(data["scoring"]["levelWeights"]) != [1, 2, 3]:
@@ -394,7 +397,7 @@ def build(data: dict[str, Any]) -> Catalogue:
                    for lv in data["levels"])
     return Catalogue(version=data["version"], levels=levels, level_weights=weights,
                      scoring=" ".join(data["scoring"]["description"].split()), dimensions=tuple(dimensions),
-                     sub_dimensions=subs, criteria=criteria)
+                     sub_dimensions=subs, criteria=criteria, evidence_bars=evidence_bars.parse(data["evidenceBars"]))
 
 
 def _quotes(items: list[dict[str, Any]] | None) -> tuple[SeedQuote, ...]:

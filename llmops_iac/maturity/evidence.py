@@ -15,7 +15,7 @@ What is collected:
   unknown tier, which is judged as production; else the spec as assessed);
 - prompt files (next to the spec): sha256, size, ``{{variables}}``, version,
   the models using them and the gates that target them;
-- evaluation datasets: cases (JSON Lines), invalid lines, the gates on them;
+- evaluation datasets (datasets.py): well-formed and malformed cases, attack categories;
 - with ``repo``: CI pipeline files and the lines that run ``llmops-iac check``,
   trigger on pull/merge requests or deploy with ``pulumi up``; CODEOWNERS and
   the owners of the spec, prompt and dataset files; stack files.
@@ -25,16 +25,16 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
-import io
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from llmops_iac.errors import UsageError
 from llmops_iac.maturity import codeowners as co
-from llmops_iac.maturity.repo import MAX_FILE_BYTES, CiFile, memo, resolve, scan
+from llmops_iac.maturity.datasets import DatasetFacts
+from llmops_iac.maturity.datasets import collect as collect_datasets
+from llmops_iac.maturity.repo import CiFile, memo, resolve, scan
 from llmops_iac.spec import prompt_files
 from llmops_iac.spec.files import MAX_PROMPT_BYTES, FileRefError, SpecFiles
 from llmops_iac.spec.load import OverlaySourceMap, SourceMap, escape
@@ -132,19 +132,6 @@ class PromptFacts:
     bytes: int
     model: str | None
     used_by: tuple[str, ...]  # models whose systemPrompt is this prompt
-    problem: str = ""
-
-
-@dataclass(frozen=True)
-class DatasetFacts:
-    """A declared evaluation dataset and its file."""
-
-    name: str
-    file: str
-    path: Path
-    display: str
-    cases: int
-    invalid_lines: tuple[int, ...]
     problem: str = ""
 
 
@@ -305,7 +292,7 @@ def collect(loaded: "LoadedSpec", plan: "Plan", *, repo: str | os.PathLike[str] 
     spec_file = resolve(Path(loaded.source_path))
     files = loaded.spec_files()
     prompts = _prompts(loaded, files)
-    datasets = _datasets(loaded, files)
+    datasets = collect_datasets(loaded, files, Path(loaded.path).parent)
     repo_facts = None
     if repo is not None:
         root = Path(repo)
@@ -362,84 +349,6 @@ def _prompts(loaded: "LoadedSpec", files: SpecFiles) -> dict[str, PromptFacts]:
                                 used_variables=used, sha256=digest, bytes=size, model=prompt.get("model"), used_by=users,
                                 problem=problem)
     return out
-
-
-def _datasets(loaded: "LoadedSpec", files: SpecFiles) -> dict[str, DatasetFacts]:
-    """The declared evaluation datasets and their cases, read through ``files`` (the spec's resolver)."""
-    evaluation = loaded.data["spec"].get("evaluation") or {}
-    shown = Path(loaded.path).parent
-    base = Path(files.base_dir)
-    out = {}
-    for name, ds in sorted((evaluation.get("datasets") or {}).items()):
-        path = base / ds["file"]
-        cases, invalid, problem = 0, [], ""
-        try:
-            raw_fh, found = files.open(ds["file"], "dataset")
-            with raw_fh:
-                size = found.stat.st_size
-                if size > MAX_FILE_BYTES:
-                    problem = f"is over {MAX_FILE_BYTES // (1024 * 1024)} MiB; not read"
-                else:
-                    known = _known_cases(raw_fh) if size <= _MEMO_DATASET_BYTES else None
-                    if known is None:
-                        raw_fh.seek(0)
-                        with io.TextIOWrapper(raw_fh, encoding="utf-8") as fh:
-                            for number, is_case in _json_lines(fh):  # a file that stops decoding keeps the lines before
-                                if is_case:
-                                    cases += 1
-                                else:
-                                    invalid.append(number)
-                    else:
-                        cases, invalid = known[0], list(known[1])
-        except FileRefError as exc:
-            problem = f"cannot be read: {exc.message}"
-        except (OSError, UnicodeDecodeError) as exc:
-            problem = f"cannot be read: {getattr(exc, 'strerror', None) or exc}"
-        out[name] = DatasetFacts(name=name, file=ds["file"], path=path, display=_display(shown, ds["file"]), cases=cases,
-                                 invalid_lines=tuple(invalid), problem=problem)
-    return out
-
-
-_MEMO_DATASET_BYTES = 1024 * 1024
-"""Datasets up to this size are read whole and remembered by content within a snapshot; larger ones are streamed."""
-
-
-def _known_cases(fh: Any) -> tuple[int, tuple[int, ...]] | None:
-    """(cases, invalid line numbers) of a dataset within ``repository_snapshot()``, or None: read it line by line.
-
-    A content read before in the snapshot (datasets are often copied from app to app) is not parsed
-    again. Raises OSError.
-    """
-    cache = memo()
-    if cache is None:
-        return None
-    raw = fh.read(_MEMO_DATASET_BYTES + 1)
-    if len(raw) > _MEMO_DATASET_BYTES:  # it grew since it was checked: read it line by line
-        return None
-    key = ("cases", hashlib.sha256(raw).digest())
-    found = cache.get(key)
-    if found is None:
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:  # the line-by-line reader says how far it got
-            return None
-        # the lines a text-mode reader yields (universal newlines); a trailing empty piece is blank
-        verdicts = list(_json_lines(text.replace("\r\n", "\n").replace("\r", "\n").split("\n")))
-        found = cache[key] = (sum(1 for _, is_case in verdicts if is_case),
-                              tuple(number for number, is_case in verdicts if not is_case))
-    return found
-
-
-def _json_lines(lines: Iterable[str]) -> Iterator[tuple[int, bool]]:
-    """(line number, whether it is a JSON object) of each non-blank line."""
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            case = json.loads(line)
-        except ValueError:
-            case = None
-        yield number, isinstance(case, dict)
 
 
 def _repository(root: Path, loaded: "LoadedSpec", spec_file: Path) -> RepoFacts:

@@ -248,6 +248,7 @@ class Prompt(NamedTuple):
 class Dataset(NamedTuple):
     file: str
     description: Optional[str]
+    task: Optional[str] = None
 
 
 class Gate(NamedTuple):

@@ -63,7 +63,8 @@ def test_prompt_and_dataset_files_are_read_next_to_the_spec(tmp_path):
     assert prompt.version == 1 and prompt.used_variables == ("name",) and prompt.variables == ("name",)
     assert prompt.used_by == ("chat",) and len(prompt.sha256) == 64 and prompt.bytes > 0
     golden = ev.datasets["golden"]
-    assert golden.cases == 2 and golden.invalid_lines == (4, 5) and not golden.problem
+    assert golden.cases == 0 and golden.invalid_lines == (4, 5) and not golden.problem  # {"q": 1} has no input field
+    assert [n for n, _ in golden.malformed] == [1, 3, 4, 5] and golden.task == "default"
 
 
 def test_items_point_at_the_spec_line_and_mark_schema_defaults():

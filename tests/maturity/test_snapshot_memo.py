@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from llmops_iac.maturity import evidence
+from llmops_iac.maturity import datasets
 from llmops_iac.maturity import repo as repo_mod
 from llmops_iac.spec.files import SpecFiles
 
@@ -64,19 +64,19 @@ def test_repo_root_in_a_snapshot_is_the_nearest_git_directory(tmp_path):
 
 
 DATASETS = {
-    "plain": b'{"q": 1}\n\n{"q": 2}\nnot json\n[1]\n',
-    "crlf": b'{"q": 1}\r\n\r\n[2]\r\n{"q": 3}',
-    "cr": b'{"q": 1}\r\rnope\r{"q": 2}\r',
-    "odd-space": '{"q": 1}\x0b\n\x0c\n{"q": 2}\u2028{"q": 3}\n\u00a0\n'.encode("utf-8"),
+    "plain": b'{"input": "q1", "expected": "a"}\n\n{"input": "q2", "expected": "a"}\nnot json\n[1]\n',
+    "crlf": b'{"input": "q1", "expected": "a"}\r\n\r\n[2]\r\n{"input": "q3", "expected": "a"}',
+    "cr": b'{"input": "q1", "expected": "a"}\r\rnope\r{"input": "q2", "expected": "a"}\r',
+    "odd-space": '{"input": "q1", "expected": "a"}\x0b\n\x0c\n{"input": "q2", "expected": "a"}\u2028{"input": "q3", "expected": "a"}\n\u00a0\n'.encode("utf-8"),
     "empty": b"",
     "blank": b"\n \n\t\n",
-    "bad-utf8-late": b"".join(json.dumps({"q": i}).encode() + b"\n" for i in range(3000)) + b"\xff\n{}\n",
-    "bad-utf8-early": b'{"q": 1}\n\xff\n',
-    "bom": b'\xef\xbb\xbf{"q": 1}\n{"q": 2}\n',
+    "bad-utf8-late": b"".join(json.dumps({"input": f"q{i}", "expected": "a"}).encode() + b"\n" for i in range(3000)) + b"\xff\n{}\n",
+    "bad-utf8-early": b'{"input": "q1", "expected": "a"}\n\xff\n',
+    "bom": b'\xef\xbb\xbf{"input": "q1", "expected": "a"}\n{"input": "q2", "expected": "a"}\n',
 }
 
 
-def _datasets(tmp_path: Path) -> dict[str, evidence.DatasetFacts]:
+def _datasets(tmp_path: Path) -> dict[str, datasets.DatasetFacts]:
     spec = tmp_path / "llmapp.yaml"
     spec.write_text("", encoding="utf-8")
     names = {**{name: f"evaluation/{name}.jsonl" for name in DATASETS}, "copy": "evaluation/plain-copy.jsonl",
@@ -86,20 +86,21 @@ def _datasets(tmp_path: Path) -> dict[str, evidence.DatasetFacts]:
         (tmp_path / "evaluation" / f"{name}.jsonl").write_bytes(raw)
     (tmp_path / "evaluation" / "plain-copy.jsonl").write_bytes(DATASETS["plain"])
 
-    class Loaded:  # what _datasets reads of a LoadedSpec
+    class Loaded:  # what datasets.collect reads of a LoadedSpec
         path = str(spec)
         data = {"spec": {"evaluation": {"datasets": {name: {"file": file} for name, file in names.items()}}}}
 
-    return evidence._datasets(Loaded(), SpecFiles(str(spec)))  # type: ignore[arg-type]
+    return datasets.collect(Loaded(), SpecFiles(str(spec)), tmp_path)  # type: ignore[arg-type]
 
 
 def test_dataset_cases_in_a_snapshot_are_the_line_by_line_reading(tmp_path, monkeypatch):
     streamed = _datasets(tmp_path)
     assert streamed["plain"].cases == 2 and streamed["plain"].invalid_lines == (4, 5)
-    assert streamed["bad-utf8-late"].problem and streamed["bad-utf8-late"].cases > 0  # the lines before count
+    assert streamed["plain"].malformed == ((4, "not a JSON object"), (5, "not a JSON object"))
+    assert "cannot be read" in streamed["bad-utf8-late"].problem  # no credit for a file that stops decoding
     parsed = []
-    real = evidence._json_lines
-    monkeypatch.setattr(evidence, "_json_lines", lambda lines: parsed.append(1) or real(lines))
+    real = datasets._judge
+    monkeypatch.setattr(datasets, "_judge", lambda lines, task, b: parsed.append(1) or real(lines, task, b))
     with repo_mod.repository_snapshot():
         assert _datasets(tmp_path) == streamed
         first = len(parsed)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from llmops_iac.maturity.checks.registry import FAIL, PASS, Result, _na, _no_repo, _verdict, check
+from llmops_iac.maturity.checks.gate_bars import counting_gates, gate_problem
 from llmops_iac.maturity.checks.shared import _gate_text, _gates, _names, _plural, gate_covers_model
+from llmops_iac.maturity.evidence_bars import RED_TEAM, dataset_problems
 from llmops_iac.maturity.evidence import PRODUCTION, Evidence, pointer
 
 SAFETY_METRICS = ("toxicity", "pii-leakage", "refusal-rate")
@@ -17,18 +19,15 @@ def golden_datasets(ev: Evidence) -> Result:
     for name, ds in ev.datasets.items():
         ptr = pointer("spec", "evaluation", "datasets", name, "file")
         if ds.problem:
-            problems.append(f"dataset {name} ({ds.display}) {ds.problem}")
             items.append(ev.at(ptr, f"{name}: {ds.display} {ds.problem}"))
-            continue
-        items.append(ev.at(ptr, f"{name}: {ds.display}, {_plural(ds.cases, 'case')}", cases=ds.cases,
-                           invalidLines=list(ds.invalid_lines)))
-        if ds.cases == 0:
-            problems.append(f"dataset {name} ({ds.display}) has no cases")
-        if ds.invalid_lines:
-            problems.append(f"dataset {name} has lines that are not JSON objects: "
-                            f"{', '.join(str(n) for n in ds.invalid_lines[:5])}")
+        else:
+            covers = f", attack categories {', '.join(ds.categories)}" if ds.categories else ""
+            items.append(ev.at(ptr, f"{name}: {ds.display}, {_plural(ds.cases, 'well-formed case')} ({ds.task}){covers}",
+                               cases=ds.cases, task=ds.task, malformedLines=[n for n, _ in ds.malformed],
+                               categories=list(ds.categories)))
+        problems += dataset_problems(ds, 1)
     total = sum(d.cases for d in ev.datasets.values())
-    return _verdict(problems, items, f"{_plural(len(ev.datasets), 'dataset')} with {_plural(total, 'case')}")
+    return _verdict(problems, items, f"{_plural(len(ev.datasets), 'dataset')} with {_plural(total, 'well-formed case')}")
 
 
 @check("MAT-CICD-102")
@@ -37,8 +36,12 @@ def gates_thresholded(ev: Evidence) -> Result:
     if not gates:
         return Result(FAIL, "no evaluation gates declared", (ev.at("/spec/evaluation", "spec.evaluation.gates is empty"),))
     items = [ev.at(pointer("spec", "evaluation", "gates", i), _gate_text(g)) for i, g in gates]
-    problems = [f"gate {i} on {g['metric']} has no threshold" for i, g in gates if "min" not in g and "max" not in g]
-    return _verdict(problems, items, f"{_plural(len(gates), 'gate')}, each with a threshold")
+    problems = []
+    for i, g in gates:
+        why = gate_problem(ev, g)
+        if why:
+            problems.append(f"gate {i}: {why}")
+    return _verdict(problems, items, f"{_plural(len(gates), 'gate')}, each with a threshold a weak model fails")
 
 
 @check("MAT-CICD-201")
@@ -70,6 +73,9 @@ def gates_required(ev: Evidence) -> Result:
     problems = []
     if not gates:
         problems.append("no evaluation gates declared, so nothing is required before production")
+    for name in sorted({g["dataset"] for _, g in gates}):
+        if name in ev.datasets:
+            problems += dataset_problems(ev.datasets[name], 2)
     if not prod:
         problems.append("no environment is production (declare spec.environments.<name>.tier: production)")
     elif prod not in required:
@@ -80,7 +86,7 @@ def gates_required(ev: Evidence) -> Result:
 
 @check("MAT-CICD-203")
 def everything_gated(ev: Evidence) -> Result:
-    gates = _gates(ev)
+    gates, ignored = counting_gates(ev, 2)
     problems, items = [], []
     for name in sorted(ev.models()):
         covering = [i for i, g in gates if gate_covers_model(ev, g, name)]
@@ -100,7 +106,10 @@ def everything_gated(ev: Evidence) -> Result:
         else:
             problems.append(f"prompt {name} is not gated")
             items.append(ev.at(pointer("spec", "prompts", name), f"prompt {name}: no gate"))
-    return _verdict(problems, items, f"every model ({len(ev.models())}) and prompt ({len(ev.prompts)}) is gated")
+    if problems and ignored:
+        problems.insert(0, f"{_plural(len(ignored), 'gate')} do not count at level 2 ({ignored[0]})")
+    return _verdict(problems, items, f"every model ({len(ev.models())}) and prompt ({len(ev.prompts)}) is gated "
+                                     "by a gate that counts at level 2")
 
 
 @check("MAT-CICD-301")
@@ -139,13 +148,19 @@ def safety_gated(ev: Evidence) -> Result:
     facing = [m for m in sorted(ev.models()) if ev.user_facing(m)]
     if not facing:
         return _na("no user-facing models")
-    gates = [(i, g) for i, g in _gates(ev) if g["metric"] in SAFETY_METRICS]
+    gates, ignored = counting_gates(ev, 3, SAFETY_METRICS)
+    ignored += [f"gate {i}: {g['metric']} on {g['dataset']}, which is not a red-team set" for i, g in gates
+                if ev.datasets[g["dataset"]].task != RED_TEAM]
+    gates = [(i, g) for i, g in gates if ev.datasets[g["dataset"]].task == RED_TEAM]
     problems, items = [], []
     for name in facing:
         covering = [(i, g) for i, g in gates if gate_covers_model(ev, g, name)]
         if covering:
             items += [ev.at(pointer("spec", "evaluation", "gates", i), f"{name}: {_gate_text(g)}") for i, g in covering[:2]]
         else:
-            problems.append(f"user-facing model {name} has no {'/'.join(SAFETY_METRICS)} gate")
+            problems.append(f"user-facing model {name} has no {'/'.join(SAFETY_METRICS)} gate on a red-team set "
+                            "that counts at level 3")
             items.append(ev.at(pointer("spec", "models", name), f"{name}: safety not gated"))
-    return _verdict(problems, items, f"every user-facing model ({_names(facing)}) is gated on safety")
+    if problems and ignored:
+        problems.append("not counted: " + "; ".join(ignored[:2]) + (f"; and {len(ignored) - 2} more" if len(ignored) > 2 else ""))
+    return _verdict(problems, items, f"every user-facing model ({_names(facing)}) is gated on safety by a red-team set")

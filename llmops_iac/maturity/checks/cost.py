@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from llmops_iac.compile import tokens as T
+from llmops_iac.maturity.checks.gate_bars import counting_gates
 from llmops_iac.maturity.checks.registry import FAIL, PASS, Result, _na, _verdict, check
 from llmops_iac.maturity.checks.shared import (
     _alarms, _gate_text, _gates, _models_by_provider, _names, _notify, _plural, _production_label,
@@ -83,11 +84,14 @@ def consumption_alarmed(ev: Evidence) -> Result:
 
 @check("MAT-COST-301")
 def cost_gated(ev: Evidence) -> Result:
-    gates = [(i, g) for i, g in _gates(ev) if g["metric"] == "cost-per-request-usd" and "max" in g]
-    if not gates:
+    declared = [(i, g) for i, g in _gates(ev) if g["metric"] == "cost-per-request-usd" and "max" in g]
+    if not declared:
         return Result(FAIL, "no cost-per-request-usd gate with a max")
-    return Result(PASS, f"cost per request is capped by {_plural(len(gates), 'gate')}",
-                  tuple(ev.at(pointer("spec", "evaluation", "gates", i), _gate_text(g)) for i, g in gates))
+    gates, ignored = counting_gates(ev, 3, ("cost-per-request-usd",))
+    items = tuple(ev.at(pointer("spec", "evaluation", "gates", i), _gate_text(g)) for i, g in declared)
+    if not gates:
+        return Result(FAIL, "no cost-per-request-usd gate counts: " + "; ".join(ignored[:3]), items)
+    return Result(PASS, f"cost per request is capped by {_plural(len(gates), 'gate')} a costlier change fails", items)
 
 
 @check("MAT-COST-302")

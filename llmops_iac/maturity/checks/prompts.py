@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
+from llmops_iac.compile import tokens as T
 from llmops_iac.maturity.checks.registry import FAIL, PASS, Result, _na, _no_repo, _verdict, check
 from llmops_iac.maturity.checks.shared import (
     _alarms, _codeowners_missing, _gate_text, _gates, _models_by_provider, _names, _ownership_items, _plural,
+    _production_label,
 )
 from llmops_iac.maturity.evidence import Evidence, pointer
 
@@ -43,6 +44,12 @@ def basic_filters(ev: Evidence) -> Result:
             problems.append(f"model {name} is behind no guardrail")
             if res is not None:
                 items.append(ev.item(res, f"{name}: no guardrail"))
+            continue
+        if res is not None and res.type == T.SM_ENDPOINT and res.meta.get("guardrailEnforcement") != "application":
+            # SageMaker never applies a Bedrock guardrail to InvokeEndpoint: listing one guards nothing
+            problems.append(f"SageMaker model {name} lists {_names(guards)} but nothing applies them (call ApplyGuardrail "
+                            "in the application and declare guardrailEnforcement: application)")
+            items.append(ev.item(res, f"{name}: guardrails listed, not applied"))
             continue
         if res is not None:
             items.append(ev.item(res, f"{name}: guarded by {_names(guards)}"))
@@ -157,26 +164,40 @@ def prompt_owners(ev: Evidence) -> Result:
     return _verdict(problems, items, f"every prompt file ({len(ev.prompts)}) has code owners")
 
 
+def _weights(model: dict[str, Any], variant: dict[str, Any]) -> tuple[Any, ...]:
+    """What a variant answers with: its model, weights and quantization (the instance type changes no answer)."""
+    return tuple(variant.get(key, model.get(key)) for key in ("modelId", "revision", "modelDataUrl", "quantization"))
+
+
 @check("MAT-PRM-301")
 def changes_compared(ev: Evidence) -> Result:
-    items = []
-    for name, model in _models_by_provider(ev, "sagemaker").items():
-        live = [v for v in model.get("variants") or [] if v.get("weight", 0) > 0]
-        if len(live) >= 2:
-            shares = ", ".join(f"{v['name']} {v['weight']}" for v in live)
-            items.append(ev.at(pointer("spec", "models", name, "variants"), f"{name}: A/B variants {shares}"))
-    pairs: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for i, g in _gates(ev):
-        pairs[(g["metric"], g["dataset"])].append(i)
-    gates = dict(_gates(ev))
-    for (metric, dataset), idx in sorted(pairs.items()):
-        targets = sorted({gates[i].get("target") or "*" for i in idx})
-        if len(targets) >= 2:
-            items.append(ev.at(pointer("spec", "evaluation", "gates", idx[0]),
-                               f"{metric} on {dataset} compared across {', '.join(targets)}"))
+    view = ev.production
+    where = _production_label(view)
+    problems, items = [], []
+    for name, model in _models_by_provider(ev, "sagemaker", view).items():
+        variants = model.get("variants") or []
+        if not variants:
+            continue
+        live = [v for v in variants if v.get("weight", 0) > 0]
+        ptr = pointer("spec", "models", name, "variants")
+        if len(live) < 2:
+            problems.append(f"model {name}: only {_names(v['name'] for v in live)} takes traffic in {where}")
+            continue
+        first = _weights(model, live[0])
+        distinct = [v for v in live[1:] if _weights(model, v) != first]
+        if not distinct:
+            problems.append(f"model {name}: {live[1]['name']} serves the same model as {live[0]['name']} "
+                            f"(same weights and quantization) in {where}")
+            continue
+        shares = ", ".join(f"{v['name']} {v['weight']}" for v in live)
+        items.append(ev.at(ptr, f"{name}: A/B variants {shares} in {where}", view=view))
     if items:
-        return Result(PASS, "candidates are compared before they take all traffic", tuple(items))
-    return Result(FAIL, "no weighted A/B variants and no metric gated on the same dataset for two targets")
+        return Result(PASS, f"two distinct variants split live traffic in {where}: "
+                            + "; ".join(i.summary.split(": ", 1)[1] for i in items), tuple(items))
+    why = "; ".join(problems) if problems else (
+        f"no model serves two distinct weighted variants in {where}; gating one model twice or two models on one "
+        "dataset compares offline but splits no traffic (a traffic split is declared with SageMaker `variants`)")
+    return Result(FAIL, why, tuple(items))
 
 
 @check("MAT-PRM-302")
