@@ -44,12 +44,38 @@ def read(text: str, path: str) -> CiFile:
     if not isinstance(jobs, ci_yaml.YMap):
         notes.append((doc.line_of("jobs", 1), "no jobs mapping"))
         jobs = ci_yaml.YMap()
+    own = {str(n): _runs_on(j.get("if"), triggers, f"job {n}", j.line_of("if"))
+           for n, j in jobs.items() if isinstance(j, ci_yaml.YMap)}
     for name, job in jobs.items():
         if not isinstance(job, ci_yaml.YMap):
             notes.append((jobs.line_of(name), f"job {name} is not a mapping"))
             continue
-        runs += _job(str(name), job, triggers, defaults, notes)
+        runs += _job(str(name), job, _needed(str(name), jobs, own, set()), defaults, notes)
     return CiFile(path, SYSTEM, runs=tuple(runs), notes=tuple(notes))
+
+
+def _needed(name: str, jobs: ci_yaml.YMap, own: dict[str, tuple[list[Trigger], list[tuple[str, str]]]],
+            visiting: set[str]) -> tuple[list[Trigger], list[tuple[str, str]]]:
+    """The triggers job ``name`` runs on: its own `if:`, and every job it `needs:` running too (a job whose
+    needed job is skipped is skipped, unless its `if:` calls always())."""
+    kept, dropped = own[name]
+    job = jobs[name]
+    needs = job.get("needs")
+    needs = [needs] if isinstance(needs, str) else list(needs) if isinstance(needs, list) else []
+    if "always()" in str(job.get("if", "")) or name in visiting:
+        return kept, dropped
+    kept, dropped = list(kept), list(dropped)
+    for need in (str(n) for n in needs):
+        if need not in own:
+            dropped += [(t.kind, f"job {name} needs {need}, which is not a job of this workflow") for t in kept]
+            kept = []
+            continue
+        their, why = _needed(need, jobs, own, visiting | {name})
+        events = {t.event for t in their}
+        dropped += [(t.kind, f"job {name} needs {need}, which does not run on {t.event}") for t in kept
+                    if t.event not in events]
+        kept = [t for t in kept if t.event in events]
+    return kept, dropped
 
 
 def _triggers(on: Any, line: int, notes: list[tuple[int, str]]) -> list[Trigger]:
@@ -161,12 +187,12 @@ def _cannot_fail(value: Any, what: str, line: int) -> str:
     return f"{what} continue-on-error: {value} (line {line}) may be true: its failure may not fail the workflow"
 
 
-def _job(name: str, job: ci_yaml.YMap, triggers: list[Trigger], defaults: dict[str, Any],
-         notes: list[tuple[int, str]]) -> list[Run]:
+def _job(name: str, job: ci_yaml.YMap, runs_on: tuple[list[Trigger], list[tuple[str, str]]],
+         defaults: dict[str, Any], notes: list[tuple[int, str]]) -> list[Run]:
     if "uses" in job:
         notes.append((job.line_of("uses"), f"job {name} calls the reusable workflow {job['uses']}: its jobs are not read"))
         return []
-    job_triggers, job_dropped = _runs_on(job.get("if"), triggers, f"job {name}", job.line_of("if"))
+    job_triggers, job_dropped = runs_on
     job_cannot = _cannot_fail(job.get("continue-on-error"), f"job {name}", job.line_of("continue-on-error"))
     settings = _run_defaults(job, defaults)
     steps = job.get("steps")
@@ -236,7 +262,8 @@ def _action(step: ci_yaml.YMap, job: str, settings: dict[str, Any], cannot: str,
         if not reason and str(level) not in FAIL_LEVELS:
             reason = f"fail-level: {level} is not one of {', '.join(FAIL_LEVELS)}: the Action never judges (or it cannot be told)"
         known = None if any(p is None for p in paths) else tuple(p for p in paths if p is not None)
-        return [Run("check", line, f"uses: {uses}", job, paths=known, reason=reason)]
+        stack = str(inputs.get("stack", "") or "")
+        return [Run("check", line, f"uses: {uses}", job, paths=known, stacks=(stack,) if stack else None, reason=reason)]
     if PULUMI_ACTION.match(uses) and str(inputs.get("command", "")).strip() == "up":
         stack = str(inputs.get("stack-name", "") or "")
         stacks = None if not stack or "$" in stack else (stack.rsplit("/", 1)[-1],)

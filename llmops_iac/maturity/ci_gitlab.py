@@ -84,7 +84,7 @@ def _extended(doc: ci_yaml.YMap, job: ci_yaml.YMap, depth: int) -> ci_yaml.YMap:
     return merged
 
 
-def _decide(rules: Any, kind: str, default: str = "on_success") -> tuple[str | None, int]:
+def _decide(rules: Any, kind: str, default: str = "on_success") -> tuple[str | None, int, tuple[str, ...] | None]:
     """The `when:` the first matching rule gives a pipeline of ``kind`` (None: no rule matches, the job is not
     added); a rule whose `if:` cannot be decided is taken as matching (its `when:` decides, strictly)."""
     source, variables = _EVENTS[kind]
@@ -100,9 +100,18 @@ def _decide(rules: Any, kind: str, default: str = "on_success") -> tuple[str | N
             when = default  # the job's own when: manual/never holds whatever a rule says (strictly)
         line = rules.lines[i] if isinstance(rules, ci_yaml.YList) else 0
         if verdict is None and when not in ("never", "manual"):
-            return f"undecided: if: {rule.get('if')}", line
-        return when, line
-    return None, getattr(rules, "line", 0)
+            return f"undecided: if: {rule.get('if')}", line, None
+        return when, line, _changes(rule.get("changes"))
+    return None, getattr(rules, "line", 0), None
+
+
+def _changes(value: Any) -> tuple[str, ...] | None:
+    """A rule's `changes:` patterns (it matches only when a changed file matches one), None without it."""
+    if isinstance(value, dict):
+        value = value.get("paths")
+    if value is None:
+        return None
+    return tuple(str(v) for v in value) if isinstance(value, list) else (str(value),)
 
 
 def _job(name: str, job: ci_yaml.YMap, line: int, workflow: dict[str, Any], notes: list[tuple[int, str]]) -> list[Run]:
@@ -111,12 +120,13 @@ def _job(name: str, job: ci_yaml.YMap, line: int, workflow: dict[str, Any], note
     job_when = str(job.get("when", "on_success"))
     for kind in (PULL_REQUEST, MERGE, MANUAL, SCHEDULE):
         if "rules" in workflow:
-            wf_when, wf_line = _decide(workflow["rules"], kind)
+            wf_when, wf_line, _ = _decide(workflow["rules"], kind)
             if wf_when is None or wf_when == "never" or wf_when.startswith("undecided"):
                 dropped.append((kind, f"workflow: rules do not run {kind} pipelines (line {wf_line})"))
                 continue
+        changes = None
         if "rules" in job:
-            when, at = _decide(job["rules"], kind, job_when)
+            when, at, changes = _decide(job["rules"], kind, job_when)
             if when is None:
                 continue
             if when.startswith("undecided"):
@@ -135,7 +145,7 @@ def _job(name: str, job: ci_yaml.YMap, line: int, workflow: dict[str, Any], note
                 dropped.append((kind, f"job {name}: when: manual (line {at}): it runs only when someone starts it"))
                 triggers.append(Trigger(MANUAL, "manual job", at))
         else:
-            triggers.append(Trigger(kind, f"{kind} pipeline", at))
+            triggers.append(Trigger(kind, f"{kind} pipeline", at, paths=changes))
     triggers = list({(t.kind, t.event): t for t in triggers}.values())
     cannot = ""
     failure = job.get("allow_failure")

@@ -60,7 +60,7 @@ class Run:
     text: str
     job: str
     paths: tuple[str, ...] | None = None
-    stacks: tuple[str, ...] | None = None
+    stacks: tuple[str, ...] | None = None  # deploy: the stacks it deploys; check: its --stack (None: without one)
     reason: str = ""
     triggers: tuple[Trigger, ...] = ()
     dropped: tuple[tuple[str, str], ...] = ()  # (trigger kind, why the run does not happen on it)
@@ -123,40 +123,43 @@ def join(cwd: str | None, path: str) -> str | None:
     return None if joined.startswith("..") else ("." if joined == "" else joined)
 
 
-def check_paths(args: tuple[str, ...], cwd: str | None) -> tuple[tuple[str, ...] | None, str]:
-    """The repository paths `llmops-iac check ARGS` (run in ``cwd``) judges, and why it cannot fail the job
-    ("" when it can): --help, an unknown option or a --fail-level outside error/warning/note never judges."""
+def check_paths(args: tuple[str, ...], cwd: str | None) -> tuple[tuple[str, ...] | None, str, tuple[str, ...] | None]:
+    """The repository paths `llmops-iac check ARGS` (run in ``cwd``) judges, why it cannot fail the job ("" when
+    it can: --help, an unknown option or a --fail-level outside error/warning/note never judges), and its --stack."""
     paths: list[str] = []
+    stack: tuple[str, ...] | None = None
     i = 0
     while i < len(args):
         a = args[i]
         name, eq, value = a.partition("=")
         if a in ("-h", "--help", "--version"):
-            return None, f"{a}: prints help and judges nothing"
+            return None, f"{a}: prints help and judges nothing", None
         if a.startswith("-") and a != "-":
             if name in CHECK_VALUE_OPTIONS:
                 if not eq:
                     if i + 1 >= len(args):
-                        return None, f"{name} has no value: the command stops with a usage error (exit 2)"
+                        return None, f"{name} has no value: the command stops with a usage error (exit 2)", None
                     value = args[i + 1]
                     i += 1
                 if name == "--fail-level" and value not in FAIL_LEVELS:
                     return None, (f"--fail-level {value}: not one of {', '.join(FAIL_LEVELS)}, so it never judges "
-                                  "(usage error) or cannot be told")
+                                  "(usage error) or cannot be told"), None
+                if name == "--stack":
+                    stack = (value,)
                 i += 1
                 continue
             if a in CHECK_FLAGS:
                 i += 1
                 continue
-            return None, f"unknown option {name}: the command stops with a usage error (exit 2)"
+            return None, f"unknown option {name}: the command stops with a usage error (exit 2)", None
         if a == "-":
-            return None, "reads a spec from standard input, not the repository's file"
+            return None, "reads a spec from standard input, not the repository's file", None
         paths.append(a)
         i += 1
     resolved = [join(cwd, p) for p in (paths or ["."])]
     if any(p is None for p in resolved):
-        return None, ""
-    return tuple(p for p in resolved if p is not None), ""
+        return None, "", stack
+    return tuple(p for p in resolved if p is not None), "", stack
 
 
 def pulumi_stacks(args: tuple[str, ...], selected: str | None) -> tuple[str, ...] | None:
@@ -205,8 +208,9 @@ def script_runs(script: str | list[tuple[str, int]], first_line: int, job: str, 
             continue
         args = ci_shell.tool_args(argv)
         if args is not None and args[:1] == ("check",):
-            paths, why = check_paths(args[1:], cwd)
-            runs.append(Run("check", cmd.line, cmd.text, job, paths=paths, reason=cannot_fail or cmd.reason or why))
+            paths, why, stack = check_paths(args[1:], cwd)
+            runs.append(Run("check", cmd.line, cmd.text, job, paths=paths, stacks=stack,
+                            reason=cannot_fail or cmd.reason or why))
             continue
         if argv[0].rsplit("/", 1)[-1] == "pulumi":
             words = _subcommand(argv[1:])

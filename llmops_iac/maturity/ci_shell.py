@@ -70,6 +70,7 @@ def commands(script: str | list[tuple[str, int]], first_line: int = 1, *, errexi
     statements = _statements(segments)
     unsafe = problem or _unsafe(segments)
     opened_by: list[str] = []  # the open if/while/for/case/{ and ( around the current command
+    ended = ""  # why nothing after this point runs (an unconditional exit)
     last = len(statements) - 1
     for index, (_, chain, background) in enumerate(statements):
         # chain: list of (pipeline: list[_Segment], operator after it)
@@ -88,10 +89,14 @@ def commands(script: str | list[tuple[str, int]], first_line: int = 1, *, errexi
                 opened = bool(words) and words[0] in _OPEN
                 if opened:
                     opened_by.append(words[0])
+                if opened and words[0] in ("if", "while", "until", "{"):
+                    words = words[1:]  # the command after the keyword is the condition (or the group's first)
                 negated = bool(words) and words[0] == "!"
                 argv = _argv(words[1:] if negated else words)
-                reason = unsafe or _why_not(len(opened_by), k, chain, p, pipeline, negated, background, errexit,
-                                            pipefail, index == last)
+                reason = unsafe or ended or _why_not(len(opened_by), k, chain, p, pipeline, negated, background,
+                                                     errexit, pipefail, index == last)
+                if not opened_by and argv[:1] == ("exit",) and len(chain) == 1 and len(pipeline) == 1 and not background:
+                    ended = f"after the exit at line {seg.line}: it never runs"
                 if not opened_by and argv[:1] == ("set",):
                     errexit, pipefail = _set(argv[1:], errexit, pipefail)
                 if words or argv:
@@ -115,6 +120,8 @@ def _why_not(depth: int, k: int, chain: list, p: int, pipeline: list, negated: b
         return "piped into another command without pipefail: the pipeline's status is the last command's"
     if any(op == "||" for _, op in chain[:k]):
         return "runs only after || (when an earlier command failed)"
+    if k and not last_statement:
+        return "runs after &&: when an earlier command fails it is skipped, and the script goes on"
     after = chain[k][1]
     if after == "||":
         rescue = _words(" ".join(s.text for s in chain[k + 1][0])) if k + 1 < len(chain) else []
@@ -310,10 +317,7 @@ def _split(script: str, first_line: int) -> tuple[list[_Segment], str]:
             i += 2
             continue
         if ch in ";&|()":
-            if ch in "<>":
-                buf.append(ch)
-            else:
-                emit(ch)
+            emit(ch)
             i += 1
             continue
         buf.append(ch)

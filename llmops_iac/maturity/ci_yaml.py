@@ -52,13 +52,21 @@ def _build(loader: yaml.SafeLoader, node: yaml.Node, seen: dict[int, Any]) -> An
         out = YMap()
         out.line, out.lines = line, {}
         seen[id(node)] = out
-        loader.flatten_mapping(node)  # `<<: *anchor` merge keys
+        own = {id(k) for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge"}
+        loader.flatten_mapping(node)  # `<<: *anchor` merge keys (the mapping's own keys override them)
+        explicit: set[Any] = set()
         for key_node, value_node in node.value:
             key = _build(loader, key_node, seen)
             if isinstance(key, (list, dict)):
                 key = str(key)
             if isinstance(key, YStr):
                 key = str(key)
+            if key in explicit and id(key_node) in own:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r} (first at line {out.lines[key]}): CI systems reject the file "
+                    "or read only one of the two", key_node.start_mark)
+            if id(key_node) in own:
+                explicit.add(key)
             out[key] = _build(loader, value_node, seen)
             out.lines[key] = key_node.start_mark.line + 1
         return out

@@ -253,3 +253,61 @@ def test_the_projects_own_ci_and_the_scaffolded_workflow_count():
     [run] = scaffold.of("check")
     assert not run.reason and run.paths == ("llmapp.yaml",)
     assert {t.kind for t in run.triggers} == {"pull request", "merge"}
+
+
+def test_a_check_of_the_development_stack_only_does_not_gate_production(tmp_path):
+    dev = gha("      - run: llmops-iac check app/llmapp.yaml --stack dev\n")
+    result = outcome(tmp_path, dev, "MAT-CICD-301")
+    assert result.outcome == FAIL and "judges only its development environment" in result.reason
+    action = gha("      - uses: acme/llmops-iac@v1\n        with:\n          stack: dev\n")
+    assert outcome(tmp_path / "action", action, "MAT-CICD-301").outcome == FAIL
+    prod = gha("      - run: llmops-iac check app/llmapp.yaml --stack prod\n")
+    assert outcome(tmp_path / "prod", prod, "MAT-CICD-301").outcome == PASS
+
+
+MORE_ATTACKS = {
+    "needs-a-disabled-job": gha("      - run: make\n    if: false\n  gate:\n    needs: check\n    steps:\n"
+                                "      - run: llmops-iac check app/\n"),
+    "exit-before": gha("      - run: |\n          exit 0\n          llmops-iac check app/\n"),
+    "duplicate-run-key": gha("      - run: llmops-iac check app/\n        run: echo skipped\n"),
+    "help": gha("      - run: llmops-iac check app/ --help\n"),
+    "unknown-option": gha("      - run: llmops-iac check app/ --no-fail\n"),
+    "stdin": gha("      - run: cat app/llmapp.yaml | llmops-iac check -\n        shell: bash\n"),
+    "failure-only-step": gha("      - run: llmops-iac check app/\n        if: failure()\n"),
+    "closed-pull-requests": gha("      - run: llmops-iac check app/\n", on="\n  pull_request:\n    types: [closed]"),
+    "bash-c-string": gha("      - run: bash -c 'echo; llmops-iac check app/ || true'\n"),
+    "subshell-or-true": gha("      - run: (llmops-iac check app/) || true\n"),
+    "variable-path": gha("      - run: llmops-iac check $SPEC_DIR\n"),
+    "after-false-and": gha("      - run: |\n          false && llmops-iac check app/\n          echo ok\n"),
+    "gitlab-after-script": {".gitlab-ci.yml": "check:\n  script: [make]\n  after_script:\n    - llmops-iac check app/\n"
+                                              "  only: [merge_requests]\n"},
+    "gitlab-allow-failure-exit-codes": {".gitlab-ci.yml": "check:\n  script: [llmops-iac check app/]\n"
+                                                          "  allow_failure:\n    exit_codes: [1]\n"
+                                                          "  only: [merge_requests]\n"},
+    "gitlab-changes-elsewhere": {".gitlab-ci.yml": "check:\n  script: [llmops-iac check app/]\n  rules:\n"
+                                                   "    - if: $CI_PIPELINE_SOURCE == \"merge_request_event\"\n"
+                                                   "      changes: [docs/**]\n"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(MORE_ATTACKS))
+def test_more_attacks_do_not_gate_pull_requests(tmp_path, name):
+    result = outcome(tmp_path, MORE_ATTACKS[name], "MAT-CICD-301")
+    assert result.outcome == FAIL, result.reason
+
+
+def test_each_ci_file_is_parsed_once_per_snapshot(tmp_path, monkeypatch):
+    from llmops_iac.maturity import ci_github, repo
+    from llmops_iac.maturity.assess import assess
+    from llmops_iac.spec.validate import load_spec
+
+    spec = make_repo(tmp_path, {**PULUMI, **GOOD_PR_GATES["plain-run"]})
+    (tmp_path / "app" / "second.yaml").write_text(spec.read_text(encoding="utf-8"), encoding="utf-8")
+    calls = []
+    real = ci_github.read
+    monkeypatch.setitem(repo.READERS, "github-actions", lambda text, path: calls.append(path) or real(text, path))
+    with repo.repository_snapshot():
+        for name in ("llmapp.yaml", "second.yaml"):
+            a = assess(load_spec(str(tmp_path / "app" / name)), repo=str(tmp_path))
+            assert {r.id: r.outcome for r in a.criteria}["MAT-CICD-301"] == PASS
+    assert calls == [".github/workflows/ci.yml"]

@@ -23,6 +23,8 @@ def _gated(ev: Evidence, kinds: tuple[str, ...], what: str) -> Result:
                 why = "the path it checks cannot be told from the file (a variable or an unknown directory)"
             if not why and not any(covers(p, spec) for p in run.paths or ()):
                 why = f"checks {_names(run.paths or ())}, which does not cover {spec}"
+            if not why and run.stacks:
+                why = _stack_problem(ev, run.stacks[0], run.paths or ())
             triggers = [t for t in run.triggers if t.kind in kinds]
             if not why and not triggers:
                 why = _not_triggered(run, kinds, what)
@@ -66,17 +68,41 @@ def _notes(ev: Evidence) -> list[Item]:
     return [ev.repo_item(ci.path, line, f"{ci.system}: {note}") for ci in ev.repo.ci for line, note in ci.notes]
 
 
+def _stack_problem(ev: Evidence, stack: str, paths: tuple[str, ...]) -> str:
+    """Why a check run with ``--stack STACK`` does not judge the spec as production ("" when it does)."""
+    if not stack or "$" in stack:
+        return f"--stack {stack or '(empty)'} cannot be told from the file"
+    tiers = deploying_stacks(ev)
+    if stack in tiers and tiers[stack] != PRODUCTION:
+        return f"--stack {stack} judges only its {tiers[stack]} environment, not production"
+    assert ev.repo is not None
+    if stack not in tiers and ev.repo.spec_path in paths:
+        return f"--stack {stack} does not deploy {ev.repo.spec_path}: the command stops with a usage error (exit 2)"
+    return ""
+
+
 def production_stacks(ev: Evidence) -> list[str]:
-    """The repository's stacks (stacks/Pulumi.<stack>.yaml, Pulumi.<stack>.yaml) that deploy this spec to an
-    environment judged as production (declared production, or of unknown tier: llmops_iac/spec/tiers.py). A
-    stack file that does not load deploys nothing here (`check` reports it)."""
+    """The repository's stacks that deploy this spec to an environment judged as production."""
+    return sorted(name for name, tier in deploying_stacks(ev).items() if tier == PRODUCTION)
+
+
+def deploying_stacks(ev: Evidence) -> dict[str, str]:
+    """The repository's stacks (stacks/Pulumi.<stack>.yaml, Pulumi.<stack>.yaml) that deploy this spec, with the
+    tier each deploys it as (an environment of unknown tier is production: llmops_iac/spec/tiers.py). A stack file
+    that does not load deploys nothing here (`check` reports it)."""
     from llmops_iac.errors import SpecError
     from llmops_iac.spec import stacks as st
     from llmops_iac.spec.tiers import declared_tier, effective_tier
 
+    from llmops_iac.maturity.repo import memo
+
     assert ev.repo is not None
+    cache = memo()
+    key = ("deploying-stacks", (str(ev.repo.root), ev.loaded.source_path, ev.repo.stacks))
+    if cache is not None and key in cache:
+        return dict(cache[key])
     doc = ev.loaded.document.data
-    found = []
+    found: dict[str, str] = {}
     for rel in ev.repo.stacks:
         path = ev.repo.root / rel
         name = path.name[len("Pulumi."):-len(".yaml")]
@@ -84,6 +110,8 @@ def production_stacks(ev: Evidence) -> list[str]:
             stack = st.load_stack(name, path.parent)
         except SpecError:
             continue
-        if st.deploys(stack, ev.loaded.source_path) and effective_tier(declared_tier(doc, stack.environment)) == PRODUCTION:
-            found.append(stack.name)
-    return sorted(set(found))
+        if st.deploys(stack, ev.loaded.source_path):
+            found[stack.name] = effective_tier(declared_tier(doc, stack.environment))
+    if cache is not None:
+        cache[key] = dict(found)
+    return found
