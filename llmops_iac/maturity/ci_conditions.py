@@ -111,7 +111,7 @@ class _Parser:
             return UNKNOWN
         try:
             result = self._or()
-        except (IndexError, ValueError):
+        except (IndexError, ValueError, RecursionError):
             return UNKNOWN
         return result if self.i == len(self.tokens) else UNKNOWN
 

@@ -44,17 +44,17 @@ def read(text: str, path: str) -> CiFile:
     if not isinstance(jobs, ci_yaml.YMap):
         notes.append((doc.line_of("jobs", 1), "no jobs mapping"))
         jobs = ci_yaml.YMap()
-    own = {str(n): _runs_on(j.get("if"), triggers, f"job {n}", j.line_of("if"))
-           for n, j in jobs.items() if isinstance(j, ci_yaml.YMap)}
+    named = {str(n): j for n, j in jobs.items() if isinstance(j, ci_yaml.YMap)}
+    own = {n: _runs_on(j.get("if"), triggers, f"job {n}", j.line_of("if")) for n, j in named.items()}
     for name, job in jobs.items():
         if not isinstance(job, ci_yaml.YMap):
             notes.append((jobs.line_of(name), f"job {name} is not a mapping"))
             continue
-        runs += _job(str(name), job, _needed(str(name), jobs, own, set()), defaults, notes)
+        runs += _job(str(name), job, _needed(str(name), named, own, set()), defaults, notes)
     return CiFile(path, SYSTEM, runs=tuple(runs), notes=tuple(notes))
 
 
-def _needed(name: str, jobs: ci_yaml.YMap, own: dict[str, tuple[list[Trigger], list[tuple[str, str]]]],
+def _needed(name: str, jobs: dict[str, ci_yaml.YMap], own: dict[str, tuple[list[Trigger], list[tuple[str, str]]]],
             visiting: set[str]) -> tuple[list[Trigger], list[tuple[str, str]]]:
     """The triggers job ``name`` runs on: its own `if:`, and every job it `needs:` running too (a job whose
     needed job is skipped is skipped, unless its `if:` calls always())."""

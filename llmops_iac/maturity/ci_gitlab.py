@@ -73,8 +73,8 @@ def _extended(doc: ci_yaml.YMap, job: ci_yaml.YMap, depth: int) -> ci_yaml.YMap:
         return job
     merged = ci_yaml.YMap()
     merged.line, merged.lines = job.line, {}
-    for parent in [parents] if isinstance(parents, str) else list(parents):
-        base = doc.get(parent)
+    for parent in [parents] if isinstance(parents, str) else parents if isinstance(parents, list) else []:
+        base = doc.get(str(parent))
         if isinstance(base, ci_yaml.YMap):
             base = _extended(doc, base, depth + 1)
             merged.update(base)

@@ -40,6 +40,10 @@ def load(text: str) -> Any:
         if node is None:
             return None
         return _build(loader, node, {})
+    except RecursionError:
+        raise yaml.YAMLError("nested too deeply to read") from None
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise yaml.YAMLError(f"a value cannot be read: {exc}") from None
     finally:
         loader.dispose()
 

@@ -103,3 +103,25 @@ def test_gitlab_conditions_are_decided_where_the_file_tells(expression, source, 
     variables = {"CI_PIPELINE_SOURCE": source,
                  "CI_MERGE_REQUEST_IID": cond.UNKNOWN if source == "merge_request_event" else None}
     assert cond.gitlab(expression, variables) is expected
+
+
+HOSTILE = [
+    "", "null", "[]", "- 1\n- 2\n", "on: 5\njobs: 7\n", "on: {pull_request: [1]}\njobs: {a: {steps: [1, null, {run: 5}]}}\n",
+    "on: pull_request\njobs:\n  1: {needs: [2], steps: []}\n  2: {needs: 1, steps: [{run: llmops-iac check}]}\n",
+    "on: pull_request\njobs:\n  a: {needs: [b], steps: []}\n  b: {needs: [a], if: '((((', steps: []}\n",
+    "on: pull_request\njobs: {a: {if: '" + "(" * 3000 + "', steps: [{run: llmops-iac check}]}}\n",
+    "[" * 5000, "a: &a [*a]\nb: *a\n", "? [a, b]\n: c\n", "x: !custom 1\n", "x: !!binary '%%%'\n",
+    "check:\n  extends: 5\n  script: 7\n  rules: [1, {if: 2, when: 3}]\n  only: {refs: 5}\n",
+    "check:\n  extends: [.a]\n.a:\n  extends: [check]\n  script: [\"llmops-iac check '\"]\n",
+    "phases: {build: {commands: [1, [2], {a: b}], on-failure: 5}}\n", "version: 0.2\nphases: []\n",
+    "on: pull_request\njobs: {a: {steps: [{run: \"echo $(\\n\"}, {run: \"cat <<EOF\"}, {run: \"'unclosed\"}]}}\n",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_ci_files_are_notes_never_crashes(text):
+    from llmops_iac.maturity import ci_github, ci_gitlab
+
+    for reader in (ci_github.read, ci_gitlab.read_gitlab, ci_gitlab.read_codebuild):
+        ci = reader(text, "ci.yml")
+        assert all(not r.reason or isinstance(r.reason, str) for r in ci.runs)
