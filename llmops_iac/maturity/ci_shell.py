@@ -232,7 +232,8 @@ def _split(script: str, first_line: int) -> tuple[list[_Segment], str]:
     i, n = 0, len(script)
 
     def emit(op: str) -> None:
-        nonlocal buf
+        nonlocal buf, started
+        started = False
         text = "".join(buf)
         if text.strip() or op in ("(", ")"):
             segments.append(_Segment(text, start_line, op))
@@ -240,10 +241,14 @@ def _split(script: str, first_line: int) -> tuple[list[_Segment], str]:
             segments[-1].op = op
         buf = []
 
+    started = False  # whether the current segment has a non-blank character yet (its line is where it starts)
     while i < n:
         ch = script[i]
-        if not buf or not "".join(buf).strip():
-            start_line = line
+        if not started:
+            if ch.isspace() and not quote:
+                start_line = line + (ch == "\n")
+            else:
+                start_line, started = line, True
         if quote:
             buf.append(ch)
             if ch == "\\" and quote == '"' and i + 1 < n:
