@@ -28,8 +28,14 @@ def example(tmp_path):
     """edit((old, new), ...) -> (path, text) of examples/self-hosted-llama.yaml with each `old` replaced by `new`."""
     shutil.copytree(EXAMPLES / "prompts", tmp_path / "prompts")
     shutil.copytree(EXAMPLES / "evaluation", tmp_path / "evaluation")
-    # Production needs maturity 2, which reads repository evidence: the mature fixture repository's CI and README.
-    shutil.copytree(MATURE / ".github", tmp_path / ".github")
+    # Production needs maturity 2, which reads repository evidence: a CI workflow checking the spec on pull
+    # requests, CODEOWNERS rules for it and its prompts naming a team, and the mature fixture repository's README.
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    (tmp_path / ".github" / "workflows" / "llmops.yml").write_text(
+        "on: [pull_request]\njobs:\n  check:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - run: llmops-iac check app.yaml\n", encoding="utf-8")
+    (tmp_path / ".github" / "CODEOWNERS").write_text(
+        "/app.yaml @acme/ml-platform\n/prompts/ @acme/ml-platform\n/evaluation/ @acme/ml-platform\n", encoding="utf-8")
     shutil.copy(MATURE / "README.md", tmp_path / "README.md")
     (tmp_path / ".git").mkdir()
     original = (EXAMPLES / "self-hosted-llama.yaml").read_text(encoding="utf-8")

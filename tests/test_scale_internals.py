@@ -106,9 +106,10 @@ def repo(tmp_path):
     plan = compile_spec(loaded)
 
     def ci():
-        """The CI facts of a fresh collection of the spec's evidence: {path: (check lines, PR lines)}."""
+        """The CI facts of a fresh collection of the spec's evidence: {path: (checks, their trigger lines)}."""
         facts = evidence.collect(loaded, plan, repo=tmp_path, today=TODAY).repo.ci
-        return {c.path: ([h.text for h in c.check], [h.text for h in c.pull_request]) for c in facts}
+        return {c.path: ([r.text for r in c.of("check")], [t.line for r in c.of("check") for t in r.triggers])
+                for c in facts}
 
     def change():
         (tmp_path / ".github" / "workflows" / "ci.yml").write_text(OTHER_CI, encoding="utf-8")
@@ -117,7 +118,7 @@ def repo(tmp_path):
     return ci, change
 
 
-BEFORE = {".github/workflows/ci.yml": (["- run: llmops-iac check ."], ["on: [pull_request]"])}
+BEFORE = {".github/workflows/ci.yml": (["llmops-iac check ."], [1])}
 AFTER = {".github/workflows/ci.yml": ([], []), ".github/workflows/extra.yml": BEFORE[".github/workflows/ci.yml"]}
 
 

@@ -34,6 +34,8 @@ LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS", ".gitlab/COD
 """Where CODEOWNERS is looked for, in order; the first that exists is used."""
 
 MAX_BYTES = 3 * 1024 * 1024  # GitHub ignores CODEOWNERS files over 3 MB
+CATCH_ALL_PROBES = ("zz-unrelated", "zz-unrelated.zz", "zz/zz/zz-unrelated", "zz/zz/zz-unrelated.zz")
+"""Paths no rule is written for: a rule matching one of them is a catch-all."""
 _OWNER = re.compile(r"^(@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:/[A-Za-z0-9._-]+)?|[^@\s]+@[^@\s]+\.[^@\s]+)$")
 _SECTION = re.compile(r"^\^?\[(?P<name>[^\]]+)\](?:\[(?P<approvals>[0-9]+)\])?(?P<owners>(?:\s+\S+)*)\s*$")
 
@@ -50,6 +52,12 @@ class Rule:
 
     def matches(self, path: str) -> bool:
         return self.regex.match(path) is not None
+
+    @property
+    def catch_all(self) -> bool:
+        """Whether the rule owns files it was not written for: any root file or any file at any depth (``*``,
+        ``**``, ``/**``, ``**/*``, ``/*``). Such a rule alone is no ownership of the spec or a prompt."""
+        return any(self.matches(probe) for probe in CATCH_ALL_PROBES)
 
 
 @dataclass(frozen=True)
@@ -71,6 +79,24 @@ class Ownership:
     @property
     def teams(self) -> tuple[str, ...]:
         return tuple(o for o in self.owners if o.startswith("@") and "/" in o)
+
+    @property
+    def specific(self) -> tuple[Rule, ...]:
+        """The deciding rules written for this path (or a directory of it), not catch-alls."""
+        return tuple(r for r in self.rules if not r.catch_all)
+
+    @property
+    def specific_owners(self) -> tuple[str, ...]:
+        """The GitHub users and teams (``@...``) named by the specific rules; e-mail owners are not counted
+        (whether an address is a GitHub account, or a team, cannot be told from the file)."""
+        out: list[str] = []
+        for rule in self.specific:
+            out += [o for o in rule.owners if o.startswith("@") and o not in out]
+        return tuple(out)
+
+    @property
+    def specific_teams(self) -> tuple[str, ...]:
+        return tuple(o for o in self.specific_owners if "/" in o)
 
 
 @dataclass(frozen=True)

@@ -1,21 +1,18 @@
-"""The repository a spec belongs to, and what it shows: CI pipelines (do they run `llmops-iac check`
-on pull requests? deploy with `pulumi up`?), CODEOWNERS and stack files — the maturity stage's
-repository evidence."""
+"""The repository a spec belongs to, and what it shows: CI pipelines (read as structure by ci_github.py and
+ci_gitlab.py: where they run `llmops-iac check` or `pulumi up`, on which triggers, and whether that can fail
+the job), CODEOWNERS and stack files — the maturity stage's repository evidence."""
 
 from __future__ import annotations
 
 import contextlib
 import os
-import re
 import stat
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterator
 
-import yaml
-
+from llmops_iac.maturity import ci_github, ci_gitlab
 from llmops_iac.maturity import codeowners as co
-from llmops_iac.resources import safe_load_yaml
+from llmops_iac.maturity.ci_model import CiFile
 from llmops_iac.spec.files import FileRefError, SpecFiles, find_root
 from llmops_iac.spec.stdin import is_stdin
 
@@ -63,26 +60,6 @@ def _real(text: str) -> Path:
     return found
 
 
-@dataclass(frozen=True)
-class Hit:
-    """A line of a repository file that matched what a check looks for."""
-
-    line: int
-    text: str
-
-
-@dataclass(frozen=True)
-class CiFile:
-    """One CI pipeline definition and what it does."""
-
-    path: str
-    system: str
-    check: tuple[Hit, ...] = ()
-    pull_request: tuple[Hit, ...] = ()
-    deploy: tuple[Hit, ...] = ()
-    notes: tuple[str, ...] = ()
-
-
 CI_FILES: tuple[tuple[str, str], ...] = (
     (".github/workflows/*.yml", "github-actions"),
     (".github/workflows/*.yaml", "github-actions"),
@@ -100,16 +77,6 @@ CI_FILES: tuple[tuple[str, str], ...] = (
 )
 """CI pipeline definitions looked for, relative to the repository root, and the system they belong to."""
 
-_CHECK = re.compile(r"\b(?:llmops-iac|python3?\s+-m\s+llmops_iac)\s+(?:check|policy\s+check|maturity)\b")
-_ACTION = re.compile(r"^\s*-?\s*uses\s*:\s*['\"]?[^\s'\"#]*llmops-iac[^\s'\"#]*")
-_PULUMI_UP = re.compile(r"\bpulumi\s+up\b")
-_PULUMI_ACTION = re.compile(r"^\s*-?\s*uses\s*:\s*['\"]?pulumi/actions@")
-_PULUMI_COMMAND_UP = re.compile(r"^\s*command\s*:\s*['\"]?up\b")
-_GH_PR_EVENTS = ("pull_request", "pull_request_target", "merge_group")
-_GITLAB_MR = re.compile(r"merge_request_event|^\s*-\s*['\"]?merge_requests['\"]?\s*$|\bonly\s*:\s*\[[^\]]*\bmerge_requests\b")
-_JENKINS_PR = re.compile(r"\bchangeRequest\s*\(|\bCHANGE_ID\b")
-_AZURE_PR = re.compile(r"^pr\s*:(?P<rest>.*)$")
-_BITBUCKET_PR = re.compile(r"^\s*pull-requests\s*:")
 STACK_FILES = ("stacks/Pulumi.*.yaml", "Pulumi.*.yaml")
 
 
@@ -167,63 +134,21 @@ def _read(resolved: Path) -> tuple[tuple[CiFile, ...], Any, tuple[str, ...]]:
     return tuple(ci), co.load(resolved), tuple(stacks)
 
 
-def _lines(text: str, comment: str) -> Iterable[tuple[int, str]]:
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.strip().startswith(comment):
-            continue
-        yield number, line
-
-
 def _scan_ci(files: SpecFiles, rel: str, system: str) -> CiFile:
+    """Read one CI file as structure (ci_github.py, ci_gitlab.py); a system llmops-iac does not read is no evidence."""
     try:
         text = files.read(rel, "CI", MAX_FILE_BYTES).decode("utf-8")
     except FileRefError as exc:
-        return CiFile(rel, system, notes=("too large to read" if exc.code == "file-too-large" else f"cannot be read: {exc.message}",))
+        return CiFile(rel, system, notes=((0, "too large to read" if exc.code == "file-too-large" else f"cannot be read: {exc.message}"),))
     except UnicodeDecodeError as exc:
-        return CiFile(rel, system, notes=(f"cannot be read: {exc}",))
-    comment = "//" if system == "jenkins" else "#"
-    lines = list(_lines(text, comment))
-    check = tuple(Hit(n, line.strip()) for n, line in lines
-                  if _CHECK.search(line) or (system == "github-actions" and _ACTION.search(line)))
-    deploy = [Hit(n, line.strip()) for n, line in lines if _PULUMI_UP.search(line)]
-    if any(_PULUMI_COMMAND_UP.search(line) for _, line in lines):
-        deploy += [Hit(n, line.strip()) for n, line in lines if _PULUMI_ACTION.search(line)]
-    pr, notes = _pull_request_triggers(system, text, lines)
-    return CiFile(rel, system, check=check, pull_request=pr, deploy=tuple(sorted(deploy, key=lambda h: h.line)), notes=notes)
+        return CiFile(rel, system, notes=((0, f"cannot be read: {exc}"),))
+    reader = READERS.get(system)
+    if reader is None:
+        return CiFile(rel, system, notes=((1, f"{system} pipelines are not read by llmops-iac: no evidence"),))
+    return reader(text, rel)
 
 
-def _pull_request_triggers(system: str, text: str, lines: list[tuple[int, str]]) -> tuple[tuple[Hit, ...], tuple[str, ...]]:
-    if system == "github-actions":
-        try:
-            doc = safe_load_yaml(text)
-        except yaml.YAMLError as exc:
-            return (), (f"not valid YAML: {str(exc).splitlines()[0]}",)
-        if not isinstance(doc, dict):
-            return (), ("not a workflow mapping",)
-        on = doc.get("on", doc.get(True))  # YAML 1.1 readers turn the key `on` into True
-        events = {on} if isinstance(on, str) else set(on) if isinstance(on, (list, dict)) else set()
-        found = [e for e in _GH_PR_EVENTS if e in events]
-        hits = []
-        for event in found:
-            for n, line in lines:
-                if re.match(r"^jobs\s*:", line):
-                    break
-                if re.search(rf"(?<![\w.]){event}(?![\w-])", line):
-                    hits.append(Hit(n, line.strip()))
-                    break
-        return tuple(hits), ()
-    if system == "gitlab-ci":
-        return tuple(Hit(n, line.strip()) for n, line in lines if _GITLAB_MR.search(line)), ()
-    if system == "jenkins":
-        return tuple(Hit(n, line.strip()) for n, line in lines if _JENKINS_PR.search(line)), ()
-    if system == "azure-pipelines":
-        for n, line in lines:
-            m = _AZURE_PR.match(line)
-            if m:
-                return ((), ()) if m["rest"].strip().lower() == "none" else ((Hit(n, line.strip()),), ())
-        return (Hit(1, "(no pr: key: Azure Pipelines validates pull requests by default)"),), ()
-    if system == "bitbucket-pipelines":
-        return tuple(Hit(n, line.strip()) for n, line in lines if _BITBUCKET_PR.search(line)), ()
-    if system == "circleci":
-        return (Hit(1, "(CircleCI builds every pushed branch, pull requests included)"),), ()
-    return (), ("its triggers are configured outside the repository",)
+READERS: dict[str, Callable[[str, str], CiFile]] = {
+    "github-actions": ci_github.read, "gitlab-ci": ci_gitlab.read_gitlab, "codebuild": ci_gitlab.read_codebuild,
+}
+"""The CI systems whose files are read as structure; the others in CI_FILES are listed, with a note, as no evidence."""

@@ -150,7 +150,8 @@ def test_the_partial_repository_is_held_back_by_what_its_repository_shows():
     o = outcomes(a)
     assert o["MAT-CICD-201"] == PASS  # GitLab CI runs the check...
     assert o["MAT-CICD-301"] == FAIL  # ...but not on merge requests
-    assert o["MAT-ORG-201"] == PASS  # @alice owns the spec...
+    assert o["MAT-ORG-201"] == FAIL  # @alice owns the spec only through the catch-all `*`...
+    assert "catch-all" in next(r.reason for r in a.criteria if r.id == "MAT-ORG-201")
     assert o["MAT-PRM-204"] == FAIL and "explicitly unowned" in next(r.reason for r in a.criteria if r.id == "MAT-PRM-204")
     assert o["MAT-ORG-302"] == FAIL  # ...but no team does
     assert a.level == 0 and not a.meets_target

@@ -102,7 +102,7 @@ def test_user_facing_models_are_told_by_tasks_and_retrieval():
     assert collect(EXAMPLES / "minimal.yaml").user_facing("default")  # no tasks declared: assume people read it
 
 
-CI_CASES = {
+CI_CASES = {  # files, system, [(line of a check run, whether it can fail its job)], its trigger kinds, deploy lines
     "github": ({".github/workflows/ci.yml": """\
         name: ci
         on:
@@ -117,14 +117,14 @@ CI_CASES = {
               - uses: pulumi/actions@v6
                 with:
                   command: up
-        """}, "github-actions", [10], [4], [11]),
+        """}, "github-actions", [(10, True)], ["merge", "pull request"], [11]),
     "github-action-and-list-trigger": ({".github/workflows/pr.yaml": """\
         on: [pull_request_target]
         jobs:
           check:
             steps:
               - uses: acme/llmops-iac@v1
-        """}, "github-actions", [5], [1], []),
+        """}, "github-actions", [(5, True)], ["pull request"], []),
     "github-push-only": ({".github/workflows/main.yml": """\
         on:
           push:
@@ -133,56 +133,46 @@ CI_CASES = {
           x:
             if: github.event.pull_request == null
             steps:
-              - run: python -m llmops_iac policy check specs/
+              - run: python -m llmops_iac check specs/
               - run: pulumi preview
-        """}, "github-actions", [8], [], []),
+        """}, "github-actions", [(8, True)], ["merge"], []),
     "gitlab": ({".gitlab-ci.yml": """\
         check:
           script:
-            - llmops-iac maturity app/llmapp.yaml --fail-under 2
+            - llmops-iac check app/llmapp.yaml --fail-level warning
           rules:
             - if: $CI_PIPELINE_SOURCE == "merge_request_event"
         deploy:
           script: [pulumi up --yes]
-        """}, "gitlab-ci", [3], [5], [7]),
-    "jenkins": ({"Jenkinsfile": """\
-        pipeline {
-          stages {
-            // sh 'llmops-iac check' is commented out here
-            stage('check') { when { changeRequest() } steps { sh 'llmops-iac check app/' } }
-          }
-        }
-        """}, "jenkins", [4], [4], []),
-    "azure-default-pr": ({"azure-pipelines.yml": "steps:\n  - script: llmops-iac check app/\n"}, "azure-pipelines", [2], [1], []),
-    "azure-pr-none": ({"azure-pipelines.yml": "pr: none\nsteps:\n  - script: llmops-iac check app/\n"},
-                      "azure-pipelines", [3], [], []),
-    "bitbucket": ({"bitbucket-pipelines.yml": """\
-        pipelines:
-          pull-requests:
-            '**':
-              - step:
-                  script: [llmops-iac check app/]
-        """}, "bitbucket-pipelines", [5], [2], []),
-    "codebuild": ({"buildspec.yml": "phases:\n  build:\n    commands: [llmops-iac check app/]\n"}, "codebuild", [3], [], []),
+        """}, "gitlab-ci", [(3, True)], ["pull request"], [7]),
+    "jenkins": ({"Jenkinsfile": "pipeline { stages { stage('c') { steps { sh 'llmops-iac check app/' } } } }\n"},
+                "jenkins", [], [], []),
+    "azure": ({"azure-pipelines.yml": "steps:\n  - script: llmops-iac check app/\n"}, "azure-pipelines", [], [], []),
+    "bitbucket": ({"bitbucket-pipelines.yml": "pipelines:\n  pull-requests:\n    '**':\n      - step:\n"
+                                              "          script: [llmops-iac check app/]\n"}, "bitbucket-pipelines", [], [], []),
+    "codebuild": ({"buildspec.yml": "phases:\n  build:\n    commands: [llmops-iac check app/]\n"}, "codebuild",
+                  [(3, True)], [], []),
 }
 
 
 @pytest.mark.parametrize("name", sorted(CI_CASES))
-def test_ci_pipelines_are_found_with_the_lines_that_check_trigger_and_deploy(tmp_path, name):
-    files, system, check, pr, deploy = CI_CASES[name]
+def test_ci_pipelines_are_read_as_structure(tmp_path, name):
+    files, system, check, kinds, deploy = CI_CASES[name]
     ev = collect(make_repo(tmp_path, files), repo=tmp_path)
     assert ev.repo is not None and len(ev.repo.ci) == 1
     ci = ev.repo.ci[0]
     assert ci.system == system
-    assert [h.line for h in ci.check] == check
-    assert [h.line for h in ci.pull_request] == pr
-    assert [h.line for h in ci.deploy] == deploy
+    assert [(r.line, not r.reason) for r in ci.of("check")] == check
+    assert sorted({t.kind for r in ci.of("check") for t in r.triggers}) == kinds
+    assert [r.line for r in ci.of("deploy")] == deploy
+    if not check:  # a system llmops-iac does not read: no evidence, and a note saying so
+        assert ci.notes and "not read by llmops-iac" in ci.notes[0][1]
 
 
 def test_a_broken_workflow_is_noted_not_trusted(tmp_path):
     ev = collect(make_repo(tmp_path, {".github/workflows/bad.yml": "on: [pull_request\njobs: {\n"}), repo=tmp_path)
     ci = ev.repo.ci[0]
-    assert ci.pull_request == () and "not valid YAML" in ci.notes[0]
+    assert ci.runs == () and "not valid YAML" in ci.notes[0][1] and ci.notes[0][0] > 0
 
 
 def test_repository_facts_and_ownership(tmp_path):
@@ -213,5 +203,6 @@ def test_fixture_repositories_are_read():
     assert [c.path for c in ev.repo.ci] == [".github/workflows/llmops.yml"]
     assert ev.repo.codeowners.file == ".github/CODEOWNERS"
     partial = collect(REPOS / "partial" / "app" / "llmapp.yaml", repo=REPOS / "partial")
-    assert [c.system for c in partial.repo.ci] == ["gitlab-ci"] and partial.repo.ci[0].pull_request == ()
+    assert [c.system for c in partial.repo.ci] == ["gitlab-ci"]
+    assert {t.kind for r in partial.repo.ci[0].runs for t in r.triggers} == {"merge"}
     assert partial.repo.codeowners.file == "CODEOWNERS"

@@ -258,8 +258,12 @@ def _outcome(eng, path: Path, rule_id: str, patch: Path | None = None):
     if patch is not None:
         ops = yaml.safe_load(patch.read_text(encoding="utf-8"))
         plan = _PatchedPlan(plan, _apply(plan.to_data(), ops))
-    # as `check` judges: with the maturity assessment, evidence from this repository
-    extra = stage_inputs(loaded, compile_spec(loaded), PolicyOptions(today=FIXTURE_TODAY))
+    # as `check` judges: with the maturity assessment, evidence from this repository (or from the fixture's own,
+    # when its second line is `# repository: <directory relative to the fixture>`)
+    second = (path.read_text(encoding="utf-8").splitlines() + ["", ""])[1]
+    m = re.match(r"^# repository: (\S+)\s*$", second)
+    repo = str(path.parent / m.group(1)) if m else None
+    extra = stage_inputs(loaded, compile_spec(loaded), PolicyOptions(today=FIXTURE_TODAY, repo=repo))
     result = evaluate.judge(eng, CATALOGUE, loaded, plan, today=FIXTURE_TODAY, **extra)
     findings = [f.message for f in result.findings if f.rule_id == rule_id]
     return result.outcomes[rule_id], findings

@@ -157,6 +157,10 @@ def test_a_renamed_spec_keeps_its_findings_unchanged(repo):
         git(repo, "mv", name, f"apps/{name}")
     for stack in ("dev", "prod"):  # the stacks deploy the spec where it now is
         edit(repo / "stacks" / f"Pulumi.{stack}.yaml", "llmapp.yaml", "apps/llmapp.yaml")
+    # CI checks it, and CODEOWNERS owns it and its prompts, where they now are (the maturity evidence follows them)
+    edit(repo / ".github" / "workflows" / "llmops-iac.yml", "paths: llmapp.yaml", "paths: apps/llmapp.yaml")
+    for old in ("/llmapp.yaml", "/prompts/", "/evaluation/"):
+        edit(repo / ".github" / "CODEOWNERS", f"\n{old} ", f"\n/apps{old} ")
     code, comment = review(repo)
     row = spec_row(comment, "apps/llmapp.yaml")
     assert "`llmapp.yaml` → `apps/llmapp.yaml`" in row and "renamed" in row, comment

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from llmops_iac.maturity.checks.ci_runs import _first, _gated, _not_triggered, _notes, production_stacks
 from llmops_iac.maturity.checks.registry import FAIL, PASS, Result, _na, _no_repo, _verdict, check
 from llmops_iac.maturity.checks.gate_bars import counting_gates, gate_problem
 from llmops_iac.maturity.checks.shared import _gate_text, _gates, _names, _plural, gate_covers_model
 from llmops_iac.maturity.evidence_bars import RED_TEAM, dataset_problems
+from llmops_iac.maturity.ci_model import MANUAL, MERGE, PULL_REQUEST
 from llmops_iac.maturity.evidence import PRODUCTION, Evidence, pointer
 
 SAFETY_METRICS = ("toxicity", "pii-leakage", "refusal-rate")
@@ -48,18 +50,9 @@ def gates_thresholded(ev: Evidence) -> Result:
 def ci_runs_check(ev: Evidence) -> Result:
     if ev.repo is None:
         return _no_repo("a CI pipeline running `llmops-iac check`")
-    problems, items = [], []
     if ev.repo.spec_path is None:
-        problems.append(f"the spec {ev.spec_display} is outside the repository {ev.repo.display}")
-    else:
-        items.append(ev.repo_item(ev.repo.spec_path, 0, "the spec is in the repository"))
-    running = [c for c in ev.repo.ci if c.check]
-    for ci in running:
-        items += [ev.repo_item(ci.path, hit.line, f"{ci.system}: {hit.text}") for hit in ci.check]
-    if not running:
-        looked = _names(c.path for c in ev.repo.ci) if ev.repo.ci else "no CI pipeline files found"
-        problems.append(f"no CI pipeline runs `llmops-iac check` ({looked})")
-    return _verdict(problems, items, f"{_names(c.path for c in running)} run `llmops-iac check`")
+        return Result(FAIL, f"the spec {ev.spec_display} is outside the repository {ev.repo.display}")
+    return _gated(ev, (PULL_REQUEST, MERGE), "pull requests or merges")
 
 
 @check("MAT-CICD-202")
@@ -116,31 +109,42 @@ def everything_gated(ev: Evidence) -> Result:
 def pull_requests_gated(ev: Evidence) -> Result:
     if ev.repo is None:
         return _no_repo("a pull-request pipeline running `llmops-iac check`")
-    gated = [c for c in ev.repo.ci if c.check and c.pull_request]
-    items = []
-    for ci in gated:
-        items.append(ev.repo_item(ci.path, ci.pull_request[0].line, f"{ci.system}: triggered by {ci.pull_request[0].text}"))
-        items.append(ev.repo_item(ci.path, ci.check[0].line, f"{ci.system}: {ci.check[0].text}"))
-    if gated:
-        return Result(PASS, f"{_names(c.path for c in gated)} check every pull request", tuple(items))
-    running = [c for c in ev.repo.ci if c.check]
-    if running:
-        notes = "; ".join(f"{c.path}: {n}" for c in running for n in c.notes)
-        return Result(FAIL, f"{_names(c.path for c in running)} run the check but not on pull or merge requests"
-                      + (f" ({notes})" if notes else ""),
-                      tuple(ev.repo_item(c.path, c.check[0].line, f"{c.system}: {c.check[0].text}") for c in running))
-    return Result(FAIL, "no CI pipeline runs `llmops-iac check` on pull requests")
+    if ev.repo.spec_path is None:
+        return Result(FAIL, f"the spec {ev.spec_display} is outside the repository {ev.repo.display}")
+    return _gated(ev, (PULL_REQUEST,), "pull requests")
 
 
 @check("MAT-CICD-302")
 def deploys_from_pipeline(ev: Evidence) -> Result:
     if ev.repo is None:
         return _no_repo("a pipeline running `pulumi up`")
-    deploying = [c for c in ev.repo.ci if c.deploy]
-    items = [ev.repo_item(c.path, h.line, f"{c.system}: {h.text}") for c in deploying for h in c.deploy[:1]]
-    if deploying:
-        return Result(PASS, f"{_names(c.path for c in deploying)} deploy with Pulumi", tuple(items))
-    return Result(FAIL, "no CI pipeline runs `pulumi up` (or pulumi/actions with command: up)")
+    production = production_stacks(ev)
+    if not production:
+        return Result(FAIL, "no stack file deploys this spec's production environment (stacks/Pulumi.<stack>.yaml with "
+                            "llmops-iac:spec naming it and llmops-iac:environment of tier production), so no pipeline "
+                            "can be shown to deploy it")
+    credited, rejected = [], []
+    for ci in ev.repo.ci:
+        for run in ci.of("deploy"):
+            why = run.reason
+            if not why and run.stacks is None:
+                why = "the stack it deploys cannot be told from the file (no --stack/stack-name, or a variable)"
+            if not why and not set(run.stacks or ()) & set(production):
+                why = f"deploys {_names(run.stacks or ())}, not the production stack ({_names(production)})"
+            triggers = [t for t in run.triggers if t.kind in (MERGE, MANUAL)]
+            if not why and not triggers:
+                why = _not_triggered(run, (MERGE, MANUAL), "merges to the default branch or a manual run")
+            if why:
+                rejected.append(ev.repo_item(ci.path, run.line, f"{ci.system} job {run.job}: {run.text}: {why}"))
+            else:
+                credited.append(ev.repo_item(ci.path, run.line, f"{ci.system} job {run.job} on {triggers[0].event} "
+                                             f"(line {triggers[0].line}): {run.text}", stacks=list(run.stacks or ())))
+    if credited:
+        return Result(PASS, f"a pipeline deploys the production stack ({_names(production)}) on merge or by hand",
+                      tuple(credited))
+    return Result(FAIL, f"no pipeline job deploys the production stack ({_names(production)}) with `pulumi up` (or "
+                        "pulumi/actions with command: up) on merges to the default branch or a manual run, in a step "
+                        "that can fail" + _first(rejected), tuple(rejected + _notes(ev)))
 
 
 @check("MAT-CICD-303")

@@ -62,6 +62,8 @@ def _notify(spec_section: dict[str, Any]) -> list[str]:
 
 
 def _ownership_items(ev: Evidence, paths: list[tuple[str, Any]], want_team: bool) -> tuple[list[str], list[Item]]:
+    """Whether each path is owned by a rule written for it (not a catch-all such as `*`) that names a GitHub user
+    or team (a team when ``want_team``); CODEOWNERS' last matching rule decides, and one without owners unowns."""
     assert ev.repo is not None and ev.repo.codeowners is not None
     owners_file = ev.repo.codeowners.file
     problems, items = [], []
@@ -72,18 +74,30 @@ def _ownership_items(ev: Evidence, paths: list[tuple[str, Any]], want_team: bool
             continue
         who = ev.repo.codeowners.owners_of(rel)
         line = who.rules[-1].line if who.rules else 0
+        specific = who.specific
+        at = specific[-1].line if specific else line
         if not who.matched:
             problems.append(f"no CODEOWNERS rule matches {rel}")
             items.append(ev.repo_item(owners_file, 0, f"{rel}: no rule matches"))
         elif not who.owned:
             problems.append(f"{rel} is explicitly unowned ({owners_file}:{line})")
             items.append(ev.repo_item(owners_file, line, f"{rel}: rule {who.rules[-1].pattern} has no owners"))
-        elif want_team and not who.teams:
-            problems.append(f"{rel} is owned by individuals only ({', '.join(who.owners)})")
-            items.append(ev.repo_item(owners_file, line, f"{rel}: {' '.join(who.owners)} (no team)"))
+        elif not specific:
+            problems.append(f"{rel} is owned only by the catch-all rule {who.rules[-1].pattern} ({owners_file}:{line}); "
+                            "add a rule for the file or its directory")
+            items.append(ev.repo_item(owners_file, line, f"{rel}: only the catch-all {who.rules[-1].pattern} "
+                                      f"{' '.join(who.owners)}"))
+        elif not who.specific_owners:
+            owners = " ".join(o for r in specific for o in r.owners)
+            problems.append(f"{rel} is owned by e-mail addresses only ({owners}, {owners_file}:{at}): name a GitHub "
+                            "team (@org/team) or user")
+            items.append(ev.repo_item(owners_file, at, f"{rel}: {owners} (no GitHub user or team)"))
+        elif want_team and not who.specific_teams:
+            problems.append(f"{rel} is owned by individuals only ({', '.join(who.specific_owners)}, {owners_file}:{at})")
+            items.append(ev.repo_item(owners_file, at, f"{rel}: {' '.join(who.specific_owners)} (no team)"))
         else:
-            shown = who.teams if want_team else who.owners
-            items.append(ev.repo_item(owners_file, line, f"{rel}: {' '.join(shown)} (rule {who.rules[-1].pattern})",
+            shown = who.specific_teams if want_team else who.specific_owners
+            items.append(ev.repo_item(owners_file, at, f"{rel}: {' '.join(shown)} (rule {specific[-1].pattern})",
                                       owners=list(who.owners)))
     return problems, items
 
