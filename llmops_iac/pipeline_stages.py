@@ -277,9 +277,16 @@ def _estimate(loaded: LoadedSpec, plan: Any):
 
 
 def stage_inputs(loaded: LoadedSpec, plan: Any, options: PolicyOptions | None = None) -> dict[str, Any]:
-    """``{maturity, cost}`` for the policy input, as `check` computes them (for tests and the policy pack)."""
+    """``{maturity, cost}`` for the policy input, as `check` computes them (for tests and the policy pack); with
+    ``options.eval_results``, ``evaluation`` too (`check --eval-results`)."""
     options = options or PolicyOptions()
-    return {"maturity": _assess(loaded, plan, options).policy_input(), "cost": _estimate(loaded, plan).policy_input()}
+    out = {"maturity": _assess(loaded, plan, options).policy_input(), "cost": _estimate(loaded, plan).policy_input()}
+    if options.eval_results:
+        from llmops_iac.evaluation.policy_input import build
+        from llmops_iac.evaluation.results_file import load_all
+
+        out["evaluation"] = build(loaded, plan, load_all(options.eval_results))
+    return out
 
 
 def _assess(loaded: LoadedSpec, plan: Any, options: PolicyOptions):

@@ -83,6 +83,7 @@ class Samples:
     unmapped: dict[str, int] = field(default_factory=dict)  # harness metric -> cases it appeared in
     ignored: dict[str, str] = field(default_factory=dict)  # known harness metric -> why no gate takes it
     evaluators: set[str] = field(default_factory=set)  # judge models, when the harness says
+    extra: dict[str, Any] = field(default_factory=dict)  # more of the harness block of the results (the runner's model)
 
     def add(self, metric: str, value: float | None) -> None:
         """One case's value of ``metric`` (None: the harness gave none for that case, an error)."""

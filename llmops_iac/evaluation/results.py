@@ -78,6 +78,8 @@ def build(loaded: Any, plan: Any, *, dataset: str, target: str | None, samples: 
         "cases": samples.cases,
         "gates": gates,
         "unmeasured": unmeasured,
+        "unused": [{"metric": m, "cases": len(v)} for m, v in sorted(samples.values.items())
+                   if v and m not in {g["metric"] for _, g in gates_for(loaded, dataset, target)}],
         "unmapped": [{"metric": m, "cases": n} for m, n in sorted(samples.unmapped.items())],
         "ignored": [{"metric": m, "why": why} for m, why in sorted(samples.ignored.items())],
     }

@@ -252,14 +252,21 @@ def _apply(data: dict[str, Any], ops: list[dict[str, Any]]) -> dict[str, Any]:
     return data
 
 
+def _fixture_options(path: Path) -> PolicyOptions:
+    """How `check` would run on a fixture: on FIXTURE_TODAY, with the ``<fixture>.eval-results*.json`` files next to
+    it as --eval-results (the results rules LLM-EVL-006/007, and MAT-CICD-204 of the assessment)."""
+    results = tuple(str(p) for p in sorted(path.parent.glob(f"{path.stem}.eval-results*.json")))
+    return PolicyOptions(today=FIXTURE_TODAY, eval_results=results)
+
+
 def _outcome(eng, path: Path, rule_id: str, patch: Path | None = None):
     loaded = load_spec(str(path), environment=_environment(path))
     plan = compile_spec(loaded)
     if patch is not None:
         ops = yaml.safe_load(patch.read_text(encoding="utf-8"))
         plan = _PatchedPlan(plan, _apply(plan.to_data(), ops))
-    # as `check` judges: with the maturity assessment, evidence from this repository
-    extra = stage_inputs(loaded, compile_spec(loaded), PolicyOptions(today=FIXTURE_TODAY))
+    # as `check` judges: with the maturity assessment, evidence from this repository (and its results file, if any)
+    extra = stage_inputs(loaded, compile_spec(loaded), _fixture_options(path))
     result = evaluate.judge(eng, CATALOGUE, loaded, plan, today=FIXTURE_TODAY, **extra)
     findings = [f.message for f in result.findings if f.rule_id == rule_id]
     return result.outcomes[rule_id], findings
@@ -306,7 +313,7 @@ def test_edge_fixture(judge_engine, path):
     assert rule_id in CATALOGUE.rules, f"{path}: no rule {rule_id}"
     loaded = load_spec(str(path), environment=_environment(path))
     plan = compile_spec(loaded)
-    extra = stage_inputs(loaded, compile_spec(loaded), PolicyOptions(today=FIXTURE_TODAY))
+    extra = stage_inputs(loaded, compile_spec(loaded), _fixture_options(path))
     result = evaluate.judge(judge_engine, CATALOGUE, loaded, plan, today=FIXTURE_TODAY, **extra)
     findings = [f for f in result.findings if f.rule_id == rule_id]
     if path.name.startswith("pass-"):
