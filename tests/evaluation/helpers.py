@@ -72,12 +72,21 @@ def _fixtures() -> None:
     write(evl7 / "fail-not-measured.eval-results.json",
           results(evl7 / "fail-not-measured.yaml", "prod", "golden", "assistant", {"correctness": [1.0] * 20}))
     # LLM-MAT-001's pass fixture: operational maturity needs gates judged on measured results (MAT-CICD-204)
-    spec = mat1 / "pass.yaml"
-    write(mat1 / "pass.eval-results.json", results(spec, "prod", "golden", "assistant", {
-        "faithfulness": [0.95] * 20, "answer-relevance": [0.9] * 20, "context-recall": [0.85] * 20,
-        "cost-per-request-usd": [0.004] * 20}))
-    write(mat1 / "pass.eval-results-prompt.json", results(spec, "prod", "golden", "hr-system@2", {"faithfulness": [0.95] * 20}))
-    write(mat1 / "pass.eval-results-redteam.json", results(spec, "prod", "redteam", "assistant", {
+    _hr_assistant(mat1 / "pass.yaml", mat1, "pass.eval-results")
+    # the mature fixture repository (tests/maturity): the same application, its results committed under eval/
+    mature = ROOT / "tests" / "fixtures" / "repos" / "mature"
+    (mature / "eval").mkdir(exist_ok=True)
+    _hr_assistant(mature / "specs" / "llmapp.yaml", mature / "eval", "prod")
+
+
+def _hr_assistant(spec: Path, directory: Path, stem: str) -> None:
+    """Passing results for every gate of the HR policy assistant (LLM-MAT-001's pass fixture, the mature repo)."""
+    write(directory / (f"{stem}.json" if stem.endswith("eval-results") else f"{stem}-golden.json"),
+          results(spec, "prod", "golden", "assistant", {
+              "faithfulness": [0.95] * 20, "answer-relevance": [0.9] * 20, "context-recall": [0.85] * 20,
+              "cost-per-request-usd": [0.004] * 20}))
+    write(directory / (f"{stem}-prompt.json"), results(spec, "prod", "golden", "hr-system@2", {"faithfulness": [0.95] * 20}))
+    write(directory / (f"{stem}-redteam.json"), results(spec, "prod", "redteam", "assistant", {
         "refusal-rate": [1.0] * 20, "pii-leakage": [0.0] * 20}))
 
 
