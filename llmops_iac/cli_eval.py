@@ -23,15 +23,15 @@ EVAL_EXIT_HELP = exit_codes_help({
     3: INTERNAL_ERROR})
 
 
-@click.group(name="eval")
+@click.group(name="eval", epilog=EVAL_EXIT_HELP)
 def eval_group() -> None:
     """Evaluation results: ingest a harness's output or run a golden dataset, then judge the spec's gates.
 
     \b
     Example:
-      llmops-iac eval ingest llmapp.yaml --harness promptfoo --input promptfoo.json \\
-          --dataset support-golden --target assistant --environment prod --output eval/prod-golden.json
+      llmops-iac eval ingest llmapp.yaml --harness promptfoo --input promptfoo.json --dataset support-golden --target assistant --environment prod --output eval/prod-golden.json
       llmops-iac check llmapp.yaml --eval-results eval/prod-golden.json
+      llmops-iac eval run llmapp.yaml --dataset support-triage --target triage --environment prod --output eval/prod-triage.json
     """
 
 
@@ -115,8 +115,7 @@ def ingest(spec: str, dataset: str, target: str | None, environment: str | None,
 
     \b
     Example:
-      llmops-iac eval ingest llmapp.yaml --harness bedrock --input job-output.jsonl \\
-          --dataset contract-qa --target qa --environment prod --output eval/prod-contract-qa.json
+      llmops-iac eval ingest llmapp.yaml --harness bedrock --input job-output.jsonl --dataset contract-qa --target qa --environment prod --output eval/prod-contract-qa.json
     """
     from llmops_iac.evaluation import bedrock, promptfoo
     from llmops_iac.evaluation.inputs import every_problem
@@ -155,8 +154,7 @@ def run(spec: str, dataset: str, target: str | None, environment: str | None, st
 
     \b
     Example:
-      llmops-iac eval run llmapp.yaml --dataset support-triage --target triage --environment prod \\
-          --output eval/prod-triage.json
+      llmops-iac eval run llmapp.yaml --dataset support-triage --target triage --environment prod --output eval/prod-triage.json
     """
     from llmops_iac.evaluation.converse import run_dataset
     from llmops_iac.evaluation.inputs import every_problem
