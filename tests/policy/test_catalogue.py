@@ -16,6 +16,10 @@ fail, so their fixture directory also holds ``fail.plan-patch.yaml``: JSON Patch
 ``/resources/<logical name>/…`` addresses a resource by name. The test checks both halves: the
 unpatched Plan passes the rule (the compiler's guarantee), the patched one fails it.
 
+A fixture may have results files next to it, ``<fixture>.eval-results*.json`` (schemas/eval-results.schema.json):
+it is judged as `check --eval-results` would judge it with them (LLM-EVL-006/007, and MAT-CICD-204 of the maturity
+assessment). tests/evaluation/helpers.py writes them (`python -m tests.evaluation.helpers`).
+
 Fixtures are judged on a fixed date (FIXTURE_TODAY) so the waiver fixtures never age; examples
 are judged today, so an expired example waiver fails here as it would in CI. Everything is
 judged with the default engine (real OPA in-process, the only one that gives verdicts);
