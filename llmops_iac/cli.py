@@ -102,6 +102,9 @@ def validate(files: tuple[str, ...], fmt: str, outputs: tuple, stack: str | None
 @click.option("--timings", is_flag=True, help="Print seconds per stage (summed over files) on standard error.")
 @click.option("--cache", "cache_dir", default=None, metavar="DIR", type=click.Path(file_okay=False),
               help="Reuse results of unchanged specs from DIR (keyed by content, tool version and policies).")
+@click.option("--eval-results", "eval_results", multiple=True, metavar="PATH", type=click.Path(dir_okay=False),
+              help="Judge the gates on these results files (llmops-iac eval; repeatable): a required gate that fails, "
+                   "or has no current measurement, is an error (LLM-EVL-006/007). A bad results file is exit 2.")
 @click.option("--base", "base", default=None, metavar="REV",
               help="Also check the same paths as they were at git revision REV; the Markdown report (the PR comment) then "
                    "leads with what the change does: specs touched, new and resolved findings, monthly cost base → head. "
@@ -109,7 +112,8 @@ def validate(files: tuple[str, ...], fmt: str, outputs: tuple, stack: str | None
 @_guard
 def check(paths: tuple[str, ...], fmt: str, outputs: tuple, stack: str | None, stacks_dir: str | None,
           fail_level: str, policy_dirs: tuple[str, ...], engine: str | None, opa_url: str | None, profile: str | None,
-          quiet: bool, jobs: int | None, timings: bool, cache_dir: str | None, base: str | None) -> None:
+          quiet: bool, jobs: int | None, timings: bool, cache_dir: str | None, eval_results: tuple[str, ...],
+          base: str | None) -> None:
     """Run every stage over spec files and directories (default: the current directory).
 
     Directories are searched for .yaml/.yml/.json files declaring
@@ -140,6 +144,7 @@ def check(paths: tuple[str, ...], fmt: str, outputs: tuple, stack: str | None, s
 
         usable_cache(cache_dir)
     targets = tuple(stdin_specs(targets, "check", guard))
+    _eval_results(eval_results, guard)
     bar = None
     if sys.stderr.isatty() and not quiet:
         count = len(expand(targets)[0])
@@ -147,7 +152,7 @@ def check(paths: tuple[str, ...], fmt: str, outputs: tuple, stack: str | None, s
             bar = click.progressbar(length=count, label="checking", file=sys.stderr)
     try:
         result = run("check", targets, stack=stack, stacks_dir=stacks_dir,
-                     policy=_options(policy_dirs, engine, opa_url, profile, fail_level), jobs=jobs,
+                     policy=_with_results(_options(policy_dirs, engine, opa_url, profile, fail_level), eval_results), jobs=jobs,
                      progress=bar.update if bar is not None else None, cache=cache_dir)
     finally:
         if bar is not None:
@@ -162,6 +167,27 @@ def check(paths: tuple[str, ...], fmt: str, outputs: tuple, stack: str | None, s
     if timings:
         click.echo(_timing_table(result, time.perf_counter() - started, jobs), err=True, nl=False)
     _exit_for(result)
+
+
+def _eval_results(paths: tuple[str, ...], guard: Any) -> None:
+    """Refuse (exit 2, every problem at file:line) results files that can't judge a gate, before any work."""
+    if not paths:
+        return
+    from llmops_iac.evaluation.inputs import every_problem
+    from llmops_iac.evaluation.results_file import load_all
+    from llmops_iac.errors import SpecError
+
+    guard.refuse([(p, "an --eval-results file") for p in paths])
+    try:
+        load_all(paths)
+    except SpecError as exc:
+        raise every_problem(exc) from None
+
+
+def _with_results(options: Any, paths: tuple[str, ...]) -> Any:
+    import dataclasses
+
+    return dataclasses.replace(options, eval_results=tuple(paths)) if paths else options
 
 
 def _base_revision(base: str | None, fmt: str, outputs: tuple) -> Any:
@@ -267,6 +293,8 @@ def _failed(result: Any, quiet: bool, err: bool) -> None:
 @click.option("--repo", default=None, metavar="PATH", type=click.Path(file_okay=False),
               help="Repository to read evidence from (CI workflows, CODEOWNERS); default: the spec's git repository.")
 @click.option("--no-repo", is_flag=True, help="Assess the spec and Plan alone (repository criteria fail and say why).")
+@click.option("--eval-results", "eval_results", multiple=True, metavar="PATH", type=click.Path(dir_okay=False),
+              help="Results files (llmops-iac eval; repeatable) that show gates judged on measured values (MAT-CICD-204).")
 @click.option("--stack", default=None, metavar="STACK", help="Stack whose environment overrides apply.")
 @click.option("--stacks-dir", default=None, metavar="DIR", type=click.Path(file_okay=False), help="Directory of stack files.")
 @click.option("--fail-under", default=None, metavar="LEVEL",
@@ -277,8 +305,8 @@ def _failed(result: Any, quiet: bool, err: bool) -> None:
               help="Also write the report as FORMAT (text, json, markdown, html) to PATH, atomically. Repeatable.")
 @quiet_option
 @_guard
-def maturity(file: str, repo: str | None, no_repo: bool, stack: str | None, stacks_dir: str | None, fail_under: str | None,
-             fmt: str, outputs: tuple[str, ...], quiet: bool) -> None:
+def maturity(file: str, repo: str | None, no_repo: bool, eval_results: tuple[str, ...], stack: str | None,
+             stacks_dir: str | None, fail_under: str | None, fmt: str, outputs: tuple[str, ...], quiet: bool) -> None:
     """Assess LLMOps maturity (six dimensions, levels 0-3) from the spec, its Plan and the repository.
 
     Every level is traced to the criteria and evidence that earned or blocked it;
@@ -310,7 +338,8 @@ def maturity(file: str, repo: str | None, no_repo: bool, stack: str | None, stac
         raise UsageError("--repo and --no-repo exclude each other")
     guard = _prepare(targets, specs=[file], stacks_dir=stacks_dir)
     (file,) = stdin_specs([file], "maturity", guard)
-    options = PolicyOptions(repo="" if no_repo else repo)
+    _eval_results(eval_results, guard)
+    options = PolicyOptions(repo="" if no_repo else repo, eval_results=tuple(eval_results))
     with relative_to(options.repo):  # paths inside --repo are shown relative to it (llmops_iac.shown_paths)
         result = run("maturity", (file,), stack=stack, stacks_dir=stacks_dir, policy=options)
     f = result.files[0]
@@ -375,3 +404,6 @@ _register_policy(cli)
 from llmops_iac.cli_init import register as _register_init  # noqa: E402 - `init`, a new application's repository
 
 _register_init(cli)
+from llmops_iac.cli_eval import register as _register_eval  # noqa: E402 - `eval`, evaluation results (issue 15)
+
+_register_eval(cli)

@@ -92,6 +92,11 @@ class _Unpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"a cache entry may not name {module}.{name}")
 
 
+def _file_digests(paths: Any) -> tuple[tuple[str, str | None], ...]:
+    """(path, sha256) of each --eval-results file: a changed results file is a different run."""
+    return tuple((os.path.abspath(p), _file_hash(p)) for p in paths)
+
+
 class Cache:
     """A directory of pickled results keyed by content; safe to share between worker processes."""
 
@@ -101,7 +106,8 @@ class Cache:
         today = options.today or datetime.date.today()
         self._base = "\0".join(map(str, (
             _FORMAT, __version__, command, stack, stacks_dir and os.path.abspath(stacks_dir), options.engine,
-            options.opa_url, options.profile, options.fail_level, options.policy_dirs, options.repo, today)))
+            options.opa_url, options.profile, options.fail_level, options.policy_dirs, options.repo, today,
+            _file_digests(getattr(options, "eval_results", ())))))
         self._repos: dict[str, str] = {}
         self._stacks_dir = stacks_dir
         self.hits = 0

@@ -29,6 +29,7 @@ class PolicyOptions:
     fail_level: str = "error"
     today: Any = None  # datetime.date; None = today
     repo: str | None = None  # maturity evidence: None = the spec's git repository; "" = none
+    eval_results: tuple[str, ...] = ()  # --eval-results files: gates judged (check) and evaluation practice (maturity)
 
 
 @dataclass
@@ -276,9 +277,16 @@ def _estimate(loaded: LoadedSpec, plan: Any):
 
 
 def stage_inputs(loaded: LoadedSpec, plan: Any, options: PolicyOptions | None = None) -> dict[str, Any]:
-    """``{maturity, cost}`` for the policy input, as `check` computes them (for tests and the policy pack)."""
+    """``{maturity, cost}`` for the policy input, as `check` computes them (for tests and the policy pack); with
+    ``options.eval_results``, ``evaluation`` too (`check --eval-results`)."""
     options = options or PolicyOptions()
-    return {"maturity": _assess(loaded, plan, options).policy_input(), "cost": _estimate(loaded, plan).policy_input()}
+    out = {"maturity": _assess(loaded, plan, options).policy_input(), "cost": _estimate(loaded, plan).policy_input()}
+    if options.eval_results:
+        from llmops_iac.evaluation.policy_input import build
+        from llmops_iac.evaluation.results_file import load_all
+
+        out["evaluation"] = build(loaded, plan, load_all(options.eval_results))
+    return out
 
 
 def _assess(loaded: LoadedSpec, plan: Any, options: PolicyOptions):
@@ -287,6 +295,10 @@ def _assess(loaded: LoadedSpec, plan: Any, options: PolicyOptions):
     from llmops_iac.maturity.repo import repo_root
 
     repo = repo_root(loaded.source_path) if options.repo is None else (options.repo or None)
+    if options.eval_results:
+        from llmops_iac.evaluation.results_file import load_all
+
+        return assess(loaded, plan, repo=repo, today=options.today, eval_results=load_all(options.eval_results))
     return assess(loaded, plan, repo=repo, today=options.today)
 
 
@@ -301,10 +313,21 @@ def _policy_judge(options: PolicyOptions, catalogue: Any = None):
     eng = engine.create(options.engine, opa_url=options.opa_url)
     engine.load_policies(eng, cat)  # a --policy-dir module that does not compile is exit 2, a built-in one exit 3
 
+    results = None
+    if options.eval_results:  # read and checked once per run (the CLI already refused bad ones, exit 2)
+        from llmops_iac.evaluation.results_file import load_all
+
+        results = load_all(options.eval_results)
+
     def judge(loaded: LoadedSpec, plan: Any, maturity: Any = None, cost: Any = None):
         stack = loaded.stack.name if loaded.stack is not None else None
+        evaluation = None
+        if results is not None:
+            from llmops_iac.evaluation.policy_input import build
+
+            evaluation = build(loaded, plan, results)
         return evaluate.judge(eng, cat, loaded, plan, stack=stack, today=options.today, profile_name=options.profile,
-                              maturity=maturity, cost=cost)
+                              maturity=maturity, cost=cost, evaluation=evaluation)
 
     judge.engine_name = eng.name  # type: ignore[attr-defined]
     judge.catalogue = cat  # type: ignore[attr-defined]

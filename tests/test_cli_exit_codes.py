@@ -41,6 +41,9 @@ EXPECTED = {
     ("diff",): NO_FINDINGS,
     ("preflight",): ALL,
     ("verify",): ALL,
+    ("eval",): ALL,
+    ("eval", "ingest"): ALL,
+    ("eval", "run"): ALL,
 }
 
 
@@ -148,7 +151,31 @@ def scenarios(tmp_path, monkeypatch):
         (("verify",), [MINIMAL], 0, ("llmops_iac.aws.verify.verify", _report(True, "verify"))),
         (("verify",), [MINIMAL], 1, ("llmops_iac.aws.verify.verify", _report(False, "verify"))),
         (("verify",), ["missing.yaml"], 2),
+        (("eval", "ingest"), [*_INGEST, "--output", str(out / "e.json")], 0),
+        (("eval", "ingest"), [*_INGEST, "--output", str(out / "e.json"), "--input", _BEDROCK, "--dataset", "support-golden"], 2),
+        (("eval", "ingest"), [*_INGEST, "--output", str(out / "e.json")], 1, ("llmops_iac.evaluation.promptfoo.parse", _samples(0.0))),
+        (("eval", "run"), [*_RUN, "--output", str(out / "r.json")], 0, ("llmops_iac.evaluation.converse.run_dataset", _samples(1.0))),
+        (("eval", "run"), [*_RUN, "--output", str(out / "r.json")], 1, ("llmops_iac.evaluation.converse.run_dataset", _samples(0.0))),
+        (("eval", "run"), ["missing.yaml", "--dataset", "x", "--output", str(out / "r.json")], 2),
     ]
+
+
+_PROMPTFOO = str(ROOT / "tests" / "fixtures" / "eval" / "promptfoo" / "support-triage.json")
+_BEDROCK = str(ROOT / "tests" / "fixtures" / "eval" / "bedrock" / "support-golden_output.jsonl")
+_INGEST = [SUPPORT, "--environment", "prod", "--harness", "promptfoo", "--input", _PROMPTFOO, "--dataset", "support-triage",
+           "--target", "support-triage@2"]
+_RUN = [SUPPORT, "--environment", "prod", "--dataset", "support-triage", "--target", "support-triage@2"]
+
+
+def _samples(value: float):
+    from llmops_iac.evaluation.metrics import Samples
+
+    def measured(*a, **k):
+        samples = Samples(harness="promptfoo", version="0.107.4", sources=["x.json"], cases=12)
+        for _ in range(12):
+            samples.add("correctness", value)
+        return samples
+    return measured
 
 
 # What each command calls that may fail unexpectedly: raising there must give 3 (RuntimeError) and 130 (Ctrl-C).
@@ -163,6 +190,8 @@ CALLS = {
     ("cost",): ("llmops_iac.cost.run.cost", [MINIMAL]), ("diff",): ("llmops_iac.cost.run.cost", [MINIMAL, SUPPORT]),
     ("preflight",): ("llmops_iac.aws.preflight.preflight", [MINIMAL]),
     ("verify",): ("llmops_iac.aws.verify.verify", [MINIMAL]),
+    ("eval", "ingest"): ("llmops_iac.evaluation.promptfoo.parse", [*_INGEST, "--output", "{tmp}/e.json"]),
+    ("eval", "run"): ("llmops_iac.evaluation.converse.run_dataset", [*_RUN, "--output", "{tmp}/r.json"]),
 }
 
 

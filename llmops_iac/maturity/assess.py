@@ -282,7 +282,8 @@ def _round(x: float | None) -> float | None:
 
 
 def assess(loaded: "LoadedSpec", plan: "Plan | None" = None, *, repo: str | os.PathLike[str] | None = None,
-           today: _dt.date | None = None, catalogue: Catalogue | None = None) -> Assessment:
+           today: _dt.date | None = None, catalogue: Catalogue | None = None,
+           eval_results: tuple[Any, ...] | None = None) -> Assessment:
     """Return the maturity Assessment of ``loaded`` (compiled to ``plan`` when not given).
 
     ``repo`` is the repository root to read CI, CODEOWNERS and file evidence from;
@@ -295,7 +296,7 @@ def assess(loaded: "LoadedSpec", plan: "Plan | None" = None, *, repo: str | os.P
 
         plan = compile_spec(loaded)
     cat = catalogue or cat_mod.load()
-    ev = collect(loaded, plan, repo=repo, today=today)
+    ev = collect(loaded, plan, repo=repo, today=today, eval_results=eval_results)
     return evaluate(cat, ev)
 
 

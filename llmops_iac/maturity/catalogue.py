@@ -55,6 +55,7 @@ _CRITERION = {
     "checks": _TEXT,
     "kind": {"type": "string", "required": True, "allowed": list(KINDS)},
     "weight": {"type": "number", "min": 0.1, "max": 10},
+    "maxAgeDays": {"type": "integer", "min": 1, "max": 3650},  # how old evidence may be (evaluation results)
     "evidence": {"type": "list", "required": True, "minlength": 1, "schema": {"type": "dict", "schema": {
         "source": {"type": "string", "required": True, "allowed": list(SOURCES)},
         "path": _TEXT}}},
@@ -181,6 +182,7 @@ class Criterion:
     evidence: tuple[EvidenceSource, ...]
     remediation: str
     references: dict[str, Any]
+    max_age_days: int | None = None  # maxAgeDays: evidence older than this many days does not count
 
     @property
     def automatic(self) -> bool:
@@ -382,7 +384,8 @@ def build(data: dict[str, Any]) -> Catalogue:
                 id=c["id"], dimension=dim["id"], level=c["level"], title=c["title"], checks=" ".join(c["checks"].split()),
                 kind=c["kind"], weight=float(c.get("weight", weights[c["level"]])),
                 evidence=tuple(EvidenceSource(e["source"], e["path"]) for e in c["evidence"]),
-                remediation=" ".join(c["remediation"].split()), references=dict(c["references"]))
+                remediation=" ".join(c["remediation"].split()), references=dict(c["references"]),
+                max_age_days=c.get("maxAgeDays"))
             crits.append(crit)
             criteria[crit.id] = crit
         dimensions.append(Dimension(id=dim["id"], name=dim["name"], short=dim["short"], weight=float(dim["weight"]),

@@ -185,6 +185,7 @@ class Evidence:
     datasets: dict[str, DatasetFacts]
     repo: RepoFacts | None
     today: _dt.date
+    evaluation: tuple[Any, ...] | None = None  # --eval-results files (llmops_iac.evaluation.results_file); None: not given
     _by_type: dict[str, list["Resource"]] | None = field(default=None, init=False, repr=False, compare=False)
 
     # -- the spec --------------------------------------------------------------------------------
@@ -282,7 +283,7 @@ def is_explicit(source: SourceMap, pointer: str) -> bool:
 
 
 def collect(loaded: "LoadedSpec", plan: "Plan", *, repo: str | os.PathLike[str] | None = None,
-            today: _dt.date | None = None) -> Evidence:
+            today: _dt.date | None = None, eval_results: tuple[Any, ...] | None = None) -> Evidence:
     """Return the Evidence for ``loaded`` and its ``plan``; read the repository at ``repo`` when given.
 
     Raises UsageError when ``repo`` is not a directory.
@@ -300,7 +301,7 @@ def collect(loaded: "LoadedSpec", plan: "Plan", *, repo: str | os.PathLike[str] 
             raise UsageError(f"--repo {repo}: not a directory")
         repo_facts = _repository(root, loaded, spec_file)
     return Evidence(loaded=loaded, plan=plan, environments=environments, production=production, prompts=prompts,
-                    datasets=datasets, repo=repo_facts, today=today or _dt.date.today())
+                    datasets=datasets, repo=repo_facts, today=today or _dt.date.today(), evaluation=eval_results)
 
 
 def declared_tier(environments: dict[str, Any], name: str) -> str | None:

@@ -50,7 +50,7 @@ _METADATA_SCHEMA = {
         "frameworks": {"type": "dict", "required": True, "keysrules": {"allowed": list(FRAMEWORKS)},
                        "valuesrules": {"type": "list", "minlength": 1, "schema": {"type": "string", "empty": False}}},
         "applies_to": {"type": "list", "required": True, "minlength": 1, "schema": {"type": "string",
-                                                                                    "regex": r"^(aws|aws-native):\S+$|^spec:[a-zA-Z]+$|^maturity:assessment$|^cost:estimate$"}},
+                                                                                    "regex": r"^(aws|aws-native):\S+$|^spec:[a-zA-Z]+$|^maturity:assessment$|^cost:estimate$|^evaluation:results$"}},
         "waivable": {"type": "boolean"},
         "security": {"type": "boolean"},
     }},

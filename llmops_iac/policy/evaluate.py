@@ -82,7 +82,8 @@ class PolicyResult:
 
 def build_input(loaded: Any, plan: Any, *, stack: str | None, today: dt.date | None = None,
                 maturity: dict[str, Any] | None = None, cost: dict[str, Any] | None = None,
-                profile: profiles.Profile | None = None, catalogue: Catalogue | None = None) -> dict[str, Any]:
+                profile: profiles.Profile | None = None, catalogue: Catalogue | None = None,
+                evaluation: dict[str, Any] | None = None) -> dict[str, Any]:
     """The document every rule reads: ``{spec, plan, context}``, plus ``maturity`` (the assessment's
     policy input) and ``cost`` (the estimate's policy input) when those stages ran.
 
@@ -114,17 +115,20 @@ def build_input(loaded: Any, plan: Any, *, stack: str | None, today: dt.date | N
         document["maturity"] = maturity
     if cost is not None:
         document["cost"] = cost
+    if evaluation is not None:  # check --eval-results: measured results (llmops_iac/evaluation/policy_input.py)
+        document["evaluation"] = evaluation
     return document
 
 
 def judge(engine: Engine, catalogue: Catalogue, loaded: Any, plan: Any, *, stack: str | None = None,
           today: dt.date | None = None, profile_name: str | None = None,
-          maturity: dict[str, Any] | None = None, cost: dict[str, Any] | None = None) -> PolicyResult:
+          maturity: dict[str, Any] | None = None, cost: dict[str, Any] | None = None,
+          evaluation: dict[str, Any] | None = None) -> PolicyResult:
     """Evaluate every rule for one spec; raise EngineError if the engine can't give a verdict (an engine
     failure, or an answer that lacks any loaded rule or has one of another shape: policy/answer.py)."""
     profile = profiles.select(catalogue, loaded.judged_tier, profile_name)
     document = build_input(loaded, plan, stack=stack, today=today, maturity=maturity, cost=cost, profile=profile,
-                           catalogue=catalogue)
+                           catalogue=catalogue, evaluation=evaluation)
     answers = answer.check(catalogue, engine.evaluate(document), engine.name)
     result = PolicyResult(engine=engine.name, profile=profile.name, environment=plan.environment, tier=loaded.judged_tier)
     present = _present(document)
@@ -162,6 +166,8 @@ def _present(document: dict[str, Any]) -> set[str]:
         present.add("maturity:assessment")
     if "cost" in document:
         present.add("cost:estimate")
+    if "evaluation" in document:
+        present.add("evaluation:results")
     for section, value in document["spec"].get("spec", {}).items():
         if value not in (None, [], {}):
             present.add(f"spec:{section}")

@@ -222,3 +222,130 @@ test_fail_odd_bounds_without_error if {
 	}
 }
 
+
+# -- LLM-EVL-006 / LLM-EVL-007: gates judged on measured results ------------------------------------------
+
+_sha := "a"
+
+_measured(value, cases, errors) := {"metric": "correctness", "dataset": "golden", "target": "assistant",
+	"value": value, "cases": cases, "errors": errors}
+
+_results(spec_hash, dataset_sha, gates) := {"file": "eval/results.json", "specHash": spec_hash,
+	"environment": "prod", "createdAt": "2026-05-25T10:00:00Z",
+	"harness": {"name": "promptfoo", "version": "0.107.4"}, "datasets": {"golden": dataset_sha}, "gates": gates}
+
+_evidence(results) := {"specHash": "feedfacecafe", "datasets": {"golden": _sha}, "results": results}
+
+_gated_spec(bounds) := {"models": _models, "evaluation": _evaluation([_gate("correctness", "assistant", bounds)], ["prod"])}
+
+_judged(environment, bounds, results) := object.union(_input(environment, "internal", _gated_spec(bounds)),
+	{"evaluation": _evidence(results)})
+
+test_fail_measured_below_min if {
+	r := _results("feedfacecafe", _sha, [_measured(0.89, 20, 0)])
+	evaluation.gate_fails_measured == {{
+		"msg": "gate 0 (correctness on golden, target assistant) measured 0.89 on 20 cases, below its min 0.9 (eval/results.json, promptfoo 0.107.4)",
+		"resource": null,
+		"pointer": "/spec/evaluation/gates/0",
+	}} with input as _judged("prod", {"min": 0.9}, [r])
+}
+
+test_pass_measured_exactly_at_min if {
+	r := _results("feedfacecafe", _sha, [_measured(0.9, 20, 0)])
+	evaluation.gate_fails_measured == set() with input as _judged("prod", {"min": 0.9}, [r])
+	evaluation.gate_unmeasured == set() with input as _judged("prod", {"min": 0.9}, [r])
+}
+
+test_fail_measured_above_max if {
+	r := _results("feedfacecafe", _sha, [_measured(0.011, 20, 0)])
+	count(evaluation.gate_fails_measured) == 1 with input as _judged("prod", {"max": 0.01}, [r])
+}
+
+test_pass_measured_exactly_at_max if {
+	r := _results("feedfacecafe", _sha, [_measured(0.01, 20, 0)])
+	evaluation.gate_fails_measured == set() with input as _judged("prod", {"max": 0.01}, [r])
+}
+
+test_pass_failing_gate_in_development_not_required if {
+	r := _results("feedfacecafe", _sha, [_measured(0.1, 20, 0)])
+	evaluation.gate_fails_measured == set() with input as _judged("dev", {"min": 0.9}, [r])
+	evaluation.gate_unmeasured == set() with input as _judged("dev", {"min": 0.9}, [])
+}
+
+test_fail_failing_gate_in_staging_listed_in_required_for if {
+	r := _results("feedfacecafe", _sha, [_measured(0.1, 20, 0)])
+	spec := {"models": _models, "evaluation": _evaluation([_gate("correctness", "assistant", {"min": 0.9})], ["staging", "prod"])}
+	doc := object.union(_input("staging", "internal", spec), {"evaluation": _evidence([r])})
+	count(evaluation.gate_fails_measured) == 1 with input as doc
+}
+
+test_fail_unknown_tier_judged_as_production if {
+	# an environment of unknown tier is production: gates are required even where requiredFor does not name it
+	r := _results("feedfacecafe", _sha, [_measured(0.1, 20, 0)])
+	doc := object.union(_judged("prod", {"min": 0.9}, [r]), {"context": {"environment": "eu", "productionEnvironments": ["prod"]}})
+	count(evaluation.gate_fails_measured) == 1 with input as doc
+}
+
+test_pass_without_results_nothing_is_judged if {
+	doc := _input("prod", "internal", _gated_spec({"min": 0.9}))
+	evaluation.gate_fails_measured == set() with input as doc
+	evaluation.gate_unmeasured == set() with input as doc
+}
+
+test_fail_results_for_another_spec_hash if {
+	r := _results("0123456789ab", _sha, [_measured(0.95, 20, 0)])
+	evaluation.gate_fails_measured == set() with input as _judged("prod", {"min": 0.9}, [r])
+	evaluation.gate_unmeasured == {{
+		"msg": "gate 0 (correctness on golden, target assistant) has no current measurement: no results are for this spec (spec hash feedfacecafe); the results are for 0123456789ab",
+		"resource": null,
+		"pointer": "/spec/evaluation/gates/0",
+	}} with input as _judged("prod", {"min": 0.9}, [r])
+}
+
+test_fail_dataset_edited_after_the_run if {
+	r := _results("feedfacecafe", "b", [_measured(0.95, 20, 0)])
+	evaluation.gate_unmeasured == {{
+		"msg": "gate 0 (correctness on golden, target assistant) has no current measurement: dataset golden changed since it was evaluated (sha256 now a, evaluated b)",
+		"resource": null,
+		"pointer": "/spec/evaluation/gates/0",
+	}} with input as _judged("prod", {"min": 0.9}, [r])
+}
+
+test_fail_dataset_unreadable if {
+	r := _results("feedfacecafe", _sha, [_measured(0.95, 20, 0)])
+	doc := object.union(_judged("prod", {"min": 0.9}, [r]), {"evaluation": {"datasets": {"golden": null}}})
+	count(evaluation.gate_unmeasured) == 1 with input as doc
+}
+
+test_fail_zero_cases if {
+	r := _results("feedfacecafe", _sha, [_measured(0.95, 0, 0)])
+	evaluation.gate_fails_measured == set() with input as _judged("prod", {"min": 0.9}, [r])
+	count(evaluation.gate_unmeasured) == 1 with input as _judged("prod", {"min": 0.9}, [r])
+}
+
+test_pass_one_case if {
+	r := _results("feedfacecafe", _sha, [_measured(0.95, 1, 0)])
+	evaluation.gate_unmeasured == set() with input as _judged("prod", {"min": 0.9}, [r])
+}
+
+test_fail_errored_cases if {
+	r := _results("feedfacecafe", _sha, [_measured(0.95, 19, 1)])
+	evaluation.gate_unmeasured == {{
+		"msg": "gate 0 (correctness on golden, target assistant) has no current measurement: 1 of its cases errored in the harness (eval/results.json): it is not measured on the whole dataset",
+		"resource": null,
+		"pointer": "/spec/evaluation/gates/0",
+	}} with input as _judged("prod", {"min": 0.9}, [r])
+}
+
+test_fail_other_target_does_not_count if {
+	m := object.union(_measured(0.95, 20, 0), {"target": "triage"})
+	r := _results("feedfacecafe", _sha, [m])
+	count(evaluation.gate_unmeasured) == 1 with input as _judged("prod", {"min": 0.9}, [r])
+}
+
+test_fail_any_current_measurement_failing_fails if {
+	# two current files measure the gate (the CLI refuses a duplicate in one run; the engine is strict anyway)
+	good := _results("feedfacecafe", _sha, [_measured(0.95, 20, 0)])
+	bad := _results("feedfacecafe", _sha, [_measured(0.5, 20, 0)])
+	count(evaluation.gate_fails_measured) == 1 with input as _judged("prod", {"min": 0.9}, [good, bad])
+}

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Iterator
 
 from llmops_iac.maturity.assess import Assessment, assess
+from llmops_iac.evaluation.results_file import load_all
 from llmops_iac.spec.validate import load_spec
 from tests.conftest import EXAMPLES, ROOT
 
@@ -44,7 +45,9 @@ def fixture_repo(name: str) -> Assessment:
     """The assessment of the spec in tests/fixtures/repos/<name>, with that directory as the repository."""
     with at_root():
         spec = FIXTURE_SPECS[name].relative_to(ROOT)
-        return assess(load_spec(str(spec)), repo=f"tests/fixtures/repos/{name}", today=TODAY)
+        committed = tuple(str(p.relative_to(ROOT)) for p in sorted((REPOS / name / "eval").glob("*.json")))
+        return assess(load_spec(str(spec)), repo=f"tests/fixtures/repos/{name}", today=TODAY,
+                      eval_results=load_all(committed) if committed else None)
 
 
 def case(name: str) -> Assessment:

@@ -16,6 +16,10 @@ fail, so their fixture directory also holds ``fail.plan-patch.yaml``: JSON Patch
 ``/resources/<logical name>/…`` addresses a resource by name. The test checks both halves: the
 unpatched Plan passes the rule (the compiler's guarantee), the patched one fails it.
 
+A fixture may have results files next to it, ``<fixture>.eval-results*.json`` (schemas/eval-results.schema.json):
+it is judged as `check --eval-results` would judge it with them (LLM-EVL-006/007, and MAT-CICD-204 of the maturity
+assessment). tests/evaluation/helpers.py writes them (`python -m tests.evaluation.helpers`).
+
 Fixtures are judged on a fixed date (FIXTURE_TODAY) so the waiver fixtures never age; examples
 are judged today, so an expired example waiver fails here as it would in CI. Everything is
 judged with the default engine (real OPA in-process, the only one that gives verdicts);
@@ -252,6 +256,16 @@ def _apply(data: dict[str, Any], ops: list[dict[str, Any]]) -> dict[str, Any]:
     return data
 
 
+def _fixture_options(path: Path) -> PolicyOptions:
+    """How `check` would run on a fixture: on FIXTURE_TODAY, with the ``<fixture>.eval-results*.json`` files next to
+    it as --eval-results (the results rules LLM-EVL-006/007, and MAT-CICD-204 of the assessment)."""
+    results = tuple(str(p) for p in sorted(path.parent.glob(f"{path.stem}.eval-results*.json")))
+    second = (path.read_text(encoding="utf-8").splitlines() + ["", ""])[1]
+    m = re.match(r"^# repository: (\S+)\s*$", second)
+    repo = str(path.parent / m.group(1)) if m else None
+    return PolicyOptions(today=FIXTURE_TODAY, eval_results=results, repo=repo)
+
+
 def _outcome(eng, path: Path, rule_id: str, patch: Path | None = None):
     loaded = load_spec(str(path), environment=_environment(path))
     plan = compile_spec(loaded)
@@ -259,11 +273,8 @@ def _outcome(eng, path: Path, rule_id: str, patch: Path | None = None):
         ops = yaml.safe_load(patch.read_text(encoding="utf-8"))
         plan = _PatchedPlan(plan, _apply(plan.to_data(), ops))
     # as `check` judges: with the maturity assessment, evidence from this repository (or from the fixture's own,
-    # when its second line is `# repository: <directory relative to the fixture>`)
-    second = (path.read_text(encoding="utf-8").splitlines() + ["", ""])[1]
-    m = re.match(r"^# repository: (\S+)\s*$", second)
-    repo = str(path.parent / m.group(1)) if m else None
-    extra = stage_inputs(loaded, compile_spec(loaded), PolicyOptions(today=FIXTURE_TODAY, repo=repo))
+    # when its second line is `# repository: <directory relative to the fixture>`) and its results file, if any
+    extra = stage_inputs(loaded, compile_spec(loaded), _fixture_options(path))
     result = evaluate.judge(eng, CATALOGUE, loaded, plan, today=FIXTURE_TODAY, **extra)
     findings = [f.message for f in result.findings if f.rule_id == rule_id]
     return result.outcomes[rule_id], findings
@@ -310,7 +321,7 @@ def test_edge_fixture(judge_engine, path):
     assert rule_id in CATALOGUE.rules, f"{path}: no rule {rule_id}"
     loaded = load_spec(str(path), environment=_environment(path))
     plan = compile_spec(loaded)
-    extra = stage_inputs(loaded, compile_spec(loaded), PolicyOptions(today=FIXTURE_TODAY))
+    extra = stage_inputs(loaded, compile_spec(loaded), _fixture_options(path))
     result = evaluate.judge(judge_engine, CATALOGUE, loaded, plan, today=FIXTURE_TODAY, **extra)
     findings = [f for f in result.findings if f.rule_id == rule_id]
     if path.name.startswith("pass-"):

@@ -61,7 +61,8 @@ def _verdict(eng, fixture: Path) -> pipeline.RunResult:
     patch = fixture.parent / "fail.plan-patch.yaml"
     if fixture.name == "fail.yaml" and patch.is_file():
         plan = _PatchedPlan(plan, _apply(plan.to_data(), yaml.safe_load(patch.read_text(encoding="utf-8"))))
-    extra = stage_inputs(loaded, compile_spec(loaded), PolicyOptions(today=FIXTURE_TODAY))
+    results = tuple(str(p) for p in sorted(fixture.parent.glob(f"{fixture.stem}.eval-results*.json")))  # --eval-results
+    extra = stage_inputs(loaded, compile_spec(loaded), PolicyOptions(today=FIXTURE_TODAY, eval_results=results))
     result = evaluate.judge(eng, CATALOGUE, loaded, plan, today=FIXTURE_TODAY, **extra)
     file = pipeline.FileResult(path=str(fixture.relative_to(ROOT)), environment=env, policy=result)
     return pipeline.RunResult(command="check", stages=pipeline.STAGES, files=[file], catalogue=CATALOGUE,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 # Importing a dimension module registers its checks; in the model's order, as the catalogue lists them.
 from llmops_iac.maturity.checks import infrastructure, cicd, prompts, governance, cost, organization
+from llmops_iac.maturity.checks import evaluation_results  # noqa: F401 - MAT-CICD-204 registers itself
 from llmops_iac.maturity.checks.cicd import SAFETY_METRICS
 from llmops_iac.maturity.checks.infrastructure import RETRIEVAL_METRICS
 from llmops_iac.maturity.checks.prompts import FILTER_CATEGORIES
