@@ -119,6 +119,19 @@ class DimensionResult:
         return self.achieved >= self.target
 
     @property
+    def evidenced(self) -> int:
+        """The level the automatic criteria alone reach (manual ones left out): what the tool itself can prove.
+        LLM-MAT-001 gates production on it; ``achieved`` (attestations included) is the dimension's level."""
+        return _gated({lv: [r.outcome for r in self.criteria if r.criterion.level == lv and r.criterion.automatic]
+                       for lv in (1, 2, 3)})
+
+    @property
+    def evidenced_blocked_by(self) -> tuple[CriterionResult, ...]:
+        """The failing automatic criteria of the level after ``evidenced``."""
+        nxt = self.evidenced + 1
+        return tuple(r for r in self.criteria if r.criterion.level == nxt and r.criterion.automatic and r.outcome == FAIL)
+
+    @property
     def blocked_by(self) -> tuple[CriterionResult, ...]:
         """The failing criteria of the next level: what stands between this dimension and level achieved+1."""
         return tuple(r for r in self.criteria if r.criterion.level == self.achieved + 1 and r.outcome == FAIL)
@@ -135,6 +148,7 @@ class DimensionResult:
             "short": self.dimension.short,
             "weight": self.dimension.weight,
             "achieved": self.achieved,
+            "evidenced": self.evidenced,
             "target": self.target,
             "meetsTarget": self.meets_target,
             "score": _round(self.score),
@@ -247,7 +261,10 @@ class Assessment:
                             "meetsTarget": d.meets_target, "score": _round(d.score),
                             "blockedBy": [r.id for r in d.blocked_by],
                             # pre-joined: rego-cpp (regopy 1.5) quotes concat() results inside sprintf()
-                            "next": ", ".join(r.id for r in d.blocked_by) or "no failing criterion at the next level"}
+                            "next": ", ".join(r.id for r in d.blocked_by) or "no failing criterion at the next level",
+                            "evidenced": d.evidenced,
+                            "evidencedNext": ", ".join(r.id for r in d.evidenced_blocked_by)
+                            or "no failing automatic criterion at the next level"}
                            for d in self.dimensions],
             "subDimensions": [{"id": s.sub.id, "applicable": s.applicable, "level": s.level if s.applicable else None,
                                "state": s.state if s.applicable else "not applicable"} for s in self.sub_dimensions],
@@ -392,6 +409,16 @@ def _dimension(cat: Catalogue, dim: Dimension, results: dict[str, CriterionResul
             gate_open = False
     score = 10 * earned / total if total else None
     return DimensionResult(dim, achieved, target, score, tuple(levels), crits)
+
+
+def _gated(outcomes: dict[int, list[str]]) -> int:
+    """The highest level N such that levels 1..N each have no failure and at least one pass."""
+    achieved = 0
+    for level in sorted(outcomes):
+        if FAIL in outcomes[level] or PASS not in outcomes[level]:
+            break
+        achieved = level
+    return achieved
 
 
 def _sub_dimension(sub: SubDimension, results: dict[str, CriterionResult], ev: Evidence) -> SubDimensionResult:

@@ -252,12 +252,6 @@ def _content_logging(ev: Evidence, view: Any) -> tuple[list[str], list[Any]]:
     return problems, items
 
 
-@check("MAT-GOV-204")
-def content_logged(ev: Evidence) -> Result:
-    problems, items = _content_logging(ev, ev.production)
-    return _verdict(problems, items, f"every model's prompts and responses are recorded in {_production_label(ev.production)}")
-
-
 @check("MAT-GOV-305")
 def lineage(ev: Evidence) -> Result:
     view = ev.production
