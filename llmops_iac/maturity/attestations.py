@@ -42,6 +42,13 @@ MAX_BYTES = 1024 * 1024
 """Largest attestation file read; a larger one is an input error."""
 _URL = re.compile(r"^https://[^\s/]+\.[^\s/]+(/\S*)?$")
 _validator: Validator | None = None
+_EVIDENCE_PROBLEMS = {
+    "file-not-found": "does not exist in the repository",
+    "file-outside-repository": "is outside the repository",
+    "not-a-file": "is not a regular file (a directory or device): name the file that holds the proof",
+    "file-in-git-directory": "is inside .git",
+    "symlink-loop": "is a loop of symbolic links",
+}
 
 
 @dataclass(frozen=True)
@@ -154,8 +161,8 @@ def load(root: Path | str, cat: Catalogue, today: _dt.date, *, display: str | No
         if exc.code == "file-not-found":
             return Attestations(rel, False)
         if exc.code == "file-outside-repository":
-            return Attestations(rel, True, problem=f"{rel} {exc.message.split(' ', 3)[-1]}; an attestation file "
-                                                   "must be a file of the repository itself, not a link out of it")
+            return Attestations(rel, True, problem=f"{rel} is a symbolic link out of the repository; an attestation "
+                                                   "file must be a file of the repository itself")
         raise SpecError([Diagnostic(file=shown, line=0, col=0, code=exc.code, message=exc.message, hint=exc.hint)]) from None
     try:
         text = raw.decode("utf-8").removeprefix("\ufeff")
@@ -203,8 +210,8 @@ def _entry(index: int, item: dict[str, Any], line: int, cat: Catalogue, today: _
     if not _URL.match(evidence):
         try:
             files.resolve(evidence, "evidence")
-        except FileRefError as exc:
-            problems.append(f"evidence: {exc.message}")
+        except FileRefError as exc:  # said without local paths: reports never show them
+            problems.append(f"evidence {evidence} " + _EVIDENCE_PROBLEMS.get(exc.code, f"cannot be used ({exc.code})"))
     envs = item.get("environments")
     specs = item.get("specs")
     return Entry(index=index, criterion=cid, who=item["who"], date=date, expires=expires, evidence=evidence,
