@@ -60,7 +60,7 @@ def _attest(app: Path) -> None:
     (app / "docs" / "operations.md").write_text("Reviews, evaluation plan, bias audit, training and roles.\n")
     entries = "".join(f"  - {{criterion: {c}, who: '@acme/ml', date: {dt.date.today().isoformat()}, "
                       f"evidence: docs/operations.md, expires: {(dt.date.today() + dt.timedelta(days=300)).isoformat()}}}\n"
-                      for c in ("MAT-CICD-204", "MAT-CICD-205", "MAT-GOV-205", "MAT-ORG-203", "MAT-ORG-204"))
+                      for c in ("MAT-CICD-206", "MAT-CICD-205", "MAT-GOV-205", "MAT-ORG-203", "MAT-ORG-204"))
     (app / ".llmops").mkdir()
     (app / ".llmops" / "attestations.yaml").write_text("attestations:\n" + entries)
 
