@@ -279,12 +279,17 @@ def test_the_new_repository_passes_check_in_every_environment(project):
 
 
 @needs_git
-def test_the_new_repository_meets_its_maturity_target(project):
-    result = run_script("maturity", str(project / SPEC_FILE), "--fail-under", "target", "--format", "json",
-                        timeout=120)
+def test_the_new_repository_is_operational_on_evidence_and_lists_what_people_must_attest(project):
+    # Everything llmops-iac can verify reaches the target (2); the manual practices (reviews, training,
+    # named roles, bias audits, evaluation methods) are met only when the team attests them, which a
+    # generated repository cannot honestly do for them.
+    result = run_script("maturity", str(project / SPEC_FILE), "--fail-under", "1", "--format", "json", timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assessment = json.loads(result.stdout)
-    assert assessment["overall"]["level"] >= 2 and assessment["overall"]["meetsTarget"]
+    assert all(d["evidenced"] >= 2 for d in assessment["dimensions"]), assessment["dimensions"]
+    assert assessment["overall"]["level"] == 1 and not assessment["overall"]["meetsTarget"] and assessment["target"] == 2
+    level2 = [c for c in assessment["criteria"] if c["level"] <= 2 and c["outcome"] == "fail"]
+    assert level2 and all(c["kind"] == "manual" and "not attested" in c["reason"] for c in level2)
     assert assessment["repository"]["codeowners"] == ".github/CODEOWNERS"
     assert assessment["repository"]["ciFiles"] == [".github/workflows/llmops-iac.yml"]
 

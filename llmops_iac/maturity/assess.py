@@ -1,9 +1,13 @@
 """The assessor: criteria outcomes → gated levels, progress scores, sub-dimension states and a roadmap.
 
-- Every automatic criterion is checked (checks/); manual criteria are listed
-  with outcome ``manual`` and never fail or count.
-- A dimension reaches level N only when every automatic criterion at levels
-  1..N passes; not-applicable criteria are left out. Level 0 is the floor.
+- Every automatic criterion is checked (checks/); a manual criterion passes
+  only when the repository attests it (attestations.py: a current entry in
+  ``.llmops/attestations.yaml``) and fails otherwise, so both kinds count.
+- A dimension reaches level N only when every criterion at levels 1..N passes
+  and each of those levels has at least one passing criterion: not-applicable
+  criteria are left out, and a level whose criteria are all not applicable is
+  not reached (nothing shows the practice). Level 0 is the floor. Sub-dimension
+  states follow the same rule.
 - Each dimension also gets a 0-10 progress score, weighted by criterion level
   (the weights are catalogue data: ``scoring.levelWeights``).
 - Overall: the minimum level across dimensions and the weighted mean score.
@@ -22,7 +26,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from llmops_iac.errors import InternalError
+from llmops_iac.maturity import attestations as att_mod
 from llmops_iac.maturity import catalogue as cat_mod
+from llmops_iac.maturity.attestations import Attestations, Entry
 from llmops_iac.maturity.catalogue import MS_LLMOPS, Catalogue, Criterion, Dimension, SubDimension
 from llmops_iac.maturity.checks import CHECKS, FAIL, MANUAL, NOT_APPLICABLE, OUTCOMES, PASS, Result
 from llmops_iac.maturity.evidence import Evidence, Item, RepoFacts, collect
@@ -42,6 +48,8 @@ class CriterionResult:
     outcome: str
     reason: str
     evidence: tuple[Item, ...] = ()
+    attestation: Entry | None = None
+    attestation_file: str = ""
 
     @property
     def id(self) -> str:
@@ -49,8 +57,13 @@ class CriterionResult:
 
     @property
     def counted(self) -> bool:
-        """Whether the outcome counts towards levels and scores (automatic and applicable)."""
+        """Whether the outcome counts towards levels and scores (passed or failed, automatic or attested)."""
         return self.outcome in (PASS, FAIL)
+
+    @property
+    def attested(self) -> bool:
+        """Whether a manual criterion is met by a valid attestation."""
+        return not self.criterion.automatic and self.outcome == PASS
 
     def to_dict(self) -> dict[str, Any]:
         c = self.criterion
@@ -69,6 +82,8 @@ class CriterionResult:
             "remediation": c.remediation,
             "references": {**{k: list(v) for k, v in c.references.items() if k != "msLlmops"},
                            "msLlmops": MS_LLMOPS[c.references["msLlmops"]]},
+            "seeds": [dict(x) for x in c.seeds],
+            "attestation": self.attestation.to_dict(self.attestation_file) if self.attestation else None,
         }
 
 
@@ -104,6 +119,19 @@ class DimensionResult:
         return self.achieved >= self.target
 
     @property
+    def evidenced(self) -> int:
+        """The level the automatic criteria alone reach (manual ones left out): what the tool itself can prove.
+        LLM-MAT-001 gates production on it; ``achieved`` (attestations included) is the dimension's level."""
+        return _gated({lv: [r.outcome for r in self.criteria if r.criterion.level == lv and r.criterion.automatic]
+                       for lv in (1, 2, 3)})
+
+    @property
+    def evidenced_blocked_by(self) -> tuple[CriterionResult, ...]:
+        """The failing automatic criteria of the level after ``evidenced``."""
+        nxt = self.evidenced + 1
+        return tuple(r for r in self.criteria if r.criterion.level == nxt and r.criterion.automatic and r.outcome == FAIL)
+
+    @property
     def blocked_by(self) -> tuple[CriterionResult, ...]:
         """The failing criteria of the next level: what stands between this dimension and level achieved+1."""
         return tuple(r for r in self.criteria if r.criterion.level == self.achieved + 1 and r.outcome == FAIL)
@@ -120,6 +148,7 @@ class DimensionResult:
             "short": self.dimension.short,
             "weight": self.dimension.weight,
             "achieved": self.achieved,
+            "evidenced": self.evidenced,
             "target": self.target,
             "meetsTarget": self.meets_target,
             "score": _round(self.score),
@@ -187,6 +216,7 @@ class Assessment:
     sub_dimensions: tuple[SubDimensionResult, ...]
     criteria: tuple[CriterionResult, ...]
     roadmap: tuple[RoadmapStep, ...]
+    attestations: Attestations | None = None
 
     @property
     def level(self) -> int:
@@ -214,7 +244,8 @@ class Assessment:
         return out
 
     def manual(self) -> tuple[CriterionResult, ...]:
-        return tuple(r for r in self.criteria if r.outcome == MANUAL)
+        """The manual criteria (met only by attestation), whatever their outcome."""
+        return tuple(r for r in self.criteria if not r.criterion.automatic)
 
     def policy_input(self) -> dict[str, Any]:
         """Return the compact form a Rego gate reads as ``input.maturity`` (levels, targets, blockers; no evidence)."""
@@ -230,7 +261,10 @@ class Assessment:
                             "meetsTarget": d.meets_target, "score": _round(d.score),
                             "blockedBy": [r.id for r in d.blocked_by],
                             # pre-joined: rego-cpp (regopy 1.5) quotes concat() results inside sprintf()
-                            "next": ", ".join(r.id for r in d.blocked_by) or "no automatic criterion; see the manual checks"}
+                            "next": ", ".join(r.id for r in d.blocked_by) or "no failing criterion at the next level",
+                            "evidenced": d.evidenced,
+                            "evidencedNext": ", ".join(r.id for r in d.evidenced_blocked_by)
+                            or "no failing automatic criterion at the next level"}
                            for d in self.dimensions],
             "subDimensions": [{"id": s.sub.id, "applicable": s.applicable, "level": s.level if s.applicable else None,
                                "state": s.state if s.applicable else "not applicable"} for s in self.sub_dimensions],
@@ -261,7 +295,8 @@ class Assessment:
                 "meetsTarget": self.meets_target,
                 "belowTarget": [d.id for d in self.dimensions if not d.meets_target],
             },
-            "summary": _counts(counts),
+            "summary": {**_counts(counts), "attested": sum(1 for r in self.criteria if r.attested)},
+            "attestations": _attestations_dict(self.attestations),
             "scoring": {"description": self.catalogue.scoring,
                         "levelWeights": {str(k): v for k, v in sorted(self.catalogue.level_weights.items())}},
             "levels": [{"level": x.level, "name": x.name, "description": x.description, "msLlmops": MS_LLMOPS[x.ms_llmops]}
@@ -275,6 +310,14 @@ class Assessment:
 
 def _counts(counts: dict[str, int]) -> dict[str, int]:
     return {"pass": counts[PASS], "fail": counts[FAIL], "notApplicable": counts[NOT_APPLICABLE], "manual": counts[MANUAL]}
+
+
+def _attestations_dict(att: Attestations | None) -> dict[str, Any] | None:
+    if att is None:
+        return None
+    out = att.to_dict()
+    out["problems"] = [{"location": f"{att.file}:{line}" if line else att.file, "message": msg} for line, msg in att.problems()]
+    return out
 
 
 def _round(x: float | None) -> float | None:
@@ -297,15 +340,23 @@ def assess(loaded: "LoadedSpec", plan: "Plan | None" = None, *, repo: str | os.P
         plan = compile_spec(loaded)
     cat = catalogue or cat_mod.load()
     ev = collect(loaded, plan, repo=repo, today=today, eval_results=eval_results)
-    return evaluate(cat, ev)
+    return evaluate(cat, ev, read_attestations(cat, ev))
 
 
-def evaluate(cat: Catalogue, ev: Evidence) -> Assessment:
-    """Run every criterion of ``cat`` over ``ev`` and score the results."""
+def read_attestations(cat: Catalogue, ev: Evidence) -> Attestations | None:
+    """The repository's attestations (None without a repository); raise SpecError (exit 2) for a malformed file."""
+    if ev.repo is None:
+        return None
+    shown = f"{ev.repo.display.rstrip('/')}/{cat.attestation_file}" if ev.repo.display not in ("", ".") else cat.attestation_file
+    return att_mod.load(ev.repo.root, cat, ev.today, display=shown)
+
+
+def evaluate(cat: Catalogue, ev: Evidence, attestations: Attestations | None = None) -> Assessment:
+    """Run every criterion of ``cat`` over ``ev`` (manual ones against ``attestations``) and score the results."""
     results: dict[str, CriterionResult] = {}
     for dim in cat.dimensions:
         for crit in dim.criteria:
-            results[crit.id] = _run(crit, ev)
+            results[crit.id] = _run(crit, ev, attestations, cat)
     target = int((ev.spec.get("maturity") or {}).get("target", 1))
     dims = tuple(_dimension(cat, dim, results, target) for dim in cat.dimensions)
     subs = tuple(_sub_dimension(sub, results, ev) for sub in cat.sub_dimensions)
@@ -313,12 +364,17 @@ def evaluate(cat: Catalogue, ev: Evidence) -> Assessment:
     return Assessment(catalogue=cat, app=ev.plan.app, environment=ev.environment, spec_file=ev.spec_display,
                       spec_hash=ev.plan.spec_hash, today=ev.today, target=target, production=ev.production.name,
                       repository=ev.repo, dimensions=dims, sub_dimensions=subs, criteria=ordered,
-                      roadmap=_roadmap(dims, target))
+                      roadmap=_roadmap(dims, target), attestations=attestations)
 
 
-def _run(crit: Criterion, ev: Evidence) -> CriterionResult:
+def _run(crit: Criterion, ev: Evidence, att: Attestations | None, cat: Catalogue) -> CriterionResult:
     if not crit.automatic:
-        return CriterionResult(crit, MANUAL, "confirm by hand: not checked automatically and never counted")
+        if att is None or ev.repo is None:
+            return CriterionResult(crit, FAIL, f"not attested: no repository evidence; run with --repo PATH to read "
+                                               f"attestations from {cat.attestation_file}")
+        v = att.verdict(crit, ev.loaded.environment, ev.repo.spec_path)
+        items = (ev.repo_item(att.file, v.line, v.reason),) if v.line else ()
+        return CriterionResult(crit, PASS if v.met else FAIL, v.reason, items, v.entry, att.file)
     func = CHECKS.get(crit.id)
     if func is None:
         raise InternalError(f"maturity criterion {crit.id} is automatic but has no check")
@@ -346,7 +402,7 @@ def _dimension(cat: Catalogue, dim: Dimension, results: dict[str, CriterionResul
             total += c.weight
     levels, achieved, gate_open = [], 0, True
     for level, counts in by_level.items():
-        passed = counts[FAIL] == 0
+        passed = counts[FAIL] == 0 and counts[PASS] > 0  # all not applicable: nothing shows the practice
         levels.append(LevelResult(level, passed, counts))
         if gate_open and passed:
             achieved = level
@@ -354,6 +410,16 @@ def _dimension(cat: Catalogue, dim: Dimension, results: dict[str, CriterionResul
             gate_open = False
     score = 10 * earned / total if total else None
     return DimensionResult(dim, achieved, target, score, tuple(levels), crits)
+
+
+def _gated(outcomes: dict[int, list[str]]) -> int:
+    """The highest level N such that levels 1..N each have no failure and at least one pass."""
+    achieved = 0
+    for level in sorted(outcomes):
+        if FAIL in outcomes[level] or PASS not in outcomes[level]:
+            break
+        achieved = level
+    return achieved
 
 
 def _sub_dimension(sub: SubDimension, results: dict[str, CriterionResult], ev: Evidence) -> SubDimensionResult:
@@ -368,6 +434,8 @@ def _sub_dimension(sub: SubDimension, results: dict[str, CriterionResult], ev: E
         failing = tuple(cid for cid in state.criteria if results[cid].outcome == FAIL)
         if failing:
             return SubDimensionResult(sub, True, level, failing)
+        if not any(results[cid].outcome == PASS for cid in state.criteria):
+            return SubDimensionResult(sub, True, level, ())  # every criterion not applicable: not shown, not reached
         level = state.level
     return SubDimensionResult(sub, True, level, ())
 

@@ -3,7 +3,7 @@
 The catalogue is data: levels, dimensions with their criteria, sub-dimensions
 (practices) with per-level states, and the scoring weights. ``load()`` checks
 its shape with cerberus and then what a schema cannot say: unique IDs whose
-dimension and level match the criterion, 2-4 criteria per dimension and level,
+dimension and level match the criterion and are never a retired one, 2-6 criteria per dimension and level,
 sub-dimension states that name existing criteria, and (in tests) that every
 automatic criterion has a check in checks/.
 """
@@ -24,6 +24,8 @@ from llmops_iac.resources import safe_load_yaml
 
 CATALOGUE_FILE = Path(__file__).with_name("catalogue.yaml")
 LEVELS = (0, 1, 2, 3)
+MAX_PER_LEVEL = 6
+"""Most criteria one dimension may have at one level (at least 2)."""
 KINDS = ("automatic", "manual")
 SOURCES = ("spec", "plan", "repo")
 MS_LLMOPS = {1: "Level 1 - Initial", 2: "Level 2 - Defined", 3: "Level 3 - Managed", 4: "Level 4 - Optimized"}
@@ -36,6 +38,8 @@ _NIST = r"^(GOVERN|MAP|MEASURE|MANAGE) [1-9]\.[0-9]{1,2}$"
 _EU_AI_ACT = r"^Article [1-9][0-9]{0,2}$"
 _AWS_LENS = r"^GEN(OPS|SEC|REL|PERF|COST|SUS)[0-9]{2}-BP[0-9]{2}$"
 _SPEC_PATH = r"^(metadata|spec)(\.([A-Za-z]+|\*))*$"
+_SEED = r"^00[0-9]$"
+"""A seed paper of /work/shared/seeds by its number (000-004): the practice's source, cited with section and words."""
 FRAMEWORKS = {
     "awsGenAiLens": "AWS Well-Architected Generative AI Lens",
     "owasp": "OWASP Top 10 for LLM Applications 2025",
@@ -60,6 +64,10 @@ _CRITERION = {
         "source": {"type": "string", "required": True, "allowed": list(SOURCES)},
         "path": _TEXT}}},
     "remediation": _TEXT,
+    "seeds": {"type": "list", "schema": {"type": "dict", "schema": {
+        "seed": {"type": "string", "required": True, "regex": _SEED},
+        "section": _TEXT,
+        "says": _TEXT}}},
     "references": {"type": "dict", "required": True, "schema": {
         "awsGenAiLens": {"type": "list", "required": True, "minlength": 1, "schema": {"type": "string", "regex": _AWS_LENS}},
         "owasp": {"type": "list", "required": True, "schema": {"type": "string", "regex": _OWASP}},
@@ -82,6 +90,14 @@ SCHEMA = {
         "levelWeights": {"type": "dict", "required": True, "keysrules": {"type": "integer", "allowed": [1, 2, 3]},
                          "valuesrules": {"type": "number", "min": 0.1, "max": 10}},
     }},
+    "attestations": {"type": "dict", "required": True, "schema": {
+        "file": {"type": "string", "required": True, "regex": r"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$"},
+        "maxValidityDays": {"type": "integer", "required": True, "min": 1, "max": 730},
+    }},
+    "retired": {"type": "list", "required": True, "schema": {"type": "dict", "schema": {
+        "id": {"type": "string", "required": True, "regex": CRITERION_ID.pattern},
+        "reason": _TEXT,
+        "replacedBy": {"type": "string", "regex": CRITERION_ID.pattern}}}},
     "dimensions": {"type": "list", "required": True, "minlength": 6, "maxlength": 6, "schema": {"type": "dict", "schema": {
         "id": {"type": "string", "required": True, "regex": _DIMENSION_ID},
         "name": _TEXT,
@@ -183,6 +199,8 @@ class Criterion:
     remediation: str
     references: dict[str, Any]
     max_age_days: int | None = None  # maxAgeDays: evidence older than this many days does not count
+    seeds: tuple[dict[str, str], ...] = ()
+    """Where the seed papers ask for the practice: ``{seed, section, says}``."""
 
     @property
     def automatic(self) -> bool:
@@ -258,6 +276,12 @@ class Catalogue:
     sub_dimensions: tuple[SubDimension, ...]
     criteria: dict[str, Criterion] = field(default_factory=dict)
     evidence_bars: evidence_bars.Bars | None = None
+    attestation_file: str = ".llmops/attestations.yaml"
+    """Where a repository attests its manual criteria (relative to its root)."""
+    max_attestation_days: int = 365
+    """How long an attestation may run from its date to its expiry."""
+    retired: dict[str, str] = field(default_factory=dict)
+    """Criterion IDs no longer in use (never reused), with why and what replaced them."""
 
     def level(self, n: int) -> Level:
         return self.levels[n]
@@ -306,6 +330,9 @@ def validate(data: Any) -> list[str]:
     if len(set(dims)) != len(dims):
         problems.append(f"dimension IDs are not unique: {dims}")
     seen: set[str] = set()
+    retired = [r["id"] for r in data["retired"]]
+    if len(set(retired)) != len(retired):
+        problems.append(f"retired criterion IDs are listed twice: {retired}")
     for dim in data["dimensions"]:
         if sorted(dim["levels"]) != [1, 2, 3]:
             problems.append(f"dimension {dim['id']}: levels must describe 1, 2 and 3")
@@ -314,6 +341,8 @@ def validate(data: Any) -> list[str]:
             assert m is not None  # the schema checked the pattern
             if c["id"] in seen:
                 problems.append(f"criterion {c['id']} is defined twice")
+            if c["id"] in retired:
+                problems.append(f"criterion {c['id']} is retired: an ID is never reused, give the criterion a new one")
             seen.add(c["id"])
             if m["dim"] != dim["id"]:
                 problems.append(f"criterion {c['id']} is listed under dimension {dim['id']}")
@@ -326,10 +355,13 @@ def validate(data: Any) -> list[str]:
                     problems.append(f"criterion {c['id']}: plan evidence {ev['path']!r} is not `<type token> [inputs|meta.<field>]`")
         for level in (1, 2, 3):
             n = sum(1 for c in dim["criteria"] if c["level"] == level)
-            if not 2 <= n <= 4:
-                problems.append(f"dimension {dim['id']} has {n} criteria at level {level}; each level needs 2 to 4")
+            if not 2 <= n <= MAX_PER_LEVEL:
+                problems.append(f"dimension {dim['id']} has {n} criteria at level {level}; each level needs 2 to {MAX_PER_LEVEL}")
             if not any(c["level"] == level and c["kind"] == "automatic" for c in dim["criteria"]):
                 problems.append(f"dimension {dim['id']} has no automatic criterion at level {level}")
+    for r in data["retired"]:
+        if r.get("replacedBy") and r["replacedBy"] not in seen:
+            problems.append(f"retired criterion {r['id']} names an unknown replacement {r['replacedBy']}")
     sub_ids = [s["id"] for s in data["subDimensions"]]
     if len(set(sub_ids)) != len(sub_ids):
         problems.append(f"sub-dimension IDs are not unique: {sub_ids}")
@@ -385,7 +417,8 @@ def build(data: dict[str, Any]) -> Catalogue:
                 kind=c["kind"], weight=float(c.get("weight", weights[c["level"]])),
                 evidence=tuple(EvidenceSource(e["source"], e["path"]) for e in c["evidence"]),
                 remediation=" ".join(c["remediation"].split()), references=dict(c["references"]),
-                max_age_days=c.get("maxAgeDays"))
+                max_age_days=c.get("maxAgeDays"),
+                seeds=tuple(dict(x) for x in c.get("seeds") or ()))
             crits.append(crit)
             criteria[crit.id] = crit
         dimensions.append(Dimension(id=dim["id"], name=dim["name"], short=dim["short"], weight=float(dim["weight"]),
@@ -400,7 +433,11 @@ def build(data: dict[str, Any]) -> Catalogue:
                    for lv in data["levels"])
     return Catalogue(version=data["version"], levels=levels, level_weights=weights,
                      scoring=" ".join(data["scoring"]["description"].split()), dimensions=tuple(dimensions),
-                     sub_dimensions=subs, criteria=criteria, evidence_bars=evidence_bars.parse(data["evidenceBars"]))
+                     sub_dimensions=subs, criteria=criteria, evidence_bars=evidence_bars.parse(data["evidenceBars"]),
+                     attestation_file=data["attestations"]["file"],
+                     max_attestation_days=int(data["attestations"]["maxValidityDays"]),
+                     retired={r["id"]: r["reason"] + (f"; replaced by {r['replacedBy']}" if r.get("replacedBy") else "")
+                              for r in data["retired"]})
 
 
 def _quotes(items: list[dict[str, Any]] | None) -> tuple[SeedQuote, ...]:

@@ -189,8 +189,9 @@ def render(a: Assessment) -> str:
         "</div>",
         *[_dimension_section(a, d) for d in a.dimensions],
         '<h2 id="scoring">How levels and scores are computed</h2>',
-        f"<p>A dimension reaches level N only when every automatic criterion at levels 1 to N passes; not-applicable "
-        f"criteria are left out and manual ones are listed for people to confirm. {_e(a.catalogue.scoring)} Level weights: "
+        f"<p>A dimension reaches level N only when every criterion at levels 1 to N passes and each of those levels "
+        f"has a passing one; not-applicable criteria are left out, and manual ones pass only when attested in "
+        f"{_e(a.catalogue.attestation_file)}. {_e(a.catalogue.scoring)} Level weights: "
         + ", ".join(f"level {k}: {v:g}" for k, v in sorted(a.catalogue.level_weights.items())) + ".</p>",
         "<table><thead><tr><th>Level</th><th>Name</th><th>Meaning</th><th>Microsoft LLMOps</th></tr></thead><tbody>",
         *[f"<tr><td>{x.level}</td><td>{_e(x.name)}</td><td>{_e(x.description)}</td><td>{_e(_ms(a.catalogue, x.level))}</td></tr>"

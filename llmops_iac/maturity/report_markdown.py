@@ -91,9 +91,11 @@ def render(a: Assessment) -> str:
     manual = a.manual()
     if manual:
         out.append("")
-        out.append(f"<details><summary>Manual checks ({len(manual)}): confirm by hand, never counted</summary>")
+        out.append(f"<details><summary>Manual criteria ({len(manual)}): met only by an attestation in "
+                   f"{a.catalogue.attestation_file}</summary>")
         out.append("")
-        out += [f"- [ ] **{r.id}** {r.criterion.title} (level {r.criterion.level}): {r.criterion.checks}" for r in manual]
+        out += [f"- [{'x' if r.attested else ' '}] **{r.id}** {r.criterion.title} (level {r.criterion.level}): {r.reason}"
+                for r in manual]
         out.append("")
         out.append("</details>")
     out.append("")

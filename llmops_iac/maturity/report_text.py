@@ -45,9 +45,14 @@ def render(a: Assessment, *, verbose: bool = False) -> str:
                 out.append(f"         {item.source.location()}: {item.summary}")
     if a.repository is None:
         out.append("  (no repository evidence: pass --repo PATH to assess CI, CODEOWNERS and repository files)")
+    if a.attestations is not None:
+        for line, problem in a.attestations.problems():
+            where = f"{a.attestations.file}:{line}" if line else a.attestations.file
+            out.append(f"  {where}: attestation does not count: {problem}")
     counts = a.counts()
-    out.append(f"maturity: {counts[PASS]} pass, {counts[FAIL]} fail, {counts[NOT_APPLICABLE]} not applicable, "
-               f"{counts[MANUAL]} manual")
+    attested = sum(1 for r in a.criteria if r.attested)
+    out.append(f"maturity: {counts[PASS]} pass ({attested} attested), {counts[FAIL]} fail, "
+               f"{counts[NOT_APPLICABLE]} not applicable")
     return "\n".join(out) + "\n"
 
 

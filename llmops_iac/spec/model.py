@@ -313,6 +313,20 @@ class Maturity(NamedTuple):
     target: int
 
 
+class ReviewTrigger(NamedTuple):
+    when: str
+    model: Optional[str]
+    task: Optional[str]
+    below: Optional[float]
+
+
+class HumanReview(NamedTuple):
+    reviewers: str
+    triggers: tuple[ReviewTrigger, ...]
+    escalation: Notify
+    max_hours_to_review: int
+
+
 class Secret(NamedTuple):
     arn: str
     description: Optional[str]
@@ -342,6 +356,7 @@ class Spec(NamedTuple):
     evaluation: Evaluation
     budgets: Budgets
     monitoring: Monitoring
+    human_review: Optional[HumanReview]
     maturity: Maturity
     secrets: Optional[Mapping[str, Secret]]
     waivers: tuple[Waiver, ...]

@@ -150,6 +150,9 @@ def check(data: dict[str, Any], source: SourceMap, files: SpecFiles) -> list[Dia
         alarm_names.add(alarm["name"])
         if "target" in alarm:
             ref(f"{base}/target", alarm["target"], "models", "model")
+    for i, trigger in enumerate((spec.get("humanReview") or {}).get("triggers", [])):
+        if "model" in trigger:
+            ref(f"/spec/humanReview/triggers/{i}/model", trigger["model"], "models", "model")
     return out
 
 

@@ -16,7 +16,9 @@ import data.llmops.lib
 #   An application deployed to production reaches LLMOps maturity level 2
 #   (operational deployment) in every dimension: CI checks every change, gates are
 #   required before production, environments are separated, alarms have runbooks
-#   and owners, and the audit trail is kept long enough.
+#   and owners, and the audit trail is kept long enough. Judged on what llmops-iac
+#   itself verifies (the automatic criteria); the manual criteria a repository
+#   attests (.llmops/attestations.yaml) count in the maturity level and in LLM-MAT-002.
 # related_resources:
 #   - ref: https://learn.microsoft.com/en-us/azure/machine-learning/prompt-flow/concept-llmops-maturity
 # custom:
@@ -34,8 +36,9 @@ import data.llmops.lib
 production_below_operational contains lib.about(lib.spec_result("/spec/maturity/target", msg), object.get(d, "id", d.name)) if {
 	lib.is_production
 	some d in input.maturity.dimensions
-	d.achieved < 2
-	msg := sprintf("%s is at maturity level %d in production, below the operational level 2 (next: %s)", [d.name, d.achieved, d.next])
+	level := object.get(d, "evidenced", d.achieved)
+	level < 2
+	msg := sprintf("%s is at maturity level %d in production, below the operational level 2 (next: %s)", [d.name, level, object.get(d, "evidencedNext", d.next)])
 }
 
 # METADATA

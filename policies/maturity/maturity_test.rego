@@ -33,6 +33,21 @@ test_fail_production_below_operational if {
 	}} with input as _input("prod", [_dim("CI/CD", 1, 2), _dim("Cost", 2, 2)])
 }
 
+test_fail_production_judged_on_verified_evidence_not_the_attested_level if {
+	d := object.union(_dim("CI/CD", 2, 2), {"evidenced": 1, "evidencedNext": "MAT-X-202"})
+	maturity.production_below_operational == {{
+		"msg": "CI/CD is at maturity level 1 in production, below the operational level 2 (next: MAT-X-202)",
+		"resource": null,
+		"pointer": "/spec/maturity/target",
+		"subject": "X",
+	}} with input as _input("prod", [d])
+}
+
+test_pass_production_evidenced_at_operational_with_attestations_missing if {
+	d := object.union(_dim("CI/CD", 1, 2), {"evidenced": 2, "evidencedNext": "MAT-X-301"})
+	count(maturity.production_below_operational) == 0 with input as _input("prod", [d])
+}
+
 test_pass_production_at_operational if {
 	count(maturity.production_below_operational) == 0 with input as _input("prod", [_dim("CI/CD", 2, 2), _dim("Cost", 3, 2)])
 }

@@ -20,6 +20,8 @@ marocchino/sticky-pull-request-comment does (its hidden `<!-- Sticky Pull Reques
 
 from __future__ import annotations
 
+import datetime as dt
+
 import json
 import os
 import re
@@ -52,6 +54,17 @@ PULL_REQUESTS = {
 }
 
 
+def _attest(app: Path) -> None:
+    """Attest the manual level-2 criteria of the new repository, as its team would (a test fixture's record)."""
+    (app / "docs").mkdir()
+    (app / "docs" / "operations.md").write_text("Reviews, evaluation plan, bias audit, training and roles.\n")
+    entries = "".join(f"  - {{criterion: {c}, who: '@acme/ml', date: {dt.date.today().isoformat()}, "
+                      f"evidence: docs/operations.md, expires: {(dt.date.today() + dt.timedelta(days=300)).isoformat()}}}\n"
+                      for c in ("MAT-CICD-206", "MAT-CICD-205", "MAT-GOV-205", "MAT-ORG-203", "MAT-ORG-204"))
+    (app / ".llmops").mkdir()
+    (app / ".llmops" / "attestations.yaml").write_text("attestations:\n" + entries)
+
+
 @pytest.fixture(scope="module")
 def origin(tmp_path_factory) -> tuple[Path, str, dict[str, str]]:
     """A bare `origin` with main (what `llmops-iac init` writes) and one branch per pull request."""
@@ -62,6 +75,7 @@ def origin(tmp_path_factory) -> tuple[Path, str, dict[str, str]]:
     assert result.returncode == 0, result.stderr
     if not (app / ".git").exists():
         git(app, "init", "-q")
+    _attest(app)  # the team's record of its manual practices: without it the target gap warns (LLM-MAT-002)
     git(app, "checkout", "-q", "-B", "main")
     git(app, "add", "-A")
     git(app, "commit", "-qm", "llmops-iac init")

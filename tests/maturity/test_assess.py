@@ -1,4 +1,4 @@
-"""The assessor: gated levels, weighted scores, not-applicable and manual criteria, roadmap, fail-closed checks."""
+"""The assessor: gated levels, weighted scores, not-applicable and manual (attested) criteria, roadmap, fail-closed checks."""
 
 from __future__ import annotations
 
@@ -21,10 +21,10 @@ INF = CAT.dimension("INF")
 
 
 def results(dim, by_level: dict[int, str], overrides: dict[str, str] | None = None) -> dict[str, CriterionResult]:
-    """Results for ``dim``: automatic criteria get their level's outcome, manual ones stay manual."""
+    """Results for ``dim``: every criterion (automatic or manual: attested or not) gets its level's outcome."""
     out = {}
     for c in dim.criteria:
-        outcome = MANUAL if not c.automatic else (overrides or {}).get(c.id, by_level[c.level])
+        outcome = (overrides or {}).get(c.id, by_level[c.level])
         out[c.id] = CriterionResult(c, outcome, "synthetic")
     return out
 
@@ -32,7 +32,7 @@ def results(dim, by_level: dict[int, str], overrides: dict[str, str] | None = No
 def test_a_level_is_reached_only_when_it_and_every_lower_level_pass():
     d = _dimension(CAT, INF, results(INF, {1: PASS, 2: FAIL, 3: PASS}), target=2)
     assert d.achieved == 1 and [lv.passed for lv in d.levels] == [True, False, True]
-    assert {r.id for r in d.blocked_by} == {c.id for c in INF.criteria if c.level == 2 and c.automatic}
+    assert {r.id for r in d.blocked_by} == {c.id for c in INF.criteria if c.level == 2}
     assert all(r.criterion.level == 1 for r in d.earned_by)
     assert _dimension(CAT, INF, results(INF, {1: FAIL, 2: PASS, 3: PASS}), target=2).achieved == 0
     assert _dimension(CAT, INF, results(INF, {1: PASS, 2: PASS, 3: PASS}), target=2).achieved == 3
@@ -42,23 +42,36 @@ def test_not_applicable_criteria_are_left_out_of_levels_and_scores():
     one_na = results(INF, {1: PASS, 2: PASS, 3: FAIL}, {"MAT-INF-201": NOT_APPLICABLE})
     d = _dimension(CAT, INF, one_na, target=3)
     assert d.achieved == 2
-    auto = [c for c in INF.criteria if c.automatic and c.id != "MAT-INF-201"]
-    passing = sum(c.weight for c in auto if c.level <= 2)
-    assert d.score == pytest.approx(10 * passing / sum(c.weight for c in auto))
+    counted = [c for c in INF.criteria if c.id != "MAT-INF-201"]
+    passing = sum(c.weight for c in counted if c.level <= 2)
+    assert d.score == pytest.approx(10 * passing / sum(c.weight for c in counted))
+
+
+def test_not_applicable_never_lifts_a_level():
+    # Declaring nothing must not make a level pass: a level whose criteria are all not applicable
+    # shows no practice, so it is not reached (and neither is any level above it).
     all_na = results(INF, {1: NOT_APPLICABLE, 2: PASS, 3: PASS})
-    assert _dimension(CAT, INF, all_na, target=3).achieved == 3  # an empty level does not block
+    d = _dimension(CAT, INF, all_na, target=3)
+    assert d.achieved == 0 and not d.levels[0].passed
+    top_na = results(INF, {1: PASS, 2: PASS, 3: NOT_APPLICABLE})
+    assert _dimension(CAT, INF, top_na, target=3).achieved == 2
+    one_pass = results(INF, {1: NOT_APPLICABLE, 2: PASS, 3: PASS}, {"MAT-INF-101": PASS})
+    assert _dimension(CAT, INF, one_pass, target=3).achieved == 3  # one shown practice is enough, the rest n/a
 
 
-def test_manual_criteria_never_fail_and_never_count():
-    d = _dimension(CAT, INF, results(INF, {1: PASS, 2: PASS, 3: PASS}), target=3)
-    assert d.score == 10 and d.achieved == 3
-    manual = [r for r in d.criteria if r.outcome == MANUAL]
-    assert manual and all(not r.counted for r in manual)
+def test_manual_criteria_count_like_automatic_ones():
+    every_pass = _dimension(CAT, INF, results(INF, {1: PASS, 2: PASS, 3: PASS}), target=3)
+    assert every_pass.score == 10 and every_pass.achieved == 3
+    manual3 = [c.id for c in INF.criteria if not c.automatic and c.level == 3]
+    assert manual3, "INF has a manual level-3 criterion"
+    unattested = _dimension(CAT, INF, results(INF, {1: PASS, 2: PASS, 3: PASS}, dict.fromkeys(manual3, FAIL)), target=3)
+    assert unattested.achieved == 2 and unattested.score < 10
+    assert {r.id for r in unattested.blocked_by} == set(manual3)
 
 
 def test_scores_weight_criteria_by_level():
     d = _dimension(CAT, INF, results(INF, {1: PASS, 2: FAIL, 3: FAIL}), target=3)
-    weights = {lv: sum(c.weight for c in INF.criteria if c.automatic and c.level == lv) for lv in (1, 2, 3)}
+    weights = {lv: sum(c.weight for c in INF.criteria if c.level == lv) for lv in (1, 2, 3)}
     assert weights[3] > 0 and d.score == pytest.approx(10 * weights[1] / sum(weights.values()))
 
 
@@ -85,10 +98,11 @@ def test_overall_is_the_minimum_level_and_the_weighted_mean_score():
 
 EXPECTED = {
     # dimension levels without repository evidence: INF, CICD, PRM, GOV, COST, ORG
+    # (manual criteria count and no repository means no attestation: no dimension above 2)
     "minimal": (1, 0, 0, 0, 0, 0),
-    "support-assistant": (2, 1, 1, 3, 2, 1),
-    "self-hosted-llama": (3, 1, 1, 3, 2, 1),
-    "document-intelligence": (2, 1, 1, 3, 2, 1),
+    "support-assistant": (2, 1, 1, 1, 2, 1),
+    "self-hosted-llama": (2, 1, 1, 1, 2, 1),
+    "document-intelligence": (2, 1, 1, 1, 2, 1),
 }
 
 
@@ -98,11 +112,11 @@ def test_examples_reach_the_levels_their_evidence_supports(name):
     assert tuple(d.achieved for d in a.dimensions) == EXPECTED[name]
     assert a.level == min(EXPECTED[name])
     for r in a.criteria:
-        assert r.outcome in (PASS, FAIL, NOT_APPLICABLE, MANUAL)
+        assert r.outcome in (PASS, FAIL, NOT_APPLICABLE)
         if r.outcome == PASS:
             assert r.evidence, f"{r.id} passed without evidence"
-        if r.outcome == MANUAL:
-            assert not r.criterion.automatic
+        if not r.criterion.automatic:  # no repository, so no attestation
+            assert r.outcome == FAIL and "not attested" in r.reason and "--repo" in r.reason
 
 
 @pytest.mark.parametrize("name", EXAMPLE_NAMES)
@@ -130,9 +144,12 @@ def test_support_assistant_earns_operational_infrastructure_and_is_held_back_by_
     o = outcomes(a)
     assert o["MAT-INF-301"] == FAIL  # triage is invoked in one region only
     assert o["MAT-INF-201"] == NOT_APPLICABLE and o["MAT-GOV-202"] == NOT_APPLICABLE  # no waivers
-    assert [s.result.id for s in a.roadmap] == ["MAT-CICD-201", "MAT-CICD-204", "MAT-PRM-204", "MAT-ORG-201"]  # 204: no results
+    assert [s.result.id for s in a.roadmap] == ["MAT-CICD-201", "MAT-CICD-206", "MAT-CICD-205", "MAT-PRM-204",
+                                                "MAT-GOV-205", "MAT-ORG-201", "MAT-ORG-203", "MAT-ORG-204"]
+    assert {s.result.id for s in a.roadmap if not s.result.criterion.automatic} == {
+        "MAT-CICD-206", "MAT-CICD-205", "MAT-GOV-205", "MAT-ORG-203", "MAT-ORG-204"}  # unattested: on the roadmap
     inf = a.dimensions[0]
-    assert [r.id for r in inf.blocked_by] == ["MAT-INF-301"]
+    assert [r.id for r in inf.blocked_by] == ["MAT-INF-301", "MAT-INF-303"]  # and the unattested recovery rehearsal
 
 
 def test_the_mature_repository_reaches_enterprise_grade_everywhere_but_live_ab():

@@ -70,20 +70,23 @@ def test_the_comment_leads_with_the_change_then_collapses_what_did_not_change(ex
     _, result = example
     assert result.returncode == 1, result.stderr  # LLM-OBS-006 is an error in prod: the head fails
     text = result.stdout
-    # the runbook also counted for the organisational maturity: LLM-MAT-001/002 are new with LLM-OBS-006
-    assert re.match(r"<!-- llmops-iac-report -->\n## ❌ llmops-iac check failed: (\d+) new findings, 1 resolved\n", text)
+    # the runbook also counted for the organisational maturity: LLM-MAT-001 is new with LLM-OBS-006, and the
+    # target gap (LLM-MAT-002, dev and prod) now names MAT-ORG-202 next to the unattested criteria: the old
+    # wording is resolved, the new one is new
+    assert re.match(r"<!-- llmops-iac-report -->\n## ❌ llmops-iac check failed: (\d+) new findings, 3 resolved\n", text)
     order = ["Compared with `main` at", "### Specs changed", "### 💰 Monthly cost", "### 🆕 New findings (",
-             "🔴 **error** · **LLM-OBS-006** Alarms link a runbook", "### ✅ Resolved (1)", "<summary>Unchanged findings"]
+             "🔴 **error** · **LLM-OBS-006** Alarms link a runbook", "### ✅ Resolved (3)", "<summary>Unchanged findings"]
     positions = [text.find(marker) for marker in order]
     assert -1 not in positions and positions == sorted(positions), list(zip(order, positions))
     specs = text[text.index("### Specs changed"):text.index("### 💰")]
-    assert re.search(r"`examples/support-assistant\.yaml` \| ✏️ modified \| dev, prod \| \d+ \| 1 \|", specs)
+    assert re.search(r"`examples/support-assistant\.yaml` \| ✏️ modified \| dev, prod \| \d+ \| 3 \|", specs)
     assert "self-hosted-llama" not in specs  # untouched: not in the lead
     cost = text[text.index("### 💰"):text.index("### 🆕")]
     prod = next(line for line in cost.splitlines() if line.startswith("| `examples/support-assistant.yaml` | prod"))
     assert re.search(r"\*\*\$3,083\.58 → \$[\d,.]+ \(\+\$[\d,.]+, \+\d+ %\)\*\*", prod), prod
     assert "over budget" not in prod
-    assert "LLM-CST-005" in text[text.index("### ✅ Resolved"):]
+    resolved = text[text.index("### ✅ Resolved"):text.index("<summary>Unchanged findings")]
+    assert "LLM-CST-005" in resolved and resolved.count("LLM-MAT-002") == 2
     unchanged = text[text.index("<summary>Unchanged findings"):]
     assert "self-hosted-llama.yaml" in unchanged and "LLM-OBS-006" not in unchanged
 

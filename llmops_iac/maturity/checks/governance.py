@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from typing import Any
 
 from llmops_iac.compile import tokens as T
@@ -80,6 +81,8 @@ def waivers_current(ev: Evidence) -> Result:
     if not waivers:
         return _na("no waivers")
     problems, items = [], []
+    tier = ev.loaded.judged_tier
+    horizon = waiver_horizon(tier)
     for i, waiver in enumerate(waivers):
         expires = _dt.date.fromisoformat(str(waiver["expires"]))
         days = (expires - ev.today).days
@@ -88,9 +91,26 @@ def waivers_current(ev: Evidence) -> Result:
                            f"{waiver['rule']} waived until {expires.isoformat()} ({state}), owner {waiver['owner']}"))
         if days < 0:
             problems.append(f"waiver of {waiver['rule']} expired on {expires.isoformat()}")
+        elif days > horizon:
+            problems.append(f"waiver of {waiver['rule']} runs to {expires.isoformat()}, past the {tier} profile's "
+                            f"{horizon}-day horizon ({(ev.today + _dt.timedelta(days=horizon)).isoformat()})")
         if not waiver.get("owner") or not waiver.get("reason"):
             problems.append(f"waiver of {waiver['rule']} has no owner or reason")
     return _verdict(problems, items, f"{_plural(len(waivers), 'waiver')}, all owned and current on {ev.today.isoformat()}")
+
+
+@functools.lru_cache(maxsize=None)
+def waiver_horizon(tier: str) -> int:
+    """How far ahead the built-in profile of ``tier`` lets a waiver expire (policies/profiles/*.yaml,
+    ``waiverHorizonDays``); a tier no profile claims gets production's default, the shortest."""
+    from llmops_iac.policy.profiles import DEFAULT_WAIVER_HORIZON_DAYS
+    from llmops_iac.resources import data_path, safe_load_yaml
+
+    for path in sorted(data_path("policies", "profiles").glob("*.yaml")):
+        data = safe_load_yaml(path.read_text(encoding="utf-8"))
+        if isinstance(data, dict) and tier in (data.get("tiers") or ()):
+            return int(data.get("waiverHorizonDays", DEFAULT_WAIVER_HORIZON_DAYS))
+    return DEFAULT_WAIVER_HORIZON_DAYS
 
 
 def _statements(res: Any) -> list[dict[str, Any]]:
@@ -186,3 +206,69 @@ def private_networks(ev: Evidence) -> Result:
             problems.append(f"endpoint {name} does not run in a VPC")
             items.append(ev.at(pointer("spec", "models", name), f"{name}: no vpc"))
     return _verdict(problems, items, f"{classification} data stays on private networks")
+
+
+@check("MAT-GOV-104")
+def usage_inventory(ev: Evidence) -> Result:
+    problems, items = [], []
+    for key in ("owner", "dataClassification"):
+        ptr = f"/metadata/{key}"
+        if not ev.explicit(ptr):
+            problems.append(f"metadata.{key} is not written")
+    models = ev.models()
+    if not models:
+        problems.append("no model is declared")
+    for name, model in sorted(models.items()):
+        missing = [k for k in ("description", "tasks") if not model.get(k) or not ev.explicit(pointer("spec", "models", name, k))]
+        if missing:
+            problems.append(f"model {name} does not say {' or '.join('what it is for' if k == 'description' else 'its tasks' for k in missing)}")
+        items.append(ev.at(pointer("spec", "models", name), f"{name}: {model.get('provider')} "
+                           f"{model.get('modelId') or model.get('hfModelId') or ''}, tasks {_names(model.get('tasks') or ())}"))
+    return _verdict(problems, items, f"{_plural(len(models), 'model')} inventoried with purpose, tasks, owner "
+                                     f"{ev.metadata.get('owner')} and data classification {ev.metadata.get('dataClassification')}")
+
+
+def _content_logging(ev: Evidence, view: Any) -> tuple[list[str], list[Any]]:
+    """Problems and items of content-level invocation records in ``view`` (the production environment)."""
+    problems, items = [], []
+    spec = view.spec
+    label = _production_label(view)
+    if _models_by_provider(ev, "bedrock", view):
+        logging = (spec.get("monitoring") or {}).get("invocationLogging") or {}
+        ptr = "/spec/monitoring/invocationLogging"
+        if not logging.get("enabled", True):
+            problems.append(f"Bedrock invocation logging is off in {label}")
+        elif not logging.get("includeContent", True):
+            problems.append(f"Bedrock invocation logs hold metadata only (includeContent: false) in {label}")
+        items.append(ev.at(ptr, f"invocation logging {'on' if logging.get('enabled', True) else 'off'}, content "
+                                f"{'included' if logging.get('includeContent', True) else 'left out'}, to "
+                                f"{_names(logging.get('destinations') or ['cloudwatch', 's3'])}", view=view))
+    for name, model in _models_by_provider(ev, "sagemaker", view).items():
+        capture = model.get("dataCapture") or {}
+        ptr = pointer("spec", "models", name, "dataCapture")
+        if not capture.get("enabled", True):
+            problems.append(f"endpoint {name} captures no requests or responses in {label}")
+        items.append(ev.at(ptr, f"{name}: data capture {'on' if capture.get('enabled', True) else 'off'}", view=view))
+    return problems, items
+
+
+@check("MAT-GOV-305")
+def lineage(ev: Evidence) -> Result:
+    view = ev.production
+    problems, items = _content_logging(ev, view)
+    logging = (view.spec.get("monitoring") or {}).get("invocationLogging") or {}
+    if _models_by_provider(ev, "bedrock", view) and "s3" not in (logging.get("destinations") or ["cloudwatch", "s3"]):
+        problems.append("Bedrock invocation records are not archived to S3")
+    for name, model in sorted(ev.models(view).items()):
+        prompt = model.get("systemPrompt")
+        if not prompt or "@" not in prompt:
+            problems.append(f"model {name} is not invoked with a versioned system prompt (id@version), so a logged "
+                            "answer cannot be traced to its prompt")
+        else:
+            items.append(ev.at(pointer("spec", "models", name, "systemPrompt"), f"{name}: prompt {prompt}", view=view))
+    kbs = sorted((view.spec.get("knowledgeBases") or {}))
+    if kbs:
+        items.append(ev.at("/spec/knowledgeBases", f"retrieval from {_names(kbs)} is recorded in the logged prompts",
+                           view=view))
+    return _verdict(problems, items, "each answer traces to its query, retrieved context, prompt version and spec "
+                                     f"version (content logs archived, prompts pinned) in {_production_label(view)}")

@@ -89,3 +89,29 @@ def team_owners(ev: Evidence) -> Result:
     paths = [(ev.spec_display, Path(ev.loaded.source_path))] + [(p.display, p.path) for p in ev.prompts.values()]
     problems, items = _ownership_items(ev, paths, want_team=True)
     return _verdict(problems, items, "a team owns the spec and every prompt file")
+
+
+@check("MAT-ORG-104")
+def human_review(ev: Evidence) -> Result:
+    review = ev.spec.get("humanReview")
+    if not review:
+        return Result(FAIL, "no human review is declared (spec.humanReview): nobody checks critical answers before "
+                            "they are acted on", (ev.at("/spec", "spec.humanReview not declared"),))
+    problems, items = [], []
+    models = ev.models()
+    items.append(ev.at("/spec/humanReview/reviewers", f"reviewed by {review['reviewers']}"))
+    for i, trigger in enumerate(review["triggers"]):
+        what = trigger["when"] + (f" below {trigger['below']:g}" if "below" in trigger else "") + \
+            (f" ({trigger['task']})" if "task" in trigger else "")
+        model = trigger.get("model")
+        if model is not None and model not in models:
+            problems.append(f"trigger {i + 1} names model {model}, which the spec does not declare")
+        elif trigger["when"] == "task" and not any(trigger["task"] in (m.get("tasks") or ()) for name, m in models.items()
+                                                  if model in (None, name)):
+            problems.append(f"trigger {i + 1} reviews task {trigger['task']}, which no {'such ' if model else ''}model serves")
+        items.append(ev.at(pointer("spec", "humanReview", "triggers", i), f"review on {what} for {model or 'every model'}"))
+    receivers = _notify({"notify": review["escalation"]})
+    items.append(ev.at("/spec/humanReview/escalation", f"escalates to {_names(receivers)} after "
+                                                        f"{review.get('maxHoursToReview', 24)} h"))
+    return _verdict(problems, items, f"critical answers go to {review['reviewers']} for review "
+                                     f"({_plural(len(review['triggers']), 'trigger')}), escalating to {_names(receivers)}")
