@@ -9,6 +9,8 @@ people; `check --eval-results` never reads it: the policy engine recomputes ever
 
 from __future__ import annotations
 
+from llmops_iac.shown_paths import shown_path
+
 import datetime as dt
 import hashlib
 from typing import Any
@@ -71,8 +73,8 @@ def build(loaded: Any, plan: Any, *, dataset: str, target: str | None, samples: 
         "kind": KIND,
         "version": VERSION,
         "createdAt": created.isoformat().replace("+00:00", "Z"),
-        "spec": {"file": loaded.path, "specHash": plan.spec_hash, "environment": loaded.environment},
-        "harness": {"name": samples.harness, "version": samples.version, "inputs": list(samples.sources),
+        "spec": {"file": shown_path(loaded.path), "specHash": plan.spec_hash, "environment": loaded.environment},
+        "harness": {"name": samples.harness, "version": samples.version, "inputs": [shown_path(x) for x in samples.sources],
                     **({"evaluators": sorted(samples.evaluators)} if samples.evaluators else {})},
         "datasets": {dataset: {"file": ref, "sha256": digest}},
         "cases": samples.cases,

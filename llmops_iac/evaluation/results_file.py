@@ -12,6 +12,8 @@ judges a gate, and is never silently skipped.
 
 from __future__ import annotations
 
+from llmops_iac.shown_paths import shown_path
+
 import datetime as dt
 import functools
 import os
@@ -42,7 +44,7 @@ class ResultsFile:
         """What the policy engine sees of this file (input.evaluation.results[])."""
         d = self.data
         return {
-            "file": self.path,
+            "file": shown_path(self.path),
             "specHash": d["spec"]["specHash"],
             "environment": d["spec"]["environment"],
             "createdAt": d["createdAt"],

@@ -108,8 +108,9 @@ production_environments contains e if some e in object.get(input.context, "produ
 production_environments contains input.context.environment if is_production
 
 # Whether the environment being judged is production. Its tier comes from
-# spec.environments.<name>.tier, never from its name; a missing tier is production.
-is_production if object.get(input.context, "tier", "production") == "production"
+# spec.environments.<name>.tier, never from its name; a missing, null or unknown
+# tier is production (unknown means strict).
+is_production if not object.get(input.context, "tier", null) in {"staging", "development"}
 
 # Whether the environment being judged declared the development tier.
 is_development if input.context.tier == "development"

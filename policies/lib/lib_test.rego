@@ -63,3 +63,9 @@ test_about_adds_the_subject if {
 	lib.about(lib.spec_result("/spec/x", "m"), "s") == {"msg": "m", "resource": null, "pointer": "/spec/x", "subject": "s"}
 	lib.field_result({"name": "r"}, "/spec/x/y", "m") == {"msg": "m", "resource": "r", "pointer": "/spec/x/y"}
 }
+
+test_production_when_tier_is_null_or_unknown if {
+	lib.is_production with input as {"context": {"environment": "dev", "tier": null}}
+	lib.is_production with input as {"context": {"environment": "dev", "tier": "qa"}}
+	lib.is_production with input as {"context": {"environment": "dev", "tier": "Development"}}
+}

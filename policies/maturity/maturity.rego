@@ -11,23 +11,60 @@ import rego.v1
 import data.llmops.lib
 
 # METADATA
+# title: Production runs at least as a structured pilot
+# description: >-
+#   An application deployed to production (or to an environment of unknown tier)
+#   reaches LLMOps maturity level 1 in every dimension on what llmops-iac itself
+#   verifies (the automatic criteria; every level-1 criterion is automatic): it is
+#   declared as code with pinned models, versioned prompts, golden datasets with
+#   real cases and gates that can fail, guardrail filters, recorded invocations,
+#   a budget whose alerts reach people, an owner, and human review of critical
+#   decisions. Seed 003 (section 5.3.2) puts its own production case study at this
+#   level ("Maturity Level: 1 (targeting Level 2)"); below it is ad hoc.
+# related_resources:
+#   - ref: https://learn.microsoft.com/en-us/azure/machine-learning/prompt-flow/concept-llmops-maturity
+# custom:
+#   id: LLM-MAT-003
+#   severity: error
+#   security: false
+#   remediation: >-
+#     Run `llmops-iac maturity <spec> --repo .` and fix the level-1 criteria its
+#     roadmap lists first, or waive LLM-MAT-003 with a reason, an owner and an expiry.
+#   frameworks:
+#     nist: [GOVERN 1.4, MANAGE 4.1]
+#     euAiAct: [Article 17]
+#     awsGenAiLens: [GENOPS04-BP02]
+#   applies_to: [maturity:assessment]
+production_below_pilot contains lib.about(lib.spec_result("/spec/maturity/target", msg), object.get(d, "id", d.name)) if {
+	lib.is_production
+	some d in input.maturity.dimensions
+	level := object.get(d, "evidenced", 0) # missing: the strictest reading
+	level < 1
+	msg := sprintf("%s is at maturity level %d in production, below the structured-pilot level 1 (next: %s)", [d.name, level, object.get(d, "evidencedNext", d.next)])
+}
+
+# METADATA
 # title: Production runs at operational maturity
 # description: >-
 #   An application deployed to production reaches LLMOps maturity level 2
 #   (operational deployment) in every dimension: CI checks every change, gates are
-#   required before production, environments are separated, alarms have runbooks
-#   and owners, and the audit trail is kept long enough. Judged on what llmops-iac
-#   itself verifies (the automatic criteria); the manual criteria a repository
-#   attests (.llmops/attestations.yaml) count in the maturity level and in LLM-MAT-002.
+#   judged on measured results of this spec version, environments are separated,
+#   alarms have runbooks and owners, and the audit trail is kept long enough.
+#   Judged on what llmops-iac itself verifies (the automatic criteria); the manual
+#   criteria a repository attests (.llmops/attestations.yaml) count in the maturity
+#   level and in LLM-MAT-002. A warning in every tier (issue #15): level 2 needs
+#   dated evidence (evaluation results at most 30 days old) that a check without
+#   --eval-results cannot see; LLM-MAT-003 is the production gate. A team that
+#   wants level 2 as a gate runs `check --fail-level warning` in its deploy job.
 # related_resources:
 #   - ref: https://learn.microsoft.com/en-us/azure/machine-learning/prompt-flow/concept-llmops-maturity
 # custom:
 #   id: LLM-MAT-001
-#   severity: error
+#   severity: warning
 #   security: false
 #   remediation: >-
-#     Run `llmops-iac maturity <spec> --repo .` and work through its roadmap for the
-#     dimensions below level 2, or waive LLM-MAT-001 with a reason, an owner and an expiry.
+#     Run `llmops-iac maturity <spec> --repo . --eval-results <results>` and work
+#     through its roadmap for the dimensions below level 2.
 #   frameworks:
 #     nist: [GOVERN 1.4, MANAGE 4.1]
 #     euAiAct: [Article 17]
@@ -36,7 +73,7 @@ import data.llmops.lib
 production_below_operational contains lib.about(lib.spec_result("/spec/maturity/target", msg), object.get(d, "id", d.name)) if {
 	lib.is_production
 	some d in input.maturity.dimensions
-	level := object.get(d, "evidenced", d.achieved)
+	level := object.get(d, "evidenced", 0) # missing: the strictest reading
 	level < 2
 	msg := sprintf("%s is at maturity level %d in production, below the operational level 2 (next: %s)", [d.name, level, object.get(d, "evidencedNext", d.next)])
 }

@@ -10,9 +10,11 @@ result are a test suite (level 1), not automated evaluation (level 2: seed 003, 
 from __future__ import annotations
 
 import os
+
 from llmops_iac.maturity.checks.registry import FAIL, Result, _verdict, check
 from llmops_iac.maturity.checks.shared import _gate_text, _gates, _plural
 from llmops_iac.maturity.evidence import Evidence, pointer
+from llmops_iac.shown_paths import shown_path
 
 CRITERION = "MAT-CICD-204"
 
@@ -53,9 +55,10 @@ def gates_judged_on_results(ev: Evidence) -> Result:
     usable, problems, items = [], [], []
     for rf in ev.evaluation:
         age = (ev.today - rf.created.date()).days
-        where = f"{rf.path} ({rf.data['createdAt']})"
+        shown = shown_path(rf.path)
+        where = f"{shown} ({rf.data['createdAt']})"
         if not (rf.real == root or rf.real.startswith(root.rstrip("/") + "/")):
-            problems.append(f"{rf.path} is outside the spec's repository: evidence is what the repository holds")
+            problems.append(f"{shown} is outside the spec's repository: evidence is what the repository holds")
         elif rf.data["spec"]["specHash"] != spec_hash:
             problems.append(f"{where} is for spec hash {rf.data['spec']['specHash']}, not this spec's {spec_hash}")
         elif age > window:
@@ -74,15 +77,15 @@ def gates_judged_on_results(ev: Evidence) -> Result:
             problems.append(f"gate {i} ({text}): dataset {gate['dataset']} changed since it was evaluated")
         for rf, m in current:
             if m["cases"] < 1 or m["errors"] > 0:
-                problems.append(f"gate {i} ({text}) measured on {m['cases']} cases with {m['errors']} errored ({rf.path})")
+                problems.append(f"gate {i} ({text}) measured on {m['cases']} cases with {m['errors']} errored ({shown_path(rf.path)})")
             elif fails(m["value"], gate.get("min"), gate.get("max")):
-                problems.append(f"gate {i} ({text}) fails: measured {m['value']:g} on {m['cases']} cases ({rf.path})")
+                problems.append(f"gate {i} ({text}) fails: measured {m['value']:g} on {m['cases']} cases ({shown_path(rf.path)})")
             else:
                 items.append(ev.at(pointer("spec", "evaluation", "gates", i),
-                                   f"gate {i}: {gate['metric']} {m['value']:g} on {m['cases']} cases ({rf.path}, "
+                                   f"gate {i}: {gate['metric']} {m['value']:g} on {m['cases']} cases ({shown_path(rf.path)}, "
                                    f"{rf.data['createdAt'][:10]})", value=m["value"], cases=m["cases"]))
     for rf in ev.evaluation:
-        items.append(ev.repo_item(rf.path, 0, f"results of {rf.data['harness']['name']} {rf.data['harness']['version']}, "
+        items.append(ev.repo_item(shown_path(rf.path), 0, f"results of {rf.data['harness']['name']} {rf.data['harness']['version']}, "
                                               f"{rf.data['createdAt']}"))
     return _verdict(problems, items, f"{_plural(len(gates), 'gate')} judged on results for spec hash {spec_hash}, "
                                      f"none older than {window} days")
