@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from llmops_iac.errors import EXIT_INPUT
+from llmops_iac.shown_paths import shown_path
 from tests.conftest import ROOT
 from tests.evaluation.helpers import results, write
 
@@ -98,7 +99,8 @@ def test_a_claimed_pass_is_recomputed_from_the_value(invoke, repo):
     write(path, doc)
     _, found = _findings(invoke, repo, path)
     assert found["LLM-EVL-006"] == ["gate 0 (correctness on golden, target assistant) measured 0.8 on 20 cases, below its "
-                                    f"min 0.9 ({path}, promptfoo 0.107.4)"]
+                                    f"min 0.9 ({shown_path(path)}, promptfoo 0.107.4)"]
+    assert not shown_path(path).startswith("/")  # a results file is shown without the local root
 
 
 def test_a_gate_measured_on_zero_cases_is_unmeasured(invoke, repo):

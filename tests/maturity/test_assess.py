@@ -144,8 +144,9 @@ def test_support_assistant_earns_operational_infrastructure_and_is_held_back_by_
     o = outcomes(a)
     assert o["MAT-INF-301"] == FAIL  # triage is invoked in one region only
     assert o["MAT-INF-201"] == NOT_APPLICABLE and o["MAT-GOV-202"] == NOT_APPLICABLE  # no waivers
-    assert [s.result.id for s in a.roadmap] == ["MAT-CICD-201", "MAT-CICD-206", "MAT-CICD-205", "MAT-PRM-204",
-                                                "MAT-GOV-205", "MAT-ORG-201", "MAT-ORG-203", "MAT-ORG-204"]
+    # MAT-CICD-204: its gates are declared but not judged on measured results (no --eval-results)
+    assert [s.result.id for s in a.roadmap] == ["MAT-CICD-201", "MAT-CICD-204", "MAT-CICD-205", "MAT-CICD-206",
+                                                "MAT-PRM-204", "MAT-GOV-205", "MAT-ORG-201", "MAT-ORG-203", "MAT-ORG-204"]
     assert {s.result.id for s in a.roadmap if not s.result.criterion.automatic} == {
         "MAT-CICD-206", "MAT-CICD-205", "MAT-GOV-205", "MAT-ORG-203", "MAT-ORG-204"}  # unattested: on the roadmap
     inf = a.dimensions[0]

@@ -223,4 +223,6 @@ def test_the_mature_fixture_attests_every_manual_criterion_and_needs_to(tmp_path
     (tmp_path / "mature" / ".llmops" / "attestations.yaml").unlink()
     a = assess(load_spec(str(tmp_path / "mature" / "specs" / "llmapp.yaml")), repo=tmp_path / "mature", today=TODAY)
     assert a.level < 3
-    assert {r.id for r in a.criteria if r.outcome == FAIL} == {r.id for r in a.manual()}
+    # besides the manual criteria only what no attestation can give: measured results (MAT-CICD-204, assessed here
+    # without --eval-results) and a live A/B split (MAT-PRM-301: the fixture is Bedrock-only)
+    assert {r.id for r in a.criteria if r.outcome == FAIL} == {r.id for r in a.manual()} | {"MAT-CICD-204", "MAT-PRM-301"}

@@ -34,7 +34,7 @@ def test_policy_input_is_compact_json():
     assert json.loads(json.dumps(data)) == data
     assert {d["id"]: d["achieved"] for d in data["dimensions"]} == {
         "INF": 2, "CICD": 1, "PRM": 1, "GOV": 1, "COST": 2, "ORG": 1}
-    assert data["overall"] == {"level": 1, "levelName": "Structured pilot", "score": 5.4, "meetsTarget": False}
+    assert data["overall"] == {"level": 1, "levelName": "Structured pilot", "score": 4.9, "meetsTarget": False}
     assert "MAT-CICD-201" in data["failing"] and data["repository"] is False
     assert len(json.dumps(data)) < 5000
 
