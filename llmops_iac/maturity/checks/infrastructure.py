@@ -140,20 +140,39 @@ def safe_rollout(ev: Evidence) -> Result:
 
 @check("MAT-INF-202")
 def environments_separated(ev: Evidence) -> Result:
+    """Declared tiers, and proof they are separate deployments: the repository's stack files deploy this spec to a
+    production environment and to a development or staging one (declaring environments deploys nothing)."""
     envs = sorted(ev.environments)
     if not envs:
         return Result(FAIL, "no environments declared in spec.environments",
                       (ev.at("/spec", "spec.environments is empty: one configuration serves every stage"),))
     items = [ev.at(pointer("spec", "environments", e), f"environment {e}") for e in envs]
-    if ev.repo is not None:
-        items += [ev.repo_item(s, 0, f"stack file {s}") for s in ev.repo.stacks]
     prod = [e for e in envs if declared_tier(ev.environments, e) == PRODUCTION]
     problems = []
     if not prod:
         problems.append(f"no environment declares tier production among {_names(envs)}")
     if not [e for e in envs if declared_tier(ev.environments, e) in ("staging", "development")]:
         problems.append("no environment declares tier staging or development to try changes in first")
-    return _verdict(problems, items, f"environments {_names(envs)}; production is {prod[0] if prod else '-'}")
+    if ev.repo is None:
+        problems.append("no repository evidence: run with --repo PATH to show the stacks that deploy each environment")
+        return _verdict(problems, items, "")
+    from llmops_iac.maturity.checks.ci_runs import deploying_stacks
+
+    stacks = deploying_stacks(ev)
+    by_name = {s.rsplit("/", 1)[-1][len("Pulumi."):-len(".yaml")]: s for s in ev.repo.stacks}
+    items += [ev.repo_item(by_name.get(name, name), 0, f"stack {name} deploys this spec as {tier}")
+              for name, tier in sorted(stacks.items())]
+    if not stacks:
+        problems.append(f"no stack in the repository deploys this spec (llmops-iac:spec in stacks/Pulumi.<stack>.yaml): "
+                        f"{_names(envs)} are declared, not deployed")
+    else:
+        if PRODUCTION not in stacks.values():
+            problems.append(f"no stack deploys this spec to a production environment (stacks: {_names(sorted(stacks))})")
+        if not {"staging", "development"} & set(stacks.values()):
+            problems.append("no stack deploys this spec to a development or staging environment to try changes in "
+                            f"first (stacks: {_names(sorted(stacks))}; a stack of an undeclared environment is production)")
+    return _verdict(problems, items, f"environments {_names(envs)}; production is {prod[0] if prod else '-'}; "
+                                     f"stacks {_names(sorted(stacks))}")
 
 
 @check("MAT-INF-203")
