@@ -153,7 +153,7 @@ def test_render_rejects_an_unknown_format():
 
 def test_text_report_names_levels_roadmap_and_the_missing_repository():
     text = render(example("support-assistant"), "text")
-    assert "maturity level 1 (Structured pilot), score 4.9/10, target 2 not met" in text
+    assert "maturity level 1 (Structured pilot), score 4.8/10, target 2 not met" in text
     assert "roadmap to level 2:" in text and "MAT-CICD-201" in text
     assert "--repo PATH" in text
     verbose = __import__("llmops_iac.maturity.report_text", fromlist=["render"]).render(example("minimal"), verbose=True)
