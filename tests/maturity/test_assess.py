@@ -98,11 +98,12 @@ def test_overall_is_the_minimum_level_and_the_weighted_mean_score():
 
 EXPECTED = {
     # dimension levels without repository evidence: INF, CICD, PRM, GOV, COST, ORG
-    # (manual criteria count and no repository means no attestation: no dimension above 2)
+    # (manual criteria count and no repository means no attestation; no stack files prove separate environments
+    # (MAT-INF-202); no results file measures the gates (MAT-CICD-204): no dimension above 1)
     "minimal": (1, 0, 0, 0, 0, 0),
-    "support-assistant": (2, 1, 1, 1, 2, 1),
-    "self-hosted-llama": (2, 1, 1, 1, 2, 1),
-    "document-intelligence": (2, 1, 1, 1, 2, 1),
+    "support-assistant": (1, 1, 1, 1, 1, 1),
+    "self-hosted-llama": (1, 1, 1, 1, 1, 1),
+    "document-intelligence": (1, 1, 1, 1, 1, 1),
 }
 
 
@@ -139,18 +140,20 @@ def test_the_minimal_spec_is_ad_hoc_and_its_roadmap_starts_at_level_one():
     assert {s.result.id for s in a.roadmap} == {r.id for r in a.criteria if r.outcome == FAIL and r.criterion.level == 1}
 
 
-def test_support_assistant_earns_operational_infrastructure_and_is_held_back_by_missing_ci_evidence():
+def test_support_assistant_without_its_repository_is_held_back_by_missing_repository_evidence():
     a = example("support-assistant")
     o = outcomes(a)
     assert o["MAT-INF-301"] == FAIL  # triage is invoked in one region only
     assert o["MAT-INF-201"] == NOT_APPLICABLE and o["MAT-GOV-202"] == NOT_APPLICABLE  # no waivers
-    # MAT-CICD-204: its gates are declared but not judged on measured results (no --eval-results)
-    assert [s.result.id for s in a.roadmap] == ["MAT-CICD-201", "MAT-CICD-204", "MAT-CICD-205", "MAT-CICD-206",
-                                                "MAT-PRM-204", "MAT-GOV-205", "MAT-ORG-201", "MAT-ORG-203", "MAT-ORG-204"]
+    # MAT-INF-202: no stack files without a repository; MAT-CICD-204: its gates are declared but not judged on
+    # measured results (no --eval-results)
+    assert [s.result.id for s in a.roadmap] == ["MAT-INF-202", "MAT-CICD-201", "MAT-CICD-204", "MAT-CICD-205",
+                                                "MAT-CICD-206", "MAT-PRM-204", "MAT-GOV-205", "MAT-COST-204",
+                                                "MAT-ORG-201", "MAT-ORG-203", "MAT-ORG-204"]
     assert {s.result.id for s in a.roadmap if not s.result.criterion.automatic} == {
-        "MAT-CICD-206", "MAT-CICD-205", "MAT-GOV-205", "MAT-ORG-203", "MAT-ORG-204"}  # unattested: on the roadmap
+        "MAT-CICD-206", "MAT-CICD-205", "MAT-GOV-205", "MAT-COST-204", "MAT-ORG-203", "MAT-ORG-204"}  # unattested
     inf = a.dimensions[0]
-    assert [r.id for r in inf.blocked_by] == ["MAT-INF-301", "MAT-INF-303"]  # and the unattested recovery rehearsal
+    assert [r.id for r in inf.blocked_by] == ["MAT-INF-202"]  # separation needs the stacks a repository holds
 
 
 def test_the_mature_repository_reaches_enterprise_grade_everywhere_but_live_ab():

@@ -156,7 +156,7 @@ def test_a_renamed_spec_keeps_its_findings_unchanged(repo):
     for name in ("llmapp.yaml", "prompts", "evaluation"):  # the spec and the files it names move together
         git(repo, "mv", name, f"apps/{name}")
     for stack in ("dev", "prod"):  # the stacks deploy the spec where it now is
-        edit(repo / "stacks" / f"Pulumi.{stack}.yaml", "llmapp.yaml", "apps/llmapp.yaml")
+        edit(repo / "stacks" / f"Pulumi.{stack}.yaml", "llmops-iac:spec: llmapp.yaml", "llmops-iac:spec: apps/llmapp.yaml")
     # CI checks it, and CODEOWNERS owns it and its prompts, where they now are (the maturity evidence follows them)
     edit(repo / ".github" / "workflows" / "llmops-iac.yml", "paths: llmapp.yaml", "paths: apps/llmapp.yaml")
     for old in ("/llmapp.yaml", "/prompts/", "/evaluation/"):
