@@ -39,6 +39,7 @@ def read(text: str, path: str) -> CiFile:
     if key not in doc:
         notes.append((1, "no on: key: the workflow never runs"))
     defaults = _run_defaults(doc, {"shell": None, "working-directory": "."})
+    defaults["env"], defaults["env-line"] = doc.get("env"), doc.line_of("env")
     runs: list[Run] = []
     jobs = doc.get("jobs")
     if not isinstance(jobs, ci_yaml.YMap):
@@ -193,7 +194,9 @@ def _job(name: str, job: ci_yaml.YMap, runs_on: tuple[list[Trigger], list[tuple[
         notes.append((job.line_of("uses"), f"job {name} calls the reusable workflow {job['uses']}: its jobs are not read"))
         return []
     job_triggers, job_dropped = runs_on
-    job_cannot = _cannot_fail(job.get("continue-on-error"), f"job {name}", job.line_of("continue-on-error"))
+    job_cannot = (_cannot_fail(job.get("continue-on-error"), f"job {name}", job.line_of("continue-on-error"))
+                  or _env_hijack(defaults.get("env"), "the workflow", defaults.get("env-line", 0))
+                  or _env_hijack(job.get("env"), f"job {name}", job.line_of("env")))
     settings = _run_defaults(job, defaults)
     steps = job.get("steps")
     if not isinstance(steps, ci_yaml.YList):
@@ -204,7 +207,8 @@ def _job(name: str, job: ci_yaml.YMap, runs_on: tuple[list[Trigger], list[tuple[
             continue
         at = steps.lines[index]
         step_triggers, step_dropped = _runs_on(step.get("if"), job_triggers, "step", step.line_of("if"))
-        cannot = job_cannot or _cannot_fail(step.get("continue-on-error"), "step", step.line_of("continue-on-error"))
+        cannot = (job_cannot or _cannot_fail(step.get("continue-on-error"), "step", step.line_of("continue-on-error"))
+                  or _env_hijack(step.get("env"), "the step", step.line_of("env")))
         found: list[Run] = []
         if "run" in step:
             found = _script(step, name, settings, cannot, notes)
@@ -225,10 +229,29 @@ def _shell(shell: Any) -> tuple[bool, bool] | None:
     if text == "sh":
         return True, False  # sh -e {0}
     words = text.split()
-    if words and words[0].rsplit("/", 1)[-1] in ("bash", "sh"):
-        flags = "".join(w for w in words[1:] if w.startswith("-") and not w.startswith("--"))
+    # a custom shell is read only as `bash|sh [options] {0}` with options that change no more than errexit,
+    # pipefail, nounset and tracing: `bash -c true {0}` never runs the script at all
+    if (len(words) >= 2 and words[0].rsplit("/", 1)[-1] in ("bash", "sh") and words[-1] == "{0}"
+            and all(_SHELL_OPTION.match(w) for w in words[1:-1])):
+        flags = "".join(w for w in words[1:-1] if w.startswith("-") and not w.startswith("--"))
         return "e" in flags, "pipefail" in text
     return None
+
+
+_SHELL_OPTION = re.compile(r"^(-[euxo]+|--noprofile|--norc|pipefail|errexit|nounset|xtrace)$")
+_ENV_HIJACK = ("PATH", "BASH_ENV", "ENV", "PYTHONPATH", "PYTHONSTARTUP", "PYTHONHOME", "LD_PRELOAD",
+               "LD_LIBRARY_PATH", "SHELLOPTS", "BASHOPTS", "PROMPT_COMMAND", "IFS")
+
+
+def _env_hijack(env: Any, what: str, line: int) -> str:
+    """Why an `env:` that changes which program runs, or what the shell does first, proves nothing."""
+    if not isinstance(env, dict):
+        return ""
+    bad = sorted(str(k) for k in env if str(k).upper() in _ENV_HIJACK or str(k).upper().startswith("BASH_FUNC_"))
+    if not bad:
+        return ""
+    return (f"{what} sets {', '.join(bad)} in env: (line {line}): which program runs, or what the shell runs "
+            "first, cannot be told")
 
 
 def _script(step: ci_yaml.YMap, job: str, settings: dict[str, Any], cannot: str,

@@ -143,7 +143,26 @@ def _unsafe(segments: list[_Segment]) -> str:
             return f"the script defines a shell function (line {seg.line}): what a command runs cannot be told"
         if words[:1] in (["trap"], ["alias"]):
             return f"the script sets a {words[0]} (line {seg.line}): what a command's failure does cannot be told"
+        head = list(words)
+        while head and (head[0] in _LEADING or _ASSIGNMENT.match(head[0])):
+            head = head[1:]
+        if not head:
+            continue
+        if head[0] in _OPAQUE:
+            return (f"the script runs `{head[0]}` (line {seg.line}): what it runs, or whether later commands run, "
+                    "cannot be told")
+        if head[0] == "exec" and _argv(head[1:]) and tool_args(_argv(head)) is None:
+            return f"`exec` at line {seg.line} replaces the shell with another program: nothing after it runs"
+        previous = segments[i - 1].op if i else ""
+        if head[0] in ("exit", "return", "logout") and previous != "||" and (head is not words or previous in ("&&", "|")):
+            return (f"an `{head[0]}` inside a condition or a chain (line {seg.line}): whether later commands run "
+                    "cannot be told")
     return ""
+
+
+_OPAQUE = {"eval", "builtin", "source", ".", "enable", "shopt"}
+"""Commands that run text the reader cannot see, or change what later commands mean."""
+_LEADING = {"then", "do", "else", "elif", "{", "!", "if", "while", "until", "time"}
 
 
 def _set(args: list[str] | tuple[str, ...], errexit: bool, pipefail: bool) -> tuple[bool, bool]:
@@ -212,7 +231,10 @@ def tool_args(argv: tuple[str, ...]) -> tuple[str, ...] | None:
         return None
     name = os.path.basename(argv[0])
     if name == "llmops-iac":
-        return argv[1:]
+        # the installed console script: on PATH, or in a bin/ directory (.venv/bin, ~/.local/bin); a file of that
+        # name elsewhere in the repository (./tools/llmops-iac) can be anything
+        parent = os.path.dirname(argv[0])
+        return argv[1:] if not parent or os.path.basename(parent) == "bin" else None
     if _PYTHON.match(name) and len(argv) >= 3 and argv[1] == "-m" and argv[2] == "llmops_iac":
         return argv[3:]
     return None

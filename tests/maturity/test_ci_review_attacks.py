@@ -1,0 +1,53 @@
+"""Attacks an attacker's review of issue #15 found: scripts that stop, replace or redefine the shell before the
+check, a repository-local `llmops-iac`, and steps that swap the shell or its PATH. None of them checks the spec."""
+
+from __future__ import annotations
+
+import pytest
+
+from llmops_iac.maturity.checks import FAIL, PASS
+from tests.maturity.test_ci_attacks import gha, outcome
+
+
+def _script(*lines: str) -> dict[str, str]:
+    body = "".join(f"          {line}\n" for line in lines)
+    return gha(f"      - run: |\n{body}")
+
+
+ATTACKS = {
+    "and-exit-0": _script("true && exit 0", "llmops-iac check app/"),
+    "if-then-exit-0": _script("if true; then exit 0; fi", "llmops-iac check app/"),
+    "exec-true": _script("exec true", "llmops-iac check app/"),
+    "eval-exit": _script('eval "exit 0"', "llmops-iac check app/"),
+    "builtin-exit": _script("builtin exit 0", "llmops-iac check app/"),
+    "builtin-set-plus-e": _script("builtin set +e", "llmops-iac check app/", "echo ok"),
+    "source-a-script": _script(". ./ci/env.sh", "llmops-iac check app/"),
+    "repository-local-tool": gha("      - run: ./tools/llmops-iac check app/\n"),
+    "path-override": gha("      - run: llmops-iac check app/\n        env:\n          PATH: ./fakebin:/usr/bin\n"),
+    "bash-env": gha("      - run: llmops-iac check app/\n        env:\n          BASH_ENV: .ci/env.sh\n"),
+    "job-path-override": gha("      - run: llmops-iac check app/\n", job_extra="    env:\n      PATH: ./fakebin\n"),
+    "custom-shell": gha("      - run: llmops-iac check app/\n        shell: bash -c true {0}\n"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ATTACKS))
+def test_a_script_that_may_never_run_the_check_does_not_gate(tmp_path, name):
+    for criterion in ("MAT-CICD-201", "MAT-CICD-301"):
+        result = outcome(tmp_path / criterion, ATTACKS[name], criterion)
+        assert result.outcome == FAIL, (criterion, result.reason)
+
+
+@pytest.mark.parametrize("script", [
+    ("exec > check.log 2>&1", "llmops-iac check app/"),  # exec with redirections only keeps the shell
+    ("llmops-iac check app/ || exit 1",),
+    ("exec llmops-iac check app/",),
+    (".venv/bin/llmops-iac check app/",),
+])
+def test_ordinary_scripts_still_gate(tmp_path, script):
+    result = outcome(tmp_path, _script(*script), "MAT-CICD-301")
+    assert result.outcome == PASS, result.reason
+
+
+def test_a_standard_shell_still_gates(tmp_path):
+    result = outcome(tmp_path, gha("      - run: llmops-iac check app/\n        shell: bash\n"), "MAT-CICD-301")
+    assert result.outcome == PASS, result.reason
