@@ -12,6 +12,7 @@ It reads no files.
 from __future__ import annotations
 
 import json
+import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -140,13 +141,31 @@ def bars() -> Bars:
 # -- cases and datasets ----------------------------------------------------------------------------------------------
 
 
+def _text(value: str) -> str:
+    """What a reader sees of ``value``: compatibility forms folded (NFKC), invisible format characters (zero-width
+    spaces and joiners, bidi marks) dropped, case folded, runs of whitespace as one space."""
+    folded = unicodedata.normalize("NFKC", value)
+    visible = "".join(ch for ch in folded if unicodedata.category(ch) != "Cf")
+    return " ".join(visible.casefold().split())
+
+
 def _empty(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip()) or (isinstance(value, (list, dict)) and not value)
+    """No content: null, an empty list or object, or text without a letter or digit once invisible characters go."""
+    if isinstance(value, str):
+        return not any(ch.isalnum() for ch in _text(value))
+    return value is None or (isinstance(value, (list, dict)) and not value)
+
+
+def _not_text(value: Any, role: str, task: str) -> bool:
+    """A number or boolean is not an input, nor a reference (except a classification label)."""
+    if isinstance(value, (str, list, dict)):
+        return False
+    return not (role == "reference" and task == "classification" and isinstance(value, (int, float, bool)))
 
 
 def _key(value: Any) -> str:
     if isinstance(value, str):
-        return " ".join(value.casefold().split())
+        return _text(value)
     return json.dumps(value, sort_keys=True)
 
 
@@ -162,9 +181,13 @@ def judge_case(case: Any, task: str, bars_: Bars) -> tuple[str, str, str | None]
         name = next((f for f in fields[role] if f in case), None)
         if name is None:
             return f"no {role} field (one of {', '.join(fields[role])})", "", None
+        if _not_text(case[name], role, task):
+            return f"{name} is not text ({type(case[name]).__name__})", "", None
         if _empty(case[name]):
             return f"empty {name}", "", None
         found[role] = name
+    if _key(case[found["reference"]]) == _key(case[found["input"]]):
+        return f"{found['reference']} repeats the input", "", None
     category = None
     if "category" in fields:
         name = next((f for f in fields["category"] if f in case), None)
