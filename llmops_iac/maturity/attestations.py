@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,8 @@ from llmops_iac.spec.load import parse
 SCHEMA = ("schemas", "attestations.schema.json")
 MAX_BYTES = 1024 * 1024
 """Largest attestation file read; a larger one is an input error."""
+MAX_EVIDENCE_BYTES = 1 << 20
+"""How much of an evidence file is read to see it is not empty."""
 _URL = re.compile(r"^https://[^\s/]+\.[^\s/]+(/\S*)?$")
 _validator: Validator | None = None
 _EVIDENCE_PROBLEMS = {
@@ -207,9 +210,19 @@ def _entry(index: int, item: dict[str, Any], line: int, cat: Catalogue, today: _
     if expires < today:
         problems.append(f"expired on {expires.isoformat()}")
     evidence = item["evidence"]
-    if not _URL.match(evidence):
+    if _URL.match(evidence):
+        if not re.match(r"^https://[^/]+/\S*[^\s/]", evidence):
+            problems.append(f"evidence {evidence} names a site, not a document: link the page that shows the practice")
+    else:
         try:
-            files.resolve(evidence, "evidence")
+            found = files.resolve(evidence, "evidence")
+            own = files.resolve(cat.attestation_file, "attestation")
+            if found.path == own.path:
+                problems.append(f"evidence {evidence} is the attestation file itself: it proves nothing it does not say")
+            elif stat.S_ISREG(found.stat.st_mode) and found.stat.st_size <= MAX_EVIDENCE_BYTES:
+                body = files.read(evidence, "evidence", MAX_EVIDENCE_BYTES).decode("utf-8", "replace")
+                if not any(ch.isalnum() for ch in body):
+                    problems.append(f"evidence {evidence} is empty: it shows nothing")
         except FileRefError as exc:  # said without local paths: reports never show them
             problems.append(f"evidence {evidence} " + _EVIDENCE_PROBLEMS.get(exc.code, f"cannot be used ({exc.code})"))
     envs = item.get("environments")

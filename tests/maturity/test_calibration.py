@@ -112,3 +112,38 @@ def test_junk_evidence_is_not_rescued_by_attesting_it(tmp_path):
     assert o["MAT-CICD-201"] == FAIL and o["MAT-CICD-206"] == FAIL
     review = next(r for r in a.criteria if r.id == "MAT-CICD-206")
     assert "attestations.yaml:3" in review.reason and "expired on 2025-12-31" in review.reason
+
+
+@needs_git
+@pytest.mark.parametrize("evidence, why", [
+    ("docs/empty.md", "is empty"),
+    ("docs/blank.md", "is empty"),
+    (".llmops/attestations.yaml", "is the attestation file itself"),
+    ("https://a.b", "names a site, not a document"),
+])
+def test_an_attestation_needs_evidence_that_shows_something(tmp_path, evidence, why):
+    # found by an attacker's review of issue #15: each was accepted as evidence
+    spec = _junk_repository(tmp_path)
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "empty.md").write_text("", encoding="utf-8")
+    (tmp_path / "docs" / "blank.md").write_text(" \n\u200b\n-- \n", encoding="utf-8")
+    (tmp_path / ".llmops").mkdir()
+    (tmp_path / ".llmops" / "attestations.yaml").write_text(
+        f"attestations:\n  - {{criterion: MAT-CICD-206, who: '@team', date: 2026-05-01, evidence: '{evidence}', "
+        "expires: 2027-04-30}\n", encoding="utf-8")
+    a = assess(load_spec(spec), repo=tmp_path, today=TODAY)
+    review = next(r for r in a.criteria if r.id == "MAT-CICD-206")
+    assert review.outcome == FAIL and why in review.reason, review.reason
+
+
+@needs_git
+def test_an_attestation_with_a_real_document_counts(tmp_path):
+    spec = _junk_repository(tmp_path)
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "branch-protection.md").write_text("main requires one approving review.\n", encoding="utf-8")
+    (tmp_path / ".llmops").mkdir()
+    (tmp_path / ".llmops" / "attestations.yaml").write_text(
+        "attestations:\n  - {criterion: MAT-CICD-206, who: '@team', date: 2026-05-01, "
+        "evidence: docs/branch-protection.md, expires: 2027-04-30}\n", encoding="utf-8")
+    a = assess(load_spec(spec), repo=tmp_path, today=TODAY)
+    assert next(r for r in a.criteria if r.id == "MAT-CICD-206").outcome == "pass"
