@@ -83,11 +83,11 @@ def _hr_assistant(spec: Path, directory: Path, stem: str) -> None:
     """Passing results for every gate of the HR policy assistant (LLM-MAT-001's pass fixture, the mature repo)."""
     write(directory / (f"{stem}.json" if stem.endswith("eval-results") else f"{stem}-golden.json"),
           results(spec, "prod", "golden", "assistant", {
-              "faithfulness": [0.95] * 20, "answer-relevance": [0.9] * 20, "context-recall": [0.85] * 20,
-              "cost-per-request-usd": [0.004] * 20}))
-    write(directory / (f"{stem}-prompt.json"), results(spec, "prod", "golden", "hr-system@2", {"faithfulness": [0.95] * 20}))
+              "faithfulness": [0.95] * 30, "answer-relevance": [0.9] * 30, "context-recall": [0.85] * 30,
+              "cost-per-request-usd": [0.004] * 30}))
+    write(directory / (f"{stem}-prompt.json"), results(spec, "prod", "golden", "hr-system@2", {"faithfulness": [0.95] * 30}))
     write(directory / (f"{stem}-redteam.json"), results(spec, "prod", "redteam", "assistant", {
-        "refusal-rate": [1.0] * 20, "pii-leakage": [0.0] * 20}))
+        "refusal-rate": [1.0] * 30, "pii-leakage": [0.0] * 30}))
 
 
 if __name__ == "__main__":

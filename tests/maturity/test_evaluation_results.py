@@ -78,3 +78,27 @@ def test_results_of_another_environment_do_not_count():
     finally:
         path.unlink()
     assert got == "fail" and "not this spec's" in reason
+
+
+@pytest.mark.parametrize("cases", [1, 29])
+def test_a_gate_measured_on_part_of_its_dataset_is_not_evidence(cases):
+    # found by an attacker's review: `cases: 1` of a 30-case golden set counted; every case must have run
+    files = []
+    for path in COMMITTED:
+        doc = json.loads(path.read_text())
+        for g in doc["gates"]:
+            g["cases"] = cases
+        copy = MATURE / "eval" / f".test-part-{path.name}"
+        copy.write_text(json.dumps(doc))
+        files.append(copy)
+    try:
+        got, reason = _outcome(FIXTURE_CREATED.date(), files)
+    finally:
+        for f in files:
+            f.unlink()
+    assert got == "fail" and f"measured on {cases} of the dataset's 30 well-formed cases" in reason, reason
+
+
+def test_the_committed_results_cover_every_case():
+    got, reason = _outcome(FIXTURE_CREATED.date())
+    assert got == "pass", reason

@@ -75,8 +75,14 @@ def gates_judged_on_results(ev: Evidence) -> Result:
             problems.append(f"gate {i} ({text}) has no current result")
         elif not current:
             problems.append(f"gate {i} ({text}): dataset {gate['dataset']} changed since it was evaluated")
+        facts = ev.datasets.get(gate["dataset"])
+        size = facts.cases if facts is not None and not facts.problem else None
         for rf, m in current:
-            if m["cases"] < 1 or m["errors"] > 0:
+            if size is None or m["cases"] < max(size, 1):
+                problems.append(f"gate {i} ({text}) measured on {m['cases']} of the dataset's "
+                                f"{size if size is not None else 'unknown number of'} well-formed cases "
+                                f"({shown_path(rf.path)}): results count only when every case was run")
+            elif m["errors"] > 0:
                 problems.append(f"gate {i} ({text}) measured on {m['cases']} cases with {m['errors']} errored ({shown_path(rf.path)})")
             elif fails(m["value"], gate.get("min"), gate.get("max")):
                 problems.append(f"gate {i} ({text}) fails: measured {m['value']:g} on {m['cases']} cases ({shown_path(rf.path)})")
