@@ -63,3 +63,31 @@ def test_a_production_and_a_development_stack_of_this_spec_separate_its_environm
     assert result.outcome == PASS, result.reason
     assert {i.source.file for i in result.evidence if i.source.kind == "repo"} >= {
         "stacks/Pulumi.prod.yaml", "stacks/Pulumi.dev.yaml"}
+
+
+# Found by an attacker's review of issue #15: stack files that no Pulumi project would read were credited.
+
+def test_stack_files_without_a_pulumi_project_deploy_nothing(tmp_path):
+    files = {k: v for k, v in PULUMI.items() if k != "Pulumi.yaml"}
+    result = judge(tmp_path, files)
+    assert result.outcome == FAIL and "no stack in the repository deploys" in result.reason, result.reason
+
+
+def test_stack_files_outside_the_projects_stack_directory_deploy_nothing(tmp_path):
+    # an unrelated project whose stacks live next to it: stacks/ is never read
+    files = {**PULUMI, "Pulumi.yaml": "name: website\nruntime: nodejs\n"}
+    result = judge(tmp_path, files)
+    assert result.outcome == FAIL and "no stack in the repository deploys" in result.reason, result.reason
+
+
+def test_a_stack_file_linked_from_outside_the_repository_deploys_nothing(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "Pulumi.prod.yaml").write_text(PULUMI["stacks/Pulumi.prod.yaml"], encoding="utf-8")
+    repo = tmp_path / "repo"
+    files = {k: v for k, v in PULUMI.items() if k != "stacks/Pulumi.prod.yaml"}
+    spec = make_repo(repo, files)
+    spec.write_text(spec.read_text(encoding="utf-8") + SPEC_ENVS, encoding="utf-8")
+    (repo / "stacks" / "Pulumi.prod.yaml").symlink_to(outside / "Pulumi.prod.yaml")
+    result = CHECKS[CRITERION](collect(spec, repo=repo))
+    assert result.outcome == FAIL and "production" in result.reason, result.reason

@@ -3,6 +3,9 @@ the spec on which triggers, which stacks are production, and the located reasons
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from llmops_iac.maturity.checks.registry import FAIL, PASS, Result
 from llmops_iac.maturity.checks.shared import _names
 from llmops_iac.maturity.ci_model import Run, covers
@@ -86,6 +89,23 @@ def production_stacks(ev: Evidence) -> list[str]:
     return sorted(name for name, tier in deploying_stacks(ev).items() if tier == PRODUCTION)
 
 
+def _read_by_a_project(path: Path, root: str) -> bool:
+    """Whether Pulumi would read stack file ``path``: it is a file of the repository (not a link out of it) in the
+    stack directory (stackConfigDir) of a Pulumi project of the repository. A stack file no project reads deploys
+    nothing, whatever it says."""
+    from llmops_iac.spec.stacks import _stack_config_dir, find_project_dir, project_file
+
+    real = os.path.realpath(path)
+    if not real.startswith(root.rstrip("/") + "/"):
+        return False
+    project = find_project_dir(path.parent)
+    if project is None or not os.path.realpath(project).startswith(root.rstrip("/") + os.sep) and \
+            os.path.realpath(project) != root:
+        return False
+    config_dir = os.path.realpath(project / _stack_config_dir(project_file(project)))
+    return config_dir == os.path.dirname(real)
+
+
 def deploying_stacks(ev: Evidence) -> dict[str, str]:
     """The repository's stacks (stacks/Pulumi.<stack>.yaml, Pulumi.<stack>.yaml) that deploy this spec, with the
     tier each deploys it as (an environment of unknown tier is production: llmops_iac/spec/tiers.py). A stack file
@@ -103,9 +123,12 @@ def deploying_stacks(ev: Evidence) -> dict[str, str]:
         return dict(cache[key])
     doc = ev.loaded.document.data
     found: dict[str, str] = {}
+    root = os.path.realpath(ev.repo.root)
     for rel in ev.repo.stacks:
         path = ev.repo.root / rel
         name = path.name[len("Pulumi."):-len(".yaml")]
+        if not _read_by_a_project(path, root):
+            continue
         try:
             stack = st.load_stack(name, path.parent)
         except SpecError:
