@@ -106,9 +106,20 @@ class CodeOwners:
     file: str
     rules: tuple[Rule, ...]
     problems: tuple[tuple[int, str], ...] = ()
+    github: "CodeOwners | None" = None
+    """The same file as GitHub reads it (no sections), where GitLab could read it too (CODEOWNERS, docs/): a path
+    is owned only by owners both hosts would ask (the stricter reading)."""
 
     def owners_of(self, path: str) -> Ownership:
         """Return who owns ``path`` (repository-relative, forward slashes)."""
+        mine = self._owners_of(path)
+        if self.github is None:
+            return mine
+        theirs = self.github._owners_of(path)
+        both = tuple(o for o in mine.owners if o in theirs.owners)
+        return Ownership(path=mine.path, owners=both, rules=mine.rules if both else theirs.rules)
+
+    def _owners_of(self, path: str) -> Ownership:
         path = path.lstrip("/")
         last: dict[str, Rule] = {}
         for rule in self.rules:
@@ -146,11 +157,17 @@ def load(root: Path) -> CodeOwners | None:
         return CodeOwners(rel, (), ((0, f"{rel} cannot be read: {exc.message}"),))
     except UnicodeDecodeError as exc:
         return CodeOwners(rel, (), ((0, f"{rel} cannot be read: {exc}"),))
-    return parse(text, rel)
+    if rel.startswith(".github/"):  # GitHub's own location: GitHub's reading only (a [Section] line is invalid)
+        return parse(text, rel, sections=False)
+    if rel.startswith(".gitlab/"):
+        return parse(text, rel)
+    found = parse(text, rel)
+    return CodeOwners(found.file, found.rules, found.problems, github=parse(text, rel, sections=False))
 
 
-def parse(text: str, file: str = "CODEOWNERS") -> CodeOwners:
-    """Parse CODEOWNERS ``text``; lines GitHub would skip are reported, not used."""
+def parse(text: str, file: str = "CODEOWNERS", *, sections: bool = True) -> CodeOwners:
+    """Parse CODEOWNERS ``text``; lines GitHub would skip are reported, not used. ``sections``: read GitLab's
+    ``[Section]`` headers (GitHub has none: it ignores such a line, and the rules after it stay in one list)."""
     rules: list[Rule] = []
     problems: list[tuple[int, str]] = []
     section, defaults = "", ()
@@ -160,6 +177,9 @@ def parse(text: str, file: str = "CODEOWNERS") -> CodeOwners:
             continue
         if line.startswith("\\#"):
             problems.append((number, "a pattern cannot start with an escaped # in CODEOWNERS (the line is ignored)"))
+            continue
+        if (line.startswith("[") or line.startswith("^[")) and not sections:
+            problems.append((number, "a [Section] header is GitLab's: GitHub ignores the line"))
             continue
         if line.startswith("[") or line.startswith("^["):
             m = _SECTION.match(line.split(" #", 1)[0].rstrip())

@@ -52,3 +52,31 @@ def test_a_catch_all_is_said_so_with_its_line(tmp_path):
 def test_catch_all_patterns_are_told_from_specific_ones():
     rules = parse("* @a\n** @a\n/** @a\n**/* @a\n/* @a\n*.yaml @a\n/app/ @a\napp/ @a\n**/prompts/ @a\n/app/*.txt @a\n").rules
     assert [r.catch_all for r in rules] == [True, True, True, True, True, False, False, False, False, False]
+
+
+# Found by an attacker's review of issue #15: a GitHub CODEOWNERS read with GitLab's sections.
+
+def test_a_section_header_in_githubs_codeowners_does_not_keep_an_earlier_owner(tmp_path):
+    from llmops_iac.maturity import codeowners
+
+    (tmp_path / ".github").mkdir()
+    (tmp_path / ".github" / "CODEOWNERS").write_text("/specs/ @acme/x\n[Misc]\n/specs/\n", encoding="utf-8")
+    owners = codeowners.load(tmp_path)
+    assert not owners.owners_of("specs/llmapp.yaml").owned  # GitHub: the last rule, without owners, wins
+
+
+def test_a_root_codeowners_is_owned_only_as_both_hosts_read_it(tmp_path):
+    from llmops_iac.maturity import codeowners
+
+    (tmp_path / "CODEOWNERS").write_text("/specs/ @acme/x\n[Misc]\n/specs/\n", encoding="utf-8")
+    assert not codeowners.load(tmp_path).owners_of("specs/llmapp.yaml").owned
+    (tmp_path / "CODEOWNERS").write_text("/specs/ @acme/x\n", encoding="utf-8")
+    assert codeowners.load(tmp_path).owners_of("specs/llmapp.yaml").owners == ("@acme/x",)
+
+
+def test_gitlab_sections_still_add_up_in_gitlabs_own_location(tmp_path):
+    from llmops_iac.maturity import codeowners
+
+    (tmp_path / ".gitlab").mkdir()
+    (tmp_path / ".gitlab" / "CODEOWNERS").write_text("[A]\n/specs/ @acme/x\n[B]\n/specs/ @acme/y\n", encoding="utf-8")
+    assert codeowners.load(tmp_path).owners_of("specs/llmapp.yaml").owners == ("@acme/x", "@acme/y")
