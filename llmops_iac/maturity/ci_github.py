@@ -202,13 +202,14 @@ def _job(name: str, job: ci_yaml.YMap, runs_on: tuple[list[Trigger], list[tuple[
     if not isinstance(steps, ci_yaml.YList):
         return []
     runs: list[Run] = []
+    rewired = ""  # a run: step that writes GITHUB_PATH or GITHUB_ENV changes what every later step runs
     for index, step in enumerate(steps):
         if not isinstance(step, ci_yaml.YMap):
             continue
         at = steps.lines[index]
         step_triggers, step_dropped = _runs_on(step.get("if"), job_triggers, "step", step.line_of("if"))
         cannot = (job_cannot or _cannot_fail(step.get("continue-on-error"), "step", step.line_of("continue-on-error"))
-                  or _env_hijack(step.get("env"), "the step", step.line_of("env")))
+                  or _env_hijack(step.get("env"), "the step", step.line_of("env")) or rewired)
         found: list[Run] = []
         if "run" in step:
             found = _script(step, name, settings, cannot, notes)
@@ -216,6 +217,10 @@ def _job(name: str, job: ci_yaml.YMap, runs_on: tuple[list[Trigger], list[tuple[
             found = _action(step, name, settings, cannot, at)
         runs += [Run(r.kind, r.line, r.text, r.job, r.paths, r.stacks, r.reason, tuple(step_triggers),
                      tuple(job_dropped + step_dropped)) for r in found]
+        script = step.get("run")
+        if not rewired and isinstance(script, str) and ("GITHUB_PATH" in script or "GITHUB_ENV" in script):
+            rewired = (f"an earlier step writes GITHUB_PATH or GITHUB_ENV (line {step.line_of('run', at)}): which "
+                       "program later steps run, or with what environment, cannot be told")
     return runs
 
 

@@ -57,12 +57,16 @@ def read_gitlab(text: str, path: str) -> CiFile:
     if "include" in doc:
         notes.append((doc.line_of("include"), "include: files are not read: the jobs they add are no evidence"))
     workflow = doc.get("workflow") if isinstance(doc.get("workflow"), dict) else {}
+    # a job without its own before_script runs `default: before_script:` (or the old top-level one) first
+    default = doc.get("default") if isinstance(doc.get("default"), ci_yaml.YMap) else None
+    inherited = (default, "before_script") if default is not None and "before_script" in default else \
+        (doc, "before_script") if "before_script" in doc else None
     runs: list[Run] = []
     for name, job in doc.items():
         if not isinstance(name, str) or name in RESERVED or name.startswith(".") or not isinstance(job, ci_yaml.YMap):
             continue
         job = _extended(doc, job, 0)
-        runs += _job(name, job, doc.line_of(name), workflow, notes)
+        runs += _job(name, job, doc.line_of(name), workflow, notes, inherited)
     return CiFile(path, "gitlab-ci", runs=tuple(runs), notes=tuple(notes))
 
 
@@ -114,7 +118,8 @@ def _changes(value: Any) -> tuple[str, ...] | None:
     return tuple(str(v) for v in value) if isinstance(value, list) else (str(value),)
 
 
-def _job(name: str, job: ci_yaml.YMap, line: int, workflow: dict[str, Any], notes: list[tuple[int, str]]) -> list[Run]:
+def _job(name: str, job: ci_yaml.YMap, line: int, workflow: dict[str, Any], notes: list[tuple[int, str]],
+         inherited: tuple[ci_yaml.YMap, str] | None = None) -> list[Run]:
     triggers: list[Trigger] = []
     dropped: list[tuple[str, str]] = []
     job_when = str(job.get("when", "on_success"))
@@ -152,6 +157,9 @@ def _job(name: str, job: ci_yaml.YMap, line: int, workflow: dict[str, Any], note
     if failure is True or isinstance(failure, dict):
         cannot = f"job {name}: allow_failure: {failure} (line {job.line_of('allow_failure')}): its failure does not fail the pipeline"
     chunks: list[tuple[str, int]] = []
+    if "before_script" not in job and inherited is not None:
+        owner, key = inherited
+        chunks += _lines(owner.get(key), owner.line_of(key, line))
     for key in ("before_script", "script"):
         chunks += _lines(job.get(key), job.line_of(key, line))
     runs = script_runs(chunks, line, name, ".", errexit=True, pipefail=True, cannot_fail=cannot) if chunks else []

@@ -51,3 +51,31 @@ def test_ordinary_scripts_still_gate(tmp_path, script):
 def test_a_standard_shell_still_gates(tmp_path):
     result = outcome(tmp_path, gha("      - run: llmops-iac check app/\n        shell: bash\n"), "MAT-CICD-301")
     assert result.outcome == PASS, result.reason
+
+
+MORE = {
+    "github-path-written-earlier": gha("      - run: echo \"$PWD/fakebin\" >> \"$GITHUB_PATH\"\n"
+                                       "      - run: llmops-iac check app/\n"),
+    "github-env-written-earlier": gha("      - run: echo \"BASH_ENV=.ci/env.sh\" >> $GITHUB_ENV\n"
+                                      "      - run: llmops-iac check app/\n"),
+    "gitlab-default-before-script-exits": {
+        ".gitlab-ci.yml": "default:\n  before_script: [exit 0]\ncheck:\n  script:\n    - llmops-iac check app/\n"
+                          "  rules:\n    - if: $CI_PIPELINE_SOURCE == \"merge_request_event\"\n"},
+    "gitlab-top-level-before-script-exits": {
+        ".gitlab-ci.yml": "before_script: [exit 0]\ncheck:\n  script:\n    - llmops-iac check app/\n"
+                          "  rules:\n    - if: $CI_PIPELINE_SOURCE == \"merge_request_event\"\n"},
+}
+
+
+@pytest.mark.parametrize("name", sorted(MORE))
+def test_an_earlier_step_or_default_that_rewires_the_job_does_not_gate(tmp_path, name):
+    result = outcome(tmp_path, MORE[name], "MAT-CICD-301")
+    assert result.outcome == FAIL, result.reason
+
+
+def test_a_gitlab_job_with_its_own_before_script_does_not_inherit_the_default(tmp_path):
+    files = {".gitlab-ci.yml": "default:\n  before_script: [exit 0]\ncheck:\n  before_script: [echo ready]\n"
+                               "  script:\n    - llmops-iac check app/\n"
+                               "  rules:\n    - if: $CI_PIPELINE_SOURCE == \"merge_request_event\"\n"}
+    result = outcome(tmp_path, files, "MAT-CICD-301")
+    assert result.outcome == PASS, result.reason
