@@ -22,6 +22,7 @@ import contextvars
 import os
 from typing import Iterator
 
+from llmops_iac.spec.files import find_root
 from llmops_iac.spec.stdin import DISPLAY as STDIN_DISPLAY, is_stdin
 
 _ROOTS: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar("shown_path_roots", default=())
@@ -91,14 +92,7 @@ def shown_root(root: str | os.PathLike[str]) -> str:
 
 def git_root(directory: str) -> str | None:
     """The nearest directory at or above ``directory`` holding ``.git`` (a directory, or a worktree's file), or None."""
-    d = directory
-    while True:
-        if os.path.lexists(os.path.join(d, GIT)):
-            return d
-        parent = os.path.dirname(d)
-        if parent == d:
-            return None
-        d = parent
+    return find_root(directory)
 
 
 def _forms(path: str) -> tuple[str, ...]:
