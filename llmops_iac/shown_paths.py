@@ -26,7 +26,6 @@ from llmops_iac.spec.files import find_root
 from llmops_iac.spec.stdin import DISPLAY as STDIN_DISPLAY, is_stdin
 
 _ROOTS: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar("shown_path_roots", default=())
-GIT = ".git"
 
 
 @contextlib.contextmanager
