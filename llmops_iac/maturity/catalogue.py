@@ -449,3 +449,10 @@ def _row(row: dict[str, Any] | None) -> SeedRow | None:
         return None
     return SeedRow(str(row["seed"]), row["section"],
                    tuple(SeedCell(c["seedLevel"], c["text"], c["state"]) for c in row["cells"]))
+
+
+def bars() -> evidence_bars.Bars:
+    """The evidence bars of the built-in catalogue (what a dataset, a gate and its threshold must clear)."""
+    found = load().evidence_bars
+    assert found is not None  # the built-in catalogue has the block (tests/maturity/test_catalogue.py)
+    return found

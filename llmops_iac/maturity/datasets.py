@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
-from llmops_iac.maturity.evidence_bars import DEFAULT_TASK, RED_TEAM, Bars, bars, judge_case
+from llmops_iac.maturity.catalogue import bars
+from llmops_iac.maturity.evidence_bars import DEFAULT_TASK, RED_TEAM, Bars, judge_case
 from llmops_iac.maturity.repo import MAX_FILE_BYTES, memo
 from llmops_iac.spec.files import FileRefError, SpecFiles
 

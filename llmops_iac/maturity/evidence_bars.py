@@ -129,15 +129,6 @@ def check_block(data: Any) -> list[str]:
     return problems
 
 
-def bars() -> Bars:
-    """The bars of the built-in catalogue."""
-    from llmops_iac.maturity.catalogue import load
-
-    found = load().evidence_bars
-    assert found is not None  # the built-in catalogue has the block (tests/maturity/test_catalogue.py)
-    return found
-
-
 # -- cases and datasets ----------------------------------------------------------------------------------------------
 
 
@@ -198,9 +189,9 @@ def judge_case(case: Any, task: str, bars_: Bars) -> tuple[str, str, str | None]
     return "", _key(case[found["input"]]), category
 
 
-def dataset_problems(ds: "DatasetFacts", level: int, bars_: Bars | None = None) -> list[str]:
+def dataset_problems(ds: "DatasetFacts", level: int, bars_: Bars) -> list[str]:
     """Why ``ds`` does not count for a criterion of ``level`` (empty when it does)."""
-    b = bars_ or bars()
+    b = bars_
     if ds.problem:
         return [f"dataset {ds.name} ({ds.display}) {ds.problem}"]
     problems = []

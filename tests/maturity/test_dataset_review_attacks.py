@@ -8,7 +8,8 @@ import json
 import pytest
 
 from llmops_iac.maturity.datasets import _judge
-from llmops_iac.maturity.evidence_bars import bars, judge_case
+from llmops_iac.maturity.catalogue import bars
+from llmops_iac.maturity.evidence_bars import judge_case
 
 ZWSP = "\u200b"
 

@@ -234,7 +234,7 @@ def test_a_sagemaker_endpoint_nobody_applies_the_guardrail_to_is_not_guarded(tmp
 
 def test_every_gate_metric_the_schema_allows_has_a_bar_and_an_unknown_metric_gets_no_credit():
     from llmops_iac.maturity.checks.gate_bars import gate_problem
-    from llmops_iac.maturity.evidence_bars import bars
+    from llmops_iac.maturity.catalogue import bars
     from tests.conftest import ROOT
 
     schema = json.loads((ROOT / "schemas" / "llmapp.schema.json").read_text(encoding="utf-8"))
@@ -244,7 +244,7 @@ def test_every_gate_metric_the_schema_allows_has_a_bar_and_an_unknown_metric_get
 
 
 def test_the_dataset_tasks_the_schema_allows_have_field_names():
-    from llmops_iac.maturity.evidence_bars import bars
+    from llmops_iac.maturity.catalogue import bars
     from tests.conftest import ROOT
 
     schema = json.loads((ROOT / "schemas" / "llmapp.schema.json").read_text(encoding="utf-8"))
@@ -265,7 +265,7 @@ def test_a_catalogue_whose_bars_shrink_with_the_level_is_invalid():
 
 
 def test_attack_labels_name_categories_by_id_alias_or_prefix():
-    from llmops_iac.maturity.evidence_bars import bars
+    from llmops_iac.maturity.catalogue import bars
 
     b = bars()
     assert b.category_of("denied-topic:legal-advice") == "denied-topic"

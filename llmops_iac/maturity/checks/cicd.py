@@ -6,6 +6,7 @@ from llmops_iac.maturity.checks.ci_runs import _first, _gated, _not_triggered, _
 from llmops_iac.maturity.checks.registry import FAIL, PASS, Result, _na, _no_repo, _verdict, check
 from llmops_iac.maturity.checks.gate_bars import counting_gates, gate_problem
 from llmops_iac.maturity.checks.shared import _gate_text, _gates, _names, _plural, gate_covers_model
+from llmops_iac.maturity.catalogue import bars
 from llmops_iac.maturity.evidence_bars import RED_TEAM, dataset_problems
 from llmops_iac.maturity.ci_model import MANUAL, MERGE, PULL_REQUEST
 from llmops_iac.maturity.evidence import PRODUCTION, Evidence, pointer
@@ -27,7 +28,7 @@ def golden_datasets(ev: Evidence) -> Result:
             items.append(ev.at(ptr, f"{name}: {ds.display}, {_plural(ds.cases, 'well-formed case')} ({ds.task}){covers}",
                                cases=ds.cases, task=ds.task, malformedLines=[n for n, _ in ds.malformed],
                                categories=list(ds.categories)))
-        problems += dataset_problems(ds, 1)
+        problems += dataset_problems(ds, 1, bars())
     total = sum(d.cases for d in ev.datasets.values())
     return _verdict(problems, items, f"{_plural(len(ev.datasets), 'dataset')} with {_plural(total, 'well-formed case')}")
 
@@ -68,7 +69,7 @@ def gates_required(ev: Evidence) -> Result:
         problems.append("no evaluation gates declared, so nothing is required before production")
     for name in sorted({g["dataset"] for _, g in gates}):
         if name in ev.datasets:
-            problems += dataset_problems(ev.datasets[name], 2)
+            problems += dataset_problems(ev.datasets[name], 2, bars())
     if not prod:
         problems.append("no environment is production (declare spec.environments.<name>.tier: production)")
     elif prod not in required:
