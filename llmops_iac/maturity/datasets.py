@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from llmops_iac.maturity.catalogue import bars
-from llmops_iac.maturity.evidence_bars import DEFAULT_TASK, RED_TEAM, Bars, judge_case
+from llmops_iac.maturity.evidence_bars import DEFAULT_TASK, RED_TEAM, SHOWN_CASES, Bars, judge_case
 from llmops_iac.maturity.repo import MAX_FILE_BYTES, memo
 from llmops_iac.spec.files import FileRefError, SpecFiles
 
@@ -150,3 +150,23 @@ def _records(lines: Iterable[str]) -> Iterator[tuple[int, Any]]:
             yield number, json.loads(line)
         except ValueError:
             yield number, None
+
+
+def dataset_problems(ds: DatasetFacts, level: int, bars_: Bars) -> list[str]:
+    """Why ``ds`` does not count for a criterion of ``level`` (empty when it does)."""
+    b = bars_
+    if ds.problem:
+        return [f"dataset {ds.name} ({ds.display}) {ds.problem}"]
+    problems = []
+    if ds.malformed:
+        shown = ", ".join(f"{ds.display}:{line}: {why}" for line, why in ds.malformed[:SHOWN_CASES])
+        more = f", and {len(ds.malformed) - SHOWN_CASES} more" if len(ds.malformed) > SHOWN_CASES else ""
+        problems.append(f"dataset {ds.name} has {len(ds.malformed)} malformed case(s) ({ds.task} fields): {shown}{more}")
+    need = b.minimum_cases[level]
+    if ds.cases < need:
+        problems.append(f"dataset {ds.name} ({ds.display}) has {ds.cases} well-formed cases; level {level} needs {need}")
+    if ds.task == RED_TEAM and len(ds.categories) < b.minimum_categories:
+        covered = ", ".join(ds.categories) or "none"
+        problems.append(f"red-team dataset {ds.name} covers {len(ds.categories)} attack category ({covered}); "
+                        f"a red-team set needs {b.minimum_categories}")
+    return problems

@@ -14,10 +14,8 @@ from __future__ import annotations
 import json
 import unicodedata
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from llmops_iac.maturity.datasets import DatasetFacts
 
 RED_TEAM = "red-team"
 DEFAULT_TASK = "default"
@@ -187,23 +185,3 @@ def judge_case(case: Any, task: str, bars_: Bars) -> tuple[str, str, str | None]
         if not isinstance(case[name], str) or (category := bars_.category_of(case[name])) is None:
             return f"unknown attack category {case[name]!r}", "", None
     return "", _key(case[found["input"]]), category
-
-
-def dataset_problems(ds: "DatasetFacts", level: int, bars_: Bars) -> list[str]:
-    """Why ``ds`` does not count for a criterion of ``level`` (empty when it does)."""
-    b = bars_
-    if ds.problem:
-        return [f"dataset {ds.name} ({ds.display}) {ds.problem}"]
-    problems = []
-    if ds.malformed:
-        shown = ", ".join(f"{ds.display}:{line}: {why}" for line, why in ds.malformed[:SHOWN_CASES])
-        more = f", and {len(ds.malformed) - SHOWN_CASES} more" if len(ds.malformed) > SHOWN_CASES else ""
-        problems.append(f"dataset {ds.name} has {len(ds.malformed)} malformed case(s) ({ds.task} fields): {shown}{more}")
-    need = b.minimum_cases[level]
-    if ds.cases < need:
-        problems.append(f"dataset {ds.name} ({ds.display}) has {ds.cases} well-formed cases; level {level} needs {need}")
-    if ds.task == RED_TEAM and len(ds.categories) < b.minimum_categories:
-        covered = ", ".join(ds.categories) or "none"
-        problems.append(f"red-team dataset {ds.name} covers {len(ds.categories)} attack category ({covered}); "
-                        f"a red-team set needs {b.minimum_categories}")
-    return problems

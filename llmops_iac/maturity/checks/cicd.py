@@ -7,7 +7,8 @@ from llmops_iac.maturity.checks.registry import FAIL, PASS, Result, _na, _no_rep
 from llmops_iac.maturity.checks.gate_bars import counting_gates, gate_problem
 from llmops_iac.maturity.checks.shared import _gate_text, _gates, _names, _plural, gate_covers_model
 from llmops_iac.maturity.catalogue import bars
-from llmops_iac.maturity.evidence_bars import RED_TEAM, dataset_problems
+from llmops_iac.maturity.datasets import dataset_problems
+from llmops_iac.maturity.evidence_bars import RED_TEAM
 from llmops_iac.maturity.ci_model import MANUAL, MERGE, PULL_REQUEST
 from llmops_iac.maturity.evidence import PRODUCTION, Evidence, pointer
 

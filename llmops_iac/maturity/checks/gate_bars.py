@@ -13,7 +13,8 @@ from typing import Any
 from llmops_iac.maturity.checks.shared import gate_covers_model
 from llmops_iac.maturity.evidence import Evidence
 from llmops_iac.maturity.catalogue import bars
-from llmops_iac.maturity.evidence_bars import Bars, dataset_problems
+from llmops_iac.maturity.datasets import dataset_problems
+from llmops_iac.maturity.evidence_bars import Bars
 
 
 def gate_problem(ev: Evidence, gate: dict[str, Any], bars_: Bars | None = None) -> str:
