@@ -14,11 +14,17 @@ from llmops_iac.pipeline import RunResult
 
 def renderers() -> dict[str, Callable[[RunResult], str]]:
     """Return the available formats and their render functions (one per name of FORMATS)."""
-    from llmops_iac.report import github, junit, markdown, sarif, text
+    from llmops_iac.report import github, junit, markdown, review_markdown, sarif, text
     from llmops_iac.report import json as json_report
 
+    def pull_request_comment(result: RunResult) -> str:
+        # with a comparison (`check --base REV`) the comment leads with what the change does
+        if getattr(result, "comparison", None) is not None:
+            return review_markdown.render(result)
+        return markdown.render(result)
+
     return {"text": text.render, "json": json_report.render, "sarif": sarif.render, "junit": junit.render,
-            "markdown": markdown.render, "github": github.render}
+            "markdown": pull_request_comment, "github": github.render}
 
 
 FORMATS = ("text", "json", "sarif", "junit", "markdown", "github")

@@ -177,11 +177,8 @@ def _html(text: Any) -> str:
 def render(result: RunResult, max_chars: int = MAX_CHARS) -> str:
     """Return the Markdown PR comment of ``result``, at most ``max_chars`` UTF-16 code units long.
 
-    With a comparison (`check --base REV`) the comment leads with what the change does (report/review_markdown.py)."""
-    if getattr(result, "comparison", None) is not None:
-        from llmops_iac.report import review_markdown
-
-        return review_markdown.render(result, max_chars)
+    A result with a comparison (`check --base REV`) is rendered by report/review_markdown.py instead (see
+    :func:`llmops_iac.report.renderers`), which leads with what the change does."""
     fail_at = fx.fail_level(result)
     root = fx.repo_root()
     c = fx.run_counts(result)
