@@ -58,6 +58,8 @@ MORE = {
                                        "      - run: llmops-iac check app/\n"),
     "github-env-written-earlier": gha("      - run: echo \"BASH_ENV=.ci/env.sh\" >> $GITHUB_ENV\n"
                                       "      - run: llmops-iac check app/\n"),
+    "workflow-env-path": {".github/workflows/ci.yml": "name: ci\non: pull_request\nenv:\n  PATH: ./fakebin\njobs:\n"
+                          "  check:\n    runs-on: ubuntu-latest\n    steps:\n      - run: llmops-iac check app/\n"},
     "gitlab-default-before-script-exits": {
         ".gitlab-ci.yml": "default:\n  before_script: [exit 0]\ncheck:\n  script:\n    - llmops-iac check app/\n"
                           "  rules:\n    - if: $CI_PIPELINE_SOURCE == \"merge_request_event\"\n"},

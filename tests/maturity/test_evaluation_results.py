@@ -42,21 +42,29 @@ def test_results_count_for_the_window_and_no_longer(days, outcome):
         assert f"is {days} days old; results count for 30 days" in reason
 
 
-def test_a_failing_measured_gate_is_not_evidence_of_practice(tmp_path):
+def _edited_outcome(edit) -> tuple[str, str]:
+    """MAT-CICD-204 on copies of the committed results (inside the repository, as they must be), each gate edited."""
     files = []
     for path in COMMITTED:
         doc = json.loads(path.read_text())
         for g in doc["gates"]:
-            if g["metric"] == "refusal-rate":
-                g["value"], g["passed"] = 0.5, True
+            edit(g)
         copy = MATURE / "eval" / f".test-{path.name}"
         copy.write_text(json.dumps(doc))
         files.append(copy)
     try:
-        got, reason = _outcome(FIXTURE_CREATED.date(), files)
+        return _outcome(FIXTURE_CREATED.date(), files)
     finally:
         for f in files:
             f.unlink()
+
+
+def test_a_failing_measured_gate_is_not_evidence_of_practice(tmp_path):
+    def refused(g):
+        if g["metric"] == "refusal-rate":
+            g["value"], g["passed"] = 0.5, True
+
+    got, reason = _edited_outcome(refused)
     assert got == "fail" and "refusal-rate" in reason and "fails: measured 0.5" in reason
 
 
@@ -83,19 +91,7 @@ def test_results_of_another_environment_do_not_count():
 @pytest.mark.parametrize("cases", [1, 29])
 def test_a_gate_measured_on_part_of_its_dataset_is_not_evidence(cases):
     # found by an attacker's review: `cases: 1` of a 30-case golden set counted; every case must have run
-    files = []
-    for path in COMMITTED:
-        doc = json.loads(path.read_text())
-        for g in doc["gates"]:
-            g["cases"] = cases
-        copy = MATURE / "eval" / f".test-part-{path.name}"
-        copy.write_text(json.dumps(doc))
-        files.append(copy)
-    try:
-        got, reason = _outcome(FIXTURE_CREATED.date(), files)
-    finally:
-        for f in files:
-            f.unlink()
+    got, reason = _edited_outcome(lambda g: g.update(cases=cases))
     assert got == "fail" and f"measured on {cases} of the dataset's 30 well-formed cases" in reason, reason
 
 

@@ -95,15 +95,14 @@ def _read_by_a_project(path: Path, root: str) -> bool:
     nothing, whatever it says."""
     from llmops_iac.spec.stacks import _stack_config_dir, find_project_dir, project_file
 
+    def inside(p: str) -> bool:
+        return p == root or p.startswith(root.rstrip("/") + "/")
+
     real = os.path.realpath(path)
-    if not real.startswith(root.rstrip("/") + "/"):
-        return False
     project = find_project_dir(path.parent)
-    if project is None or not os.path.realpath(project).startswith(root.rstrip("/") + os.sep) and \
-            os.path.realpath(project) != root:
+    if not inside(real) or project is None or not inside(os.path.realpath(project)):
         return False
-    config_dir = os.path.realpath(project / _stack_config_dir(project_file(project)))
-    return config_dir == os.path.dirname(real)
+    return os.path.realpath(project / _stack_config_dir(project_file(project))) == os.path.dirname(real)
 
 
 def deploying_stacks(ev: Evidence) -> dict[str, str]:
